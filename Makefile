@@ -1,0 +1,43 @@
+# The README's commands. Every target sets up .venv first if it is missing or
+# older than pyproject.toml, so `make grade` and `make test` work on a fresh clone.
+PYTHON3 ?= python3
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+# nbgrader starts helper programs (alembic) found on PATH: put the venv first.
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: setup grade test lab release benchmark clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON3) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "Python >= 3.11 is needed; found " + sys.version.split()[0])'
+	test -x $(PY) || $(PYTHON3) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+## Regenerate the release, grade sample submissions, print the score table.
+grade: setup
+	$(PY) -m autograder demo
+
+## Run the test suite.
+test: setup
+	$(PY) -m pytest
+
+## Open JupyterLab.
+lab: setup
+	$(VENV)/bin/jupyter lab
+
+## Regenerate release/ from source/ with nbgrader.
+release: setup
+	$(PY) -m autograder release
+
+## Time the solution notebook and a loop-based submission under autograding.
+benchmark: setup
+	$(PY) benchmarks/step_by_step_timing.py
+
+## Remove nbgrader's working folders and the grading outputs (not the venv).
+clean:
+	rm -rf autograder/submitted autograder/autograded autograder/feedback \
+	       autograder/gradebook.db autograder/grades.csv autograder/.samples

@@ -1,0 +1,29 @@
+"""nbgrader configuration for the course.
+
+nbgrader commands run from the repository root (the Makefile and the
+``autograder`` package take care of that), so every path here is relative to it.
+"""
+
+c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+c.CourseDirectory.course_id = "conv-step-by-step"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+# The instructor's working folders live under autograder/ and are ignored by git.
+c.CourseDirectory.submitted_directory = "autograder/submitted"
+c.CourseDirectory.autograded_directory = "autograder/autograded"
+c.CourseDirectory.feedback_directory = "autograder/feedback"
+c.CourseDirectory.db_url = "sqlite:///autograder/gradebook.db"
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+]
+
+# What a student finds in place of each solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Seconds one cell may run while nbgrader executes a notebook.
+c.ExecutePreprocessor.timeout = 60
