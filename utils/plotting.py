@@ -1,0 +1,567 @@
+"""Figures for the step-by-step convolution notebook, drawn by code.
+
+Every function builds a :class:`matplotlib.figure.Figure` directly (not through
+``pyplot``), so it works under any backend, including Agg, and leaves no open
+pyplot figures behind. In a notebook, end a cell with the call and Jupyter shows
+the figure once; in a script, call ``fig.savefig("name.png")``.
+
+The figures only draw grids, labels and highlighted cells. None of them runs a
+convolution or a pooling layer.
+
+Public functions:
+
+- :func:`show_padding` -- one channel before and after zero padding.
+- :func:`show_sliding_window` -- where one window sits in the (padded) input and
+  which output cell it produces.
+- :func:`show_conv_backward` -- how dZ values flow back over their windows of
+  ``dA_prev`` and add up where windows overlap.
+- :func:`show_pooling_mask` -- a max-pooling window and its mask.
+- :func:`show_distribute_value` -- an average-pooling gradient spread evenly
+  over its window.
+"""
+
+import matplotlib.colors as mcolors
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import ConnectionPatch, Rectangle
+
+__all__ = [
+    "show_padding",
+    "show_sliding_window",
+    "show_conv_backward",
+    "show_pooling_mask",
+    "show_distribute_value",
+]
+
+# Colour-blind safe colours (Okabe-Ito palette).
+ORANGE = "#E69F00"
+BLUE = "#0072B2"
+GREEN = "#009E73"
+VERMILION = "#D55E00"
+PURPLE = "#CC79A7"
+SKY = "#56B4E9"
+PAD_GREY = "#D9D9D9"
+EDGE_GREY = "#8C8C8C"
+TEXT_GREY = "#606060"
+
+# One colour per highlighted window in show_conv_backward, in order.
+WINDOW_COLOURS = (ORANGE, BLUE, GREEN, VERMILION)
+
+CELL_INCHES = 0.45  # side of one grid cell in the figures
+MAX_ANNOTATED_CELLS = 16  # grids larger than this on a side get no numbers
+
+
+def _new_figure(width, height):
+    """Return an empty figure of the given size in inches, with a white background."""
+    return Figure(figsize=(width, height), dpi=100, facecolor="white")
+
+
+def _setup_grid_axes(ax, n_rows, n_cols, title=None, tick_labels=True):
+    """Prepare ax for an n_rows x n_cols grid of unit cells, row 0 at the top.
+
+    Arguments:
+    ax -- a matplotlib Axes
+    n_rows, n_cols -- number of rows and columns of the grid
+    title -- text above the grid, or None
+    tick_labels -- whether to print the row and column indices
+    """
+    ax.set_xlim(-0.5, n_cols - 0.5)
+    ax.set_ylim(n_rows - 0.5, -0.5)
+    ax.set_aspect("equal")
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if tick_labels:
+        ax.set_xticks(range(n_cols))
+        ax.set_yticks(range(n_rows))
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0, labelsize=8, labelcolor=TEXT_GREY, pad=2)
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title, fontsize=10, pad=16 if tick_labels else 6)
+
+
+def _cell(ax, row, col, facecolor="white", text=None, fontsize=9, textcolor="black"):
+    """Draw one grid cell with an optional centred text."""
+    ax.add_patch(
+        Rectangle(
+            (col - 0.5, row - 0.5),
+            1,
+            1,
+            facecolor=facecolor,
+            edgecolor=EDGE_GREY,
+            linewidth=0.8,
+            clip_on=False,
+        )
+    )
+    if text is not None:
+        ax.text(col, row, text, ha="center", va="center", fontsize=fontsize, color=textcolor)
+
+
+def _outline(ax, row, col, n_rows, n_cols, colour, linewidth=3.0, linestyle="-"):
+    """Outline the block of cells [row, row + n_rows) x [col, col + n_cols)."""
+    ax.add_patch(
+        Rectangle(
+            (col - 0.5, row - 0.5),
+            n_cols,
+            n_rows,
+            fill=False,
+            edgecolor=colour,
+            linewidth=linewidth,
+            linestyle=linestyle,
+            zorder=5,
+            clip_on=False,
+        )
+    )
+
+
+def _tint(colour, amount):
+    """Return colour mixed with white: amount 0 gives white, 1 the colour itself."""
+    rgb = np.array(mcolors.to_rgb(colour))
+    return tuple(1.0 - amount * (1.0 - rgb))
+
+
+def _text_colour(rgba):
+    """Black or white, whichever reads better on a cell of colour rgba."""
+    r, g, b = mcolors.to_rgb(rgba)
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+
+
+def _value_formatter(values):
+    """Return a function that prints numbers of `values` alike in cells.
+
+    Whole numbers print without decimals when every value is whole, otherwise every
+    value gets two decimals; zero always prints as "0".
+    """
+    values = np.asarray(values, dtype=float)
+    whole = bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
+
+    def format_value(value):
+        value = float(value)
+        if value == 0.0:
+            return "0"
+        return f"{value:.0f}" if whole else f"{value:.2f}"
+
+    return format_value
+
+
+def _as_2d(name, array, hint):
+    """Return array as a 2D float array, or raise ValueError naming what was expected."""
+    if array is None:
+        raise ValueError(f"{name} is None; expected a 2D array. {hint}")
+    array = np.asarray(array)
+    if array.ndim != 2:
+        raise ValueError(f"{name} has shape {array.shape}; expected a 2D array. {hint}")
+    return array.astype(float)
+
+
+def _check_window_parameters(n_H_prev, n_W_prev, f, stride, pad):
+    """Raise ValueError unless the sizes describe at least one window, and return n_H, n_W."""
+    for name, value, low in (
+        ("n_H_prev", n_H_prev, 1),
+        ("n_W_prev", n_W_prev, 1),
+        ("f", f, 1),
+        ("stride", stride, 1),
+        ("pad", pad, 0),
+    ):
+        if int(value) != value or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
+    if f > n_H_prev + 2 * pad or f > n_W_prev + 2 * pad:
+        raise ValueError(
+            f"a window of size f = {f} does not fit in the padded input "
+            f"({n_H_prev + 2 * pad} x {n_W_prev + 2 * pad})"
+        )
+    n_H = (n_H_prev - f + 2 * pad) // stride + 1
+    n_W = (n_W_prev - f + 2 * pad) // stride + 1
+    return n_H, n_W
+
+
+def _check_position(position, n_H, n_W):
+    """Raise ValueError unless position = (h, w) is a cell of the n_H x n_W output."""
+    h, w = position
+    if not (0 <= h < n_H and 0 <= w < n_W):
+        raise ValueError(
+            f"position {tuple(position)} is outside the output, which has "
+            f"n_H = {n_H} rows and n_W = {n_W} columns"
+        )
+    return int(h), int(w)
+
+
+def _draw_padded_input(ax, n_H_prev, n_W_prev, pad, skip=()):
+    """Draw the padded input grid: padding cells grey with a 0, input cells white.
+
+    Cells (row, col) listed in skip are left out, for the caller to draw.
+    """
+    for row in range(n_H_prev + 2 * pad):
+        for col in range(n_W_prev + 2 * pad):
+            if (row, col) in skip:
+                continue
+            if _is_inside(row, col, n_H_prev, n_W_prev, pad):
+                _cell(ax, row, col, "white")
+            else:
+                _cell(ax, row, col, PAD_GREY, "0", fontsize=8, textcolor=TEXT_GREY)
+
+
+def _is_inside(row, col, n_H_prev, n_W_prev, pad):
+    """Whether cell (row, col) of the padded grid belongs to the input, not to the padding."""
+    return pad <= row < pad + n_H_prev and pad <= col < pad + n_W_prev
+
+
+def show_padding(x, x_pad):
+    """Draw one channel of an image before and after zero padding, side by side.
+
+    The cells are coloured by value on one colour scale shared by both panels,
+    so the zeros added by the padding show up as a white border. Grids of up to
+    16 cells a side also print each value. The original image is outlined inside
+    the padded one.
+
+    Arguments:
+    x -- (n_H, n_W), one channel of one example, e.g. X[0, :, :, 0]
+    x_pad -- (n_H + 2 * pad, n_W + 2 * pad), the same channel after padding,
+             e.g. X_pad[0, :, :, 0]
+
+    Returns:
+    fig -- matplotlib Figure
+    """
+    hint = "Pass one channel of one example, e.g. x[0, :, :, 0]."
+    x = _as_2d("x", x, hint)
+    x_pad = _as_2d("x_pad", x_pad, hint)
+
+    extra_rows = x_pad.shape[0] - x.shape[0]
+    extra_cols = x_pad.shape[1] - x.shape[1]
+    even_border = extra_rows >= 0 and extra_rows % 2 == 0 and extra_rows == extra_cols
+    pad = extra_rows // 2 if even_border else None
+
+    limit = max(np.max(np.abs(x)), np.max(np.abs(x_pad)), 1e-12)
+    norm = mcolors.Normalize(vmin=-limit, vmax=limit)
+    cmap = _padding_colormap()
+
+    total_cols = x.shape[1] + x_pad.shape[1]
+    height = max(x.shape[0], x_pad.shape[0])
+    fig = _new_figure(
+        CELL_INCHES * min(total_cols, 40) + 1.8, CELL_INCHES * min(height, 20) + 1.3
+    )
+    axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [x.shape[1], x_pad.shape[1]]})
+
+    format_value = _value_formatter(np.concatenate([x.ravel(), x_pad.ravel()]))
+    if pad is not None:
+        pad_title = f"x_pad: shape {x_pad.shape} (pad = {pad})"
+    else:
+        pad_title = f"x_pad: shape {x_pad.shape}\nexpected both sizes to grow by 2 * pad"
+    titles = (f"x: shape {x.shape}", pad_title)
+    for ax, grid, title in zip(axes, (x, x_pad), titles):
+        _setup_grid_axes(ax, grid.shape[0], grid.shape[1], title)
+        annotate = max(grid.shape) <= MAX_ANNOTATED_CELLS
+        for row in range(grid.shape[0]):
+            for col in range(grid.shape[1]):
+                colour = cmap(norm(grid[row, col]))
+                text = format_value(grid[row, col]) if annotate else None
+                _cell(ax, row, col, colour, text, fontsize=8, textcolor=_text_colour(colour))
+
+    if pad is not None and pad > 0:
+        _outline(axes[1], pad, pad, x.shape[0], x.shape[1], BLUE, linewidth=2.5)
+        axes[1].text(
+            (x_pad.shape[1] - 1) / 2,
+            x_pad.shape[0] - 0.5 + 0.25,
+            "blue frame: where x sits; the rest is padding",
+            ha="center",
+            va="top",
+            fontsize=9,
+            color=BLUE,
+        )
+    fig.tight_layout()
+    return fig
+
+
+def _padding_colormap():
+    """Diverging colour map with white at zero (blue for negative, red for positive)."""
+    return mcolors.LinearSegmentedColormap.from_list(
+        "padding", ["#2166AC", "#92C5DE", "#FFFFFF", "#F4A582", "#B2182B"]
+    )
+
+
+def show_sliding_window(n_H_prev, n_W_prev, f, stride, pad=0, position=(0, 0)):
+    """Draw one window over the (padded) input and the output cell it produces.
+
+    Left: the input of size n_H_prev x n_W_prev, surrounded by `pad` rings of
+    zeros (grey). The window that produces output cell `position` is filled and
+    outlined in orange; the next window along the row, if any, is outlined with
+    a dashed line, so the stride and any overlap are visible. Right: the output
+    grid, n_H x n_W, with n_H = floor((n_H_prev - f + 2 * pad) / stride) + 1
+    (n_W likewise), with the matching cell filled in orange. Row and column
+    indices are those of the padded input, the array that gets sliced.
+
+    Arguments:
+    n_H_prev, n_W_prev -- height and width of the input, before padding
+    f -- size of the (square) window
+    stride -- step between two neighbouring windows
+    pad -- number of rings of zeros around the input (0 for pooling)
+    position -- (h, w), the output cell whose window is drawn
+
+    Returns:
+    fig -- matplotlib Figure
+    """
+    n_H, n_W = _check_window_parameters(n_H_prev, n_W_prev, f, stride, pad)
+    h, w = _check_position(position, n_H, n_W)
+    rows, cols = n_H_prev + 2 * pad, n_W_prev + 2 * pad
+    top, left = h * stride, w * stride
+
+    fig = _new_figure(CELL_INCHES * (cols + n_W) + 2.6, CELL_INCHES * max(rows, n_H) + 2.0)
+    axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [cols, max(n_W, 2)], "wspace": 0.35})
+    ax_in, ax_out = axes
+
+    name = "padded input" if pad > 0 else "input"
+    _setup_grid_axes(
+        ax_in, rows, cols, f"{name}: {rows} x {cols}\nf = {f}, stride = {stride}, pad = {pad}"
+    )
+    _draw_padded_input(ax_in, n_H_prev, n_W_prev, pad)
+    for row in range(top, top + f):
+        for col in range(left, left + f):
+            inside = _is_inside(row, col, n_H_prev, n_W_prev, pad)
+            ax_in.add_patch(
+                Rectangle(
+                    (col - 0.5, row - 0.5),
+                    1,
+                    1,
+                    facecolor=_tint(ORANGE, 0.5 if inside else 0.25),
+                    edgecolor=EDGE_GREY,
+                    linewidth=0.8,
+                    zorder=2,
+                    clip_on=False,
+                )
+            )
+    _outline(ax_in, top, left, f, f, ORANGE)
+    caption = f"window for output ({h}, {w}): rows {top}:{top + f}, columns {left}:{left + f}"
+    if w + 1 < n_W:
+        _outline(ax_in, top, left + stride, f, f, TEXT_GREY, linewidth=2.0, linestyle="--")
+        step = f"{stride} column{'s' if stride > 1 else ''}"
+        caption += f"\ndashed: the next window, {step} to the right"
+    ax_in.text(
+        (cols - 1) / 2, rows - 0.5 + 0.3, caption, ha="center", va="top", fontsize=9,
+        linespacing=1.6,
+    )
+
+    _setup_grid_axes(ax_out, n_H, n_W, f"output: {n_H} x {n_W}")
+    ax_out.yaxis.tick_right()
+    for row in range(n_H):
+        for col in range(n_W):
+            if (row, col) == (h, w):
+                _cell(ax_out, row, col, _tint(ORANGE, 0.5), f"({h}, {w})", fontsize=8)
+            else:
+                _cell(ax_out, row, col, "white")
+    _outline(ax_out, h, w, 1, 1, ORANGE)
+    fig.add_artist(
+        ConnectionPatch(
+            xyA=(cols - 0.5 + 0.15, top + (f - 1) / 2),
+            coordsA=ax_in.transData,
+            xyB=(-0.5 - 0.1, h),
+            coordsB=ax_out.transData,
+            arrowstyle="-|>",
+            mutation_scale=14,
+            color=ORANGE,
+            linewidth=1.8,
+            zorder=6,
+        )
+    )
+    fig.subplots_adjust(left=0.06, right=0.97, top=0.8, bottom=0.2)
+    return fig
+
+
+def show_conv_backward(n_H_prev, n_W_prev, f, stride, pad=0, positions=((0, 0), (0, 1))):
+    """Draw how dZ values flow back over their windows of dA_prev_pad.
+
+    Left: dZ[i, :, :, c] for one example i and one filter c (n_H x n_W); the
+    cells in `positions` are coloured and named z1, z2, ... Middle: W[:, :, k, c],
+    the slice of that filter for one input channel k, with entries w_ij. Right:
+    dA_prev_pad[i, :, :, k], the gradient of channel k of the padded input.
+    The window of each chosen dZ cell is outlined in the same colour, and each
+    of its cells shows the term it receives: cell (u, v) of the window gets
+    w_uv * z. Where windows overlap (f > stride), the terms add up (purple).
+    Padding cells are grey, or pale inside a window: their gradient is dropped
+    when dA_prev is cut out of dA_prev_pad. With pad = 0 the right panel is
+    dA_prev itself.
+
+    Arguments:
+    n_H_prev, n_W_prev -- height and width of the input, before padding
+    f -- size of the (square) filter
+    stride -- step between two neighbouring windows
+    pad -- number of rings of zeros around the input
+    positions -- sequence of at most 4 output cells (h, w) whose windows are drawn
+
+    Returns:
+    fig -- matplotlib Figure
+    """
+    n_H, n_W = _check_window_parameters(n_H_prev, n_W_prev, f, stride, pad)
+    positions = [_check_position(p, n_H, n_W) for p in positions]
+    if not 1 <= len(positions) <= len(WINDOW_COLOURS):
+        raise ValueError(f"give between 1 and {len(WINDOW_COLOURS)} positions; got {positions}")
+    if len(set(positions)) != len(positions):
+        raise ValueError(f"positions must be different cells; got {positions}")
+    rows, cols = n_H_prev + 2 * pad, n_W_prev + 2 * pad
+
+    # terms[(row, col)] lists (k, i, j): window k puts w_ij * z_k on that cell.
+    terms = {}
+    for k, (h, w) in enumerate(positions):
+        for i in range(f):
+            for j in range(f):
+                terms.setdefault((h * stride + i, w * stride + j), []).append((k, i, j))
+    most_terms = max(len(t) for t in terms.values())
+    cell = CELL_INCHES * (1.9 if most_terms > 1 else 1.5)
+
+    fig = _new_figure(
+        CELL_INCHES * (n_W + f) + cell * cols + 2.2, cell * rows + 2.0
+    )
+    axes = fig.subplots(
+        1, 3, gridspec_kw={"width_ratios": [max(n_W, 2), max(f, 2), cols * cell / CELL_INCHES]}
+    )
+    ax_dz, ax_w, ax_da = axes
+
+    _setup_grid_axes(ax_dz, n_H, n_W, f"dZ[i, :, :, c]: {n_H} x {n_W}")
+    chosen = {p: k for k, p in enumerate(positions)}
+    for row in range(n_H):
+        for col in range(n_W):
+            if (row, col) in chosen:
+                k = chosen[(row, col)]
+                _cell(ax_dz, row, col, _tint(WINDOW_COLOURS[k], 0.6), f"$z_{k + 1}$", 11)
+                _outline(ax_dz, row, col, 1, 1, WINDOW_COLOURS[k], linewidth=2.5)
+            else:
+                _cell(ax_dz, row, col, "white")
+
+    _setup_grid_axes(ax_w, f, f, f"W[:, :, k, c]: {f} x {f}")
+    for i in range(f):
+        for j in range(f):
+            _cell(ax_w, i, j, _tint(SKY, 0.25), f"$w_{{{i}{j}}}$", 11)
+
+    name = "dA_prev_pad" if pad > 0 else "dA_prev"
+    _setup_grid_axes(ax_da, rows, cols, f"{name}[i, :, :, k]: {rows} x {cols}")
+    _draw_padded_input(ax_da, n_H_prev, n_W_prev, pad, skip=set(terms))
+    term_size = 10 if most_terms == 1 else 9
+    for (row, col), cell_terms in terms.items():
+        if len(cell_terms) == 1:
+            colour = _tint(WINDOW_COLOURS[cell_terms[0][0]], 0.35)
+        else:
+            colour = _tint(PURPLE, 0.55)
+        if not _is_inside(row, col, n_H_prev, n_W_prev, pad):
+            colour = _tint(mcolors.to_hex(colour), 0.45)
+        text = "\n+ ".join(f"$w_{{{i}{j}}} z_{k + 1}$" for k, i, j in cell_terms)
+        ax_da.add_patch(
+            Rectangle(
+                (col - 0.5, row - 0.5), 1, 1, facecolor=colour, edgecolor=EDGE_GREY,
+                linewidth=0.8, zorder=2, clip_on=False,
+            )
+        )
+        ax_da.text(col, row, text, ha="center", va="center", fontsize=term_size, zorder=3)
+    for k, (h, w) in enumerate(positions):
+        _outline(ax_da, h * stride, w * stride, f, f, WINDOW_COLOURS[k])
+
+    caption = (
+        f"f = {f}, stride = {stride}, pad = {pad}\n"
+        r"cell $(u, v)$ of the window of $z$ gets $w_{uv}\,z$"
+    )
+    if most_terms > 1:
+        caption += "\npurple cells lie in several windows: their terms add up (+=)"
+    if pad > 0:
+        caption += "\npale cells are padding: cut away at the end"
+    ax_da.text(
+        (cols - 1) / 2, rows - 0.5 + 0.3, caption, ha="center", va="top", fontsize=9,
+        color="black",
+    )
+    fig.subplots_adjust(left=0.04, right=0.98, top=0.82, bottom=0.2, wspace=0.3)
+    return fig
+
+
+def show_pooling_mask(window):
+    """Draw a max-pooling window next to its mask.
+
+    Left: the window's values, with the cell holding the largest value in green.
+    Right: the mask, True on that cell and False elsewhere. In the backward pass
+    of max pooling, the gradient of the window's output flows only through the
+    True cell. If several cells share the largest value, all of them are marked.
+
+    Arguments:
+    window -- (f, f) or any 2D shape, the values of one window of one channel
+
+    Returns:
+    fig -- matplotlib Figure
+    """
+    window = _as_2d("window", window, "Pass one window of one channel, e.g. a_prev[0:2, 0:2, c].")
+    n_rows, n_cols = window.shape
+    largest = window.max()
+    format_value = _value_formatter(window)
+
+    fig = _new_figure(CELL_INCHES * 1.6 * 2 * n_cols + 1.6, CELL_INCHES * 1.6 * n_rows + 1.2)
+    axes = fig.subplots(1, 2)
+    _setup_grid_axes(axes[0], n_rows, n_cols, "window x", tick_labels=False)
+    _setup_grid_axes(axes[1], n_rows, n_cols, "mask: True where x is largest", tick_labels=False)
+    for row in range(n_rows):
+        for col in range(n_cols):
+            is_max = window[row, col] == largest
+            _cell(
+                axes[0], row, col, _tint(GREEN, 0.7) if is_max else "white",
+                format_value(window[row, col]), fontsize=11,
+            )
+            _cell(
+                axes[1], row, col, _tint(GREEN, 0.7) if is_max else "white",
+                "True" if is_max else "False", fontsize=10,
+                textcolor="black" if is_max else TEXT_GREY,
+            )
+            if is_max:
+                for ax in axes:
+                    _outline(ax, row, col, 1, 1, GREEN, linewidth=2.5)
+    fig.tight_layout(w_pad=3.0)
+    return fig
+
+
+def show_distribute_value(dz, shape):
+    """Draw one average-pooling gradient spread evenly over its window.
+
+    Left: the single value dz, the gradient of one output of average pooling.
+    Right: a window of the given shape in which every cell holds the same share,
+    dz / (n_H * n_W). The shares add back up to dz, and every input cell gets the
+    same part because every input cell counts the same in an average.
+
+    Arguments:
+    dz -- a number, the gradient of one output of average pooling
+    shape -- (n_H, n_W), the shape of the window
+
+    Returns:
+    fig -- matplotlib Figure
+    """
+    dz = float(dz)
+    n_H, n_W = (int(size) for size in shape)
+    if n_H < 1 or n_W < 1:
+        raise ValueError(f"shape must hold two sizes >= 1; got {tuple(shape)}")
+    share = dz / (n_H * n_W)
+    format_value = _value_formatter([dz, share])
+
+    cell = CELL_INCHES * 1.6
+    fig = _new_figure(cell * (n_W + 1) + 3.4, cell * max(n_H, 1) + 1.5)
+    axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, n_W], "wspace": 0.8})
+    _setup_grid_axes(axes[0], 1, 1, tick_labels=False)
+    axes[0].set_ylim(n_H / 2, -n_H / 2)
+    axes[0].text(0, -0.6, "dz", ha="center", va="bottom", fontsize=10)
+    _cell(axes[0], 0, 0, _tint(ORANGE, 0.6), format_value(dz), fontsize=12)
+    _outline(axes[0], 0, 0, 1, 1, ORANGE, linewidth=2.5)
+
+    _setup_grid_axes(
+        axes[1], n_H, n_W, f"each of the {n_H} x {n_W} cells gets dz / {n_H * n_W}",
+        tick_labels=False,
+    )
+    for row in range(n_H):
+        for col in range(n_W):
+            _cell(axes[1], row, col, _tint(ORANGE, 0.3), format_value(share), fontsize=11)
+    _outline(axes[1], 0, 0, n_H, n_W, ORANGE, linewidth=2.5)
+    axes[1].text(
+        (n_W - 1) / 2, n_H - 0.5 + 0.15, f"the cells add up to {format_value(dz)}",
+        ha="center", va="top", fontsize=9, color=TEXT_GREY,
+    )
+    fig.add_artist(
+        ConnectionPatch(
+            xyA=(0.5, 0), coordsA=axes[0].transData,
+            xyB=(-0.5, (n_H - 1) / 2), coordsB=axes[1].transData,
+            arrowstyle="-|>", mutation_scale=16, color=ORANGE, linewidth=2,
+        )
+    )
+    fig.subplots_adjust(left=0.05, right=0.97, top=0.8, bottom=0.15)
+    return fig
