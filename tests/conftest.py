@@ -1,0 +1,74 @@
+"""Shared fixtures: course copies to grade in, and one nbgrader run over the catalogue.
+
+Grading never happens in the repository itself: each fixture copies
+``nbgrader_config.py``, ``source/`` and ``release/`` into a temporary folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import REPO_ROOT, Course
+from autograder.report import StudentScores, collect_scores
+from autograder.samples import sample_submissions, write_submission
+from bug_catalogue import BUGS
+
+ASSIGNMENT = "conv_step_by_step"
+
+
+def copy_course(destination: Path) -> Course:
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO_ROOT / "nbgrader_config.py", destination)
+    for folder in ("source", "release"):
+        shutil.copytree(REPO_ROOT / folder, destination / folder)
+    return Course(destination)
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Course:
+    """A fresh copy of the course to run nbgrader in."""
+    return copy_course(tmp_path / "course")
+
+
+@dataclass
+class GradedBatch:
+    """Every sample submission of the catalogue, autograded in one nbgrader run."""
+
+    course: Course
+    scores: dict[str, StudentScores]
+
+    def autograded(self, student: str) -> nbformat.NotebookNode:
+        return nbformat.read(self.course.autograded_notebook(student, ASSIGNMENT), as_version=4)
+
+    def test_cell_output(self, student: str, grade_id: str) -> str:
+        """All text a test cell of STUDENT's autograded notebook printed or returned."""
+        for cell in self.autograded(student).cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+                return "\n".join(output_text(output) for output in cell.get("outputs", []))
+        raise KeyError(f"no cell {grade_id!r} in {student}'s autograded notebook")
+
+
+def output_text(output: nbformat.NotebookNode) -> str:
+    if output.output_type == "stream":
+        return output.text
+    if output.output_type == "error":
+        return f"{output.ename}: {output.evalue}"
+    return str(output.get("data", {}).get("text/plain", ""))
+
+
+@pytest.fixture(scope="session")
+def graded_batch(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
+    """The solution, the blank release and every catalogue bug, through nbgrader autograde."""
+    course = copy_course(tmp_path_factory.mktemp("batch") / "course")
+    samples = sample_submissions(course, ASSIGNMENT, BUGS)
+    for student, notebook in samples.items():
+        write_submission(course, student, ASSIGNMENT, notebook)
+    course.nbgrader("autograde", ASSIGNMENT, "--create")
+    course.nbgrader("generate_feedback", ASSIGNMENT)
+    rows = collect_scores(course, ASSIGNMENT, list(samples))
+    return GradedBatch(course, {row.student: row for row in rows})

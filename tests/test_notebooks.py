@@ -1,0 +1,57 @@
+"""Source notebooks are committed clean and shaped the way the grading expects."""
+
+import re
+
+import nbformat
+import pytest
+
+from autograder.course import REPO_ROOT, NOTEBOOKS, Course, grade_cells
+from autograder.hidden_tests.step_by_step import POINTS
+
+REPO = Course(REPO_ROOT)
+NOTEBOOK_PATHS = [path for assignment in NOTEBOOKS
+                  for path in (REPO.source_notebook(assignment), REPO.release_notebook(assignment))]
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_notebook_is_committed_without_outputs(path):
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs, f"cell {cell.id} of {path.name} has outputs"
+            assert cell.execution_count is None, f"cell {cell.id} has an execution count"
+    assert set(notebook.metadata) <= {"kernelspec", "language_info"}, notebook.metadata
+
+
+def step_by_step_source():
+    return nbformat.read(REPO.source_notebook("conv_step_by_step"), as_version=4)
+
+
+def test_cell_ids_are_descriptive_and_unique():
+    ids = [cell.id for cell in step_by_step_source().cells]
+    assert len(ids) == len(set(ids))
+    for cell_id in ids:
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", cell_id), f"cell id {cell_id!r} is not descriptive"
+
+
+def test_graded_cells_carry_the_hidden_tests_points_in_order():
+    cells = grade_cells(step_by_step_source())
+    assert [grade_id for grade_id, _ in cells] == [f"{name}_tests" for name in POINTS]
+    assert {grade_id: points for grade_id, points in cells} == {
+        f"{name}_tests": float(points) for name, points in POINTS.items()}
+    assert sum(POINTS.values()) == 100
+
+
+def test_each_graded_function_has_solution_check_and_test_cells_in_that_order():
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in step_by_step_source().cells]
+    for name in POINTS:
+        positions = [ids.index(name), ids.index(f"{name}_check"), ids.index(f"{name}_tests")]
+        assert positions == sorted(positions), f"{name}: cells out of order"
+
+
+def test_each_test_cell_opens_with_a_comment_saying_what_it_grades():
+    for cell in step_by_step_source().cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            first = cell.source.splitlines()[0]
+            assert first.startswith("# "), f"{cell.id} starts with {first!r}"
