@@ -1,0 +1,7 @@
+"""Helpers that the course notebooks import: ``checks`` holds the visible checks students run
+before grading (reference values and targeted messages, and ``assert_implemented`` for the
+graded cells), ``gradient_check`` holds ``rel_error`` and ``numerical_gradient`` for checking
+backward passes against central differences, and ``plotting`` draws the notebooks' figures.
+The package holds no solutions. Import the submodules by name, e.g.
+``from utils import checks, plotting``.
+"""
