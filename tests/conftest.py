@@ -65,6 +65,7 @@ def output_text(output: nbformat.NotebookNode) -> str:
 def graded_batch(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
     """The solution, the blank release and every catalogue bug, through nbgrader autograde."""
     course = copy_course(tmp_path_factory.mktemp("batch") / "course")
+    course.generate_release(ASSIGNMENT)  # registers the assignment in the gradebook
     samples = sample_submissions(course, ASSIGNMENT, BUGS)
     for student, notebook in samples.items():
         write_submission(course, student, ASSIGNMENT, notebook)

@@ -1,0 +1,582 @@
+"""Machinery shared by the hidden tests: sub-tests with points, safe calls, the report.
+
+A grade function opens a ``Grader``, runs sub-tests through it, and returns its score:
+
+    with Grader("conv_forward", 20) as grader:
+        grader.run("pad 0, stride 2", 2.5, some_test, f=3, stride=2, pad=0)
+        grader.explain(RULES)
+    return grader.score
+
+Each sub-test is a function that returns on success and raises ``Failure(message, hint)``
+otherwise. Student code is called through ``call`` or ``Attempt``: whatever it prints is
+captured, its warnings are recorded, and an exception becomes a ``StudentError`` naming the
+exception and the line of the student's code it came from. When the ``with`` block ends,
+the report is printed to stdout (a header "NAME: x / P points", then one line per sub-test;
+for a failure, what was expected, what came back and a hint). Nothing reaches stderr, since
+nbgrader gives no points to a cell that writes to it, and the global ``np.random`` state and
+numpy error settings are restored, so grading does not change the student's random numbers.
+The score is a Python float, which nbgrader reads as the cell's partial credit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import linecache
+import sysconfig
+import textwrap
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+import autograder
+import utils
+
+REPORT_WIDTH = 100
+
+# Code in these folders is ours; an exception's "student line" is never one of them.
+_OWN_DIRS = tuple(str(Path(folder).resolve())
+                  for package in (autograder, utils) for folder in package.__path__)
+# Installed libraries (numpy, scipy, the standard library): the student's line is the last
+# frame before the exception went into one of them.
+_LIBRARY_DIRS = tuple(sorted({str(Path(sysconfig.get_paths()[key]).resolve())
+                              for key in ("stdlib", "platstdlib", "purelib", "platlib")}))
+
+NOT_IMPLEMENTED_HINT = ("replace `raise NotImplementedError()` in its cell with your code, "
+                        "then run that cell")
+
+
+class Failure(Exception):
+    """A sub-test failed.
+
+    message -- what was expected and what came back
+    hint    -- what to look at, or None
+    """
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class StudentError(Failure):
+    """The student's code raised an exception.
+
+    error -- the exception it raised
+    """
+
+    def __init__(self, message: str, error: BaseException, hint: str | None = None):
+        super().__init__(message, hint)
+        self.error = error
+
+
+@dataclass
+class Outcome:
+    """The result of one sub-test.
+
+    label   -- what it checks, as printed
+    points  -- what it is worth
+    passed  -- whether it passed
+    message -- for a failure: what was expected and what came back
+    hint    -- for a failure: what to look at, or None
+    error   -- the exception the student's code raised, if that is why it failed
+    tags    -- the case's parameters (f, stride, pad, mode, part...), for ``Grader.explain``
+    warning -- the first warning recorded while it ran, if any
+    """
+
+    label: str
+    points: float
+    passed: bool
+    message: str = ""
+    hint: str | None = None
+    error: BaseException | None = None
+    tags: dict = field(default_factory=dict)
+    warning: str | None = None
+
+    @property
+    def earned(self) -> float:
+        return self.points if self.passed else 0.0
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A pattern across a sweep of cases and the hint it suggests.
+
+    applies -- predicate on a sub-test's tags, true for the cases the suspected mistake breaks
+    hint    -- the hint given to the failing sub-tests when the pattern fits
+    """
+
+    applies: Callable[[dict], bool]
+    hint: str
+
+
+class Grader:
+    """Runs the sub-tests of one graded function and prints their report.
+
+    name  -- the graded function's name, printed in the header
+    total -- its points; the sub-tests' points must add up to it
+    """
+
+    def __init__(self, name: str, total: float):
+        self.name = name
+        self.total = float(total)
+        self.outcomes: list[Outcome] = []
+        self._exits = contextlib.ExitStack()
+
+    def __enter__(self) -> Grader:
+        self._exits.enter_context(_restored_numpy_state())
+        self._exits.enter_context(warnings.catch_warnings(record=True))
+        warnings.simplefilter("always")
+        self._exits.enter_context(contextlib.redirect_stderr(io.StringIO()))
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._exits.close()
+        if exc_type is None:
+            print(self.report())
+
+    def run(self, label: str, points: float, test: Callable[[], Any], **tags) -> Outcome:
+        """Run TEST (no arguments) as a sub-test worth POINTS; TAGS describe its case."""
+        outcome = Outcome(label, float(points), passed=False, tags=tags)
+        with warnings.catch_warnings(record=True) as caught, _captured_output():
+            warnings.simplefilter("always")
+            try:
+                test()
+                outcome.passed = True
+            except Failure as failure:
+                outcome.message, outcome.hint = failure.message, failure.hint
+                if isinstance(failure, StudentError):
+                    outcome.error = failure.error
+            except Exception as error:  # the grader must survive whatever came back
+                outcome.message = ("could not check what came back: "
+                                   f"{type(error).__name__}: {_first_line(error)}")
+        if caught and not outcome.passed:
+            first = caught[0]
+            outcome.warning = f"{first.category.__name__}: {_first_line(first.message)}"
+        self.outcomes.append(outcome)
+        return outcome
+
+    def attempt(self, func: Callable, args: Sequence[tuple[str, Any]],
+                kwargs: dict | None = None, label: str = "") -> Attempt:
+        """An Attempt of FUNC, the function this grader grades (see Attempt)."""
+        return Attempt(func, args, kwargs, label, name=self.name)
+
+    def explain(self, rules: Sequence[Rule],
+                where: Callable[[Outcome], bool] | None = None) -> Rule | None:
+        """Give the first rule that fits the failures a hint; return that rule, or None.
+
+        Only tagged sub-tests (for which WHERE holds, if given) take part. A rule fits when
+        every failing sub-test is a case it applies to and some passing one is not: the
+        failures then point at what those cases have in common. Failures that already have
+        a hint keep it.
+        """
+        chosen = [o for o in self.outcomes if o.tags and (where is None or where(o))]
+        failing = [o for o in chosen if not o.passed]
+        passing = [o for o in chosen if o.passed]
+        if not failing or not passing:
+            return None
+        for rule in rules:
+            if (all(rule.applies(o.tags) for o in failing)
+                    and any(not rule.applies(o.tags) for o in passing)):
+                for outcome in failing:
+                    if outcome.hint is None:
+                        outcome.hint = rule.hint
+                self._share_hints(failing)
+                return rule
+        return None
+
+    def _share_hints(self, sources: Sequence[Outcome]) -> None:
+        """Sub-tests that failed on the very same exception as one of SOURCES take its hint."""
+        for source in sources:
+            if source.error is None or source.hint is None:
+                continue
+            for outcome in self.outcomes:
+                if outcome.error is source.error and outcome.hint is None:
+                    outcome.hint = source.hint
+
+    def explain_all_failing(self, where: Callable[[Outcome], bool], hint: str) -> bool:
+        """Give HINT to the sub-tests selected by WHERE if they all failed; say whether they did."""
+        chosen = [o for o in self.outcomes if where(o)]
+        if not chosen or any(o.passed for o in chosen):
+            return False
+        for outcome in chosen:
+            if outcome.hint is None:
+                outcome.hint = hint
+        return True
+
+    def explain_errors(self, table: Iterable[tuple[str, str]]) -> None:
+        """Hints for failures caused by an exception whose text contains a known phrase.
+
+        table -- (phrase, hint) pairs, first match wins (NotImplementedError gets no hint:
+                 the report ends with a line saying the function is not implemented yet)
+        """
+        table = list(table)
+        for outcome in self.outcomes:
+            if outcome.passed or outcome.hint is not None or outcome.error is None:
+                continue
+            if isinstance(outcome.error, NotImplementedError):
+                continue
+            text = f"{type(outcome.error).__name__}: {outcome.error}"
+            for phrase, hint in table:
+                if phrase in text:
+                    outcome.hint = hint
+                    break
+
+    @property
+    def score(self) -> float:
+        """The earned points, a Python float."""
+        return float(round(sum(o.earned for o in self.outcomes), 6))
+
+    def report(self) -> str:
+        """The printed report: a header, then one line per sub-test, details for failures."""
+        lines = [f"{self.name}: {_points(self.score)} / {_points(self.total)} points"]
+        width = max((len(f"{_points(o.earned)} / {_points(o.points)}")
+                     for o in self.outcomes), default=0)
+        shown: set[str] = set()
+        for outcome in self.outcomes:
+            status = "ok  " if outcome.passed else "FAIL"
+            points = f"{_points(outcome.earned)} / {_points(outcome.points)}".ljust(width)
+            lines.append(f"  {status}  {points}  {outcome.label}")
+            if outcome.passed or isinstance(outcome.error, NotImplementedError):
+                continue
+            indent = " " * 10
+            details = [outcome.message]
+            if outcome.warning:
+                details.append(f"warning while it ran: {outcome.warning}")
+            if outcome.hint and outcome.hint in shown:
+                details.append("hint: as above")
+            elif outcome.hint:
+                details.append(f"hint: {outcome.hint}")
+                shown.add(outcome.hint)
+            for detail in details:
+                lines.append(textwrap.fill(detail, REPORT_WIDTH, initial_indent=indent,
+                                           subsequent_indent=indent + "  ",
+                                           break_long_words=False, break_on_hyphens=False))
+        unfinished = {}
+        for outcome in self.outcomes:
+            if isinstance(outcome.error, NotImplementedError):
+                frame = student_frame(outcome.error.__traceback__)
+                unfinished.setdefault(frame.name if frame else self.name, None)
+        for name in unfinished:
+            lines.append(textwrap.fill(
+                f"{name} raised NotImplementedError: it is not implemented yet; "
+                f"{NOT_IMPLEMENTED_HINT}.", REPORT_WIDTH, initial_indent="  ",
+                subsequent_indent="    "))
+        return "\n".join(lines)
+
+
+def call(func: Callable, *args, name: str | None = None, **kwargs) -> Any:
+    """FUNC(*ARGS, **KWARGS) with its output captured; StudentError if it raises.
+
+    name -- how to call the function in messages (default: its __name__)
+    """
+    name = name or getattr(func, "__name__", "the function")
+    if not callable(func):
+        raise Failure(f"{name} is {describe(func)}, not a function",
+                      hint="run the cell that defines it")
+    with _captured_output():
+        try:
+            return func(*args, **kwargs)
+        except (Exception, SystemExit) as error:  # reported to the student
+            raise StudentError(describe_exception(error), error) from None
+
+
+class Attempt:
+    """One call of a student function, made when first needed and then remembered.
+
+    Sub-tests that look at different parts of one result share an Attempt: the function runs
+    once, and if it raised, every one of them reports the same error. The function gets deep
+    copies of the inputs, so the originals stay intact for the oracles, and ``modified`` says
+    which of them it changed in place.
+
+    func   -- the student's function
+    args   -- (name, value) pairs, passed positionally in this order
+    kwargs -- passed by keyword
+    label  -- the case, for messages ("f 3, stride 2, pad 0")
+    name   -- the function's name, for messages (default: its __name__)
+    """
+
+    def __init__(self, func: Callable, args: Sequence[tuple[str, Any]], kwargs: dict | None = None,
+                 label: str = "", name: str | None = None):
+        self.func = func
+        self.name = name
+        self.args = list(args)
+        self.kwargs = dict(kwargs or {})
+        self.label = label
+        self.given: dict[str, Any] = {}
+        self.modified: list[str] = []
+        self._done = False
+        self._result: Any = None
+        self._failure: Failure | None = None
+
+    def __call__(self) -> Any:
+        """The function's result; raises its Failure again on every use if it failed."""
+        if not self._done:
+            self._done = True
+            self.given = {name: copy.deepcopy(value) for name, value in self.args}
+            try:
+                self._result = call(self.func, *self.given.values(), name=self.name,
+                                    **self.kwargs)
+            except Failure as failure:
+                self._failure = failure
+            for name, value in self.args:
+                path = changed_part(value, self.given[name], name)
+                if path is not None:
+                    self.modified.append(path)
+        if self._failure is not None:
+            raise self._failure
+        return self._result
+
+
+def expect_some_passed(outcomes: Iterable[Outcome], what: str = "the cases above") -> None:
+    """Failure unless one of OUTCOMES passed.
+
+    Secondary properties (dtype, cache, inputs left alone) earn points only for a function
+    that gets some case right: a function that returns nothing useful must not score on them.
+    """
+    if not any(outcome.passed for outcome in outcomes):
+        raise Failure(f"not checked until at least one of {what} passes")
+
+
+def expect_unmodified(attempts: Iterable[Attempt], name: str, hint: str) -> None:
+    """Failure if any of the ATTEMPTS changed one of its inputs in place.
+
+    The attempts are made if they have not been yet. When none of them returned normally
+    there is nothing to judge, and the first one's failure is raised again.
+    """
+    attempts = list(attempts)
+    failures = []
+    for attempt in attempts:
+        try:
+            attempt()
+        except Failure as failure:
+            failures.append(failure)
+        if attempt.modified:
+            where = f" (case: {attempt.label})" if attempt.label else ""
+            raise Failure(f"{name} changed its input {', '.join(attempt.modified)} in place"
+                          f"{where}; the inputs must come back unchanged", hint)
+    if attempts and len(failures) == len(attempts):
+        raise failures[0]
+
+
+def changed_part(before: Any, after: Any, path: str) -> str | None:
+    """The first part of AFTER that differs from BEFORE ("cache[0]"), or None if equal."""
+    if isinstance(before, np.ndarray) or isinstance(after, np.ndarray):
+        if not (isinstance(before, np.ndarray) and isinstance(after, np.ndarray)):
+            return path
+        if before.shape != after.shape or before.dtype != after.dtype:
+            return path
+        equal_nan = before.dtype.kind in "fc"
+        return None if np.array_equal(before, after, equal_nan=equal_nan) else path
+    if isinstance(before, dict) and isinstance(after, dict):
+        if set(before) != set(after):
+            return path
+        for key in before:
+            part = changed_part(before[key], after[key], f"{path}[{key!r}]")
+            if part is not None:
+                return part
+        return None
+    if isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)):
+        if len(before) != len(after):
+            return path
+        for index, (old, new) in enumerate(zip(before, after)):
+            part = changed_part(old, new, f"{path}[{index}]")
+            if part is not None:
+                return part
+        return None
+    try:
+        return None if bool(before == after) else path
+    except (TypeError, ValueError):
+        return None if repr(before) == repr(after) else path
+
+
+def describe(value: Any) -> str:
+    """A short description of VALUE's type and shape, for messages."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, np.generic):
+        return f"a numpy scalar of type {type(value).__name__}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    if isinstance(value, (bool, int, float)):
+        return f"a {type(value).__name__} ({value!r})"
+    return f"a {type(value).__name__}"
+
+
+def expect_array(value: Any, what: str) -> np.ndarray:
+    """VALUE if it is a numpy array, else a Failure naming what it is instead."""
+    if isinstance(value, np.ndarray):
+        return value
+    if value is None:
+        raise Failure(f"{what} is None; expected a numpy array",
+                      hint="does the function end with `return ...` of the right variable?")
+    raise Failure(f"{what} is {describe(value)}; expected a numpy array")
+
+
+def expect_tuple(value: Any, what: str, names: Sequence[str]) -> tuple:
+    """VALUE as a tuple of len(NAMES) items, else a Failure saying what came back."""
+    if isinstance(value, (tuple, list)) and len(value) == len(names):
+        return tuple(value)
+    expected = f"a tuple ({', '.join(names)})"
+    hint = f"end the function with `return {', '.join(names)}`"
+    raise Failure(f"{what} is {describe(value)}; expected {expected}", hint)
+
+
+def expect_shape(array: np.ndarray, shape: tuple, what: str,
+                 known: dict[tuple, str] | None = None, hint: str | None = None) -> None:
+    """Failure if ARRAY's shape is not SHAPE; KNOWN maps tell-tale wrong shapes to hints."""
+    shape = tuple(int(n) for n in shape)
+    if array.shape != shape:
+        hint = (known or {}).get(array.shape, hint)
+        raise Failure(f"{what} has shape {array.shape}; expected {shape}", hint)
+
+
+def expect_dtype(array: np.ndarray, dtype: Any, what: str, hint: str | None = None) -> None:
+    """Failure if ARRAY's dtype is not DTYPE."""
+    if array.dtype != np.dtype(dtype):
+        raise Failure(f"{what} has dtype {array.dtype}; expected {np.dtype(dtype)}", hint)
+
+
+def is_close(actual: np.ndarray, expected: np.ndarray, rtol: float = 1e-5,
+             atol: float = 1e-7) -> bool:
+    """Whether ACTUAL matches EXPECTED; ATOL is relative to the largest expected magnitude."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    if actual.shape != expected.shape:
+        return False
+    if actual.dtype.kind not in "biuf" or expected.dtype.kind not in "biuf":
+        return False
+    actual, expected = actual.astype(np.float64), expected.astype(np.float64)
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    return bool(np.allclose(actual, expected, rtol=rtol, atol=atol * scale))
+
+
+def expect_close(actual: np.ndarray, expected: np.ndarray, what: str, *,
+                 known: Iterable[tuple[Any, str]] = (), hint: str | None = None,
+                 rtol: float = 1e-5, atol: float = 1e-7) -> None:
+    """Failure if ACTUAL does not match EXPECTED (same shape assumed).
+
+    known -- (values a known mistake gives, hint) pairs: when ACTUAL matches one of them,
+             its hint is given instead of HINT. The values may be given as a function of no
+             arguments, called only when ACTUAL is wrong.
+    """
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    if actual.dtype.kind not in "biuf":
+        raise Failure(f"{what} has dtype {actual.dtype}; expected numbers", hint)
+    if is_close(actual, expected, rtol, atol):
+        return
+    for mistake, mistake_hint in known:
+        if is_close(actual, mistake() if callable(mistake) else mistake, rtol, atol):
+            hint = mistake_hint
+            break
+    else:
+        if actual.dtype.kind == "f" and np.isnan(actual).any() and hint is None:
+            hint = ("it holds nan: None stored into a numpy array becomes nan; does every "
+                    "function it calls end with `return`?")
+    raise Failure(mismatch_message(actual, expected, what, rtol, atol), hint)
+
+
+def mismatch_message(actual: np.ndarray, expected: np.ndarray, what: str,
+                     rtol: float = 1e-5, atol: float = 1e-7) -> str:
+    """Where and how ACTUAL differs from EXPECTED (same shape), in one or two sentences."""
+    if expected.size <= 8:
+        return f"{what} is {_short(actual)}; expected {_short(expected)}"
+    values, wanted = actual.astype(np.float64), expected.astype(np.float64)
+    scale = max(1.0, float(np.max(np.abs(wanted), initial=0.0)))
+    wrong = ~np.isclose(values, wanted, rtol=rtol, atol=atol * scale)
+    first = tuple(int(i) for i in np.argwhere(wrong)[0])
+    index = ", ".join(str(i) for i in first)
+    return (f"{what} differs from the expected values at {int(wrong.sum())} of {wrong.size} "
+            f"entries; first at {what}[{index}]: expected {_entry(expected[first])}, "
+            f"got {_entry(actual[first])}")
+
+
+def _entry(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    return f"{float(value):.8g}"
+
+
+def describe_exception(error: BaseException) -> str:
+    """'raised TypeError: message (in conv_forward, line 12 of your cell: `code`)'."""
+    message = str(error).strip()
+    text = f"raised {type(error).__name__}"
+    if message:
+        text += f": {message.splitlines()[0]}"
+    frame = student_frame(error.__traceback__)
+    if frame is not None:
+        text += f" ({_where(frame)})"
+    return text
+
+
+def student_frame(tb) -> traceback.FrameSummary | None:
+    """The innermost frame of TB in the student's code: not ours, not a library's."""
+    frames = traceback.extract_tb(tb)
+    outside = [f for f in frames if not _inside(f.filename, _OWN_DIRS)]
+    student = [f for f in outside if not _inside(f.filename, _LIBRARY_DIRS)
+               and not f.filename.startswith("<frozen")]
+    chosen = student or outside
+    return chosen[-1] if chosen else None
+
+
+def _where(frame: traceback.FrameSummary) -> str:
+    filename = frame.filename
+    if "ipykernel_" in filename or filename.startswith("<"):
+        place = "your cell" if "ipykernel_" in filename else filename
+    else:
+        place = Path(filename).name
+    text = f"in {frame.name}, line {frame.lineno} of {place}"
+    code = (frame.line or linecache.getline(filename, frame.lineno or 0)).strip()
+    if code:
+        text += f": `{code}`"
+    return text
+
+
+def _inside(filename: str, folders: Sequence[str]) -> bool:
+    if filename.startswith("<"):
+        return False
+    try:
+        resolved = str(Path(filename).resolve())
+    except (OSError, RuntimeError):
+        return False
+    return any(resolved == folder or resolved.startswith(folder + "/") for folder in folders)
+
+
+def _first_line(value: Any) -> str:
+    text = str(value).strip()
+    return text.splitlines()[0] if text else "(no message)"
+
+
+def _short(value: np.ndarray) -> str:
+    return np.array2string(np.asarray(value), precision=6, separator=", ",
+                           threshold=12, edgeitems=2, max_line_width=10_000)
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+@contextlib.contextmanager
+def _captured_output():
+    """Swallow what the code in the block prints to stdout or stderr."""
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        yield sink
+
+
+@contextlib.contextmanager
+def _restored_numpy_state():
+    """Put back the global np.random state and numpy's error settings after the block."""
+    random_state = np.random.get_state()
+    error_settings = np.geterr()
+    try:
+        yield
+    finally:
+        np.random.set_state(random_state)
+        np.seterr(**error_settings)

@@ -1,0 +1,148 @@
+"""Independent reference computations for the step-by-step hidden tests.
+
+None of these follows the course's loop-based solution. The forward convolution is
+``scipy.signal.correlate``; the backward passes are central-difference numerical gradients
+(``utils.gradient_check.numerical_gradient``) of L = sum(forward(...) * dOut), computed from
+the forward oracles; pooling, the mask and distribute_value follow their definitions.
+Layout is channels-last: activations (m, n_H, n_W, n_C), filters (f, f, n_C_prev, n_C).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy import signal
+
+from utils.gradient_check import numerical_gradient
+
+
+def output_size(n_prev: int, f: int, stride: int, pad: int = 0) -> int:
+    """floor((n_prev - f + 2 * pad) / stride) + 1: windows along one axis."""
+    return (n_prev - f + 2 * pad) // stride + 1
+
+
+def zero_pad(X: np.ndarray, pad: int) -> np.ndarray:
+    """X with PAD zeros around each image.
+
+    X     -- (m, n_H, n_W, n_C)
+    Returns X_pad -- (m, n_H + 2 * pad, n_W + 2 * pad, n_C), same dtype as X
+    """
+    m, n_H, n_W, n_C = X.shape
+    X_pad = np.zeros((m, n_H + 2 * pad, n_W + 2 * pad, n_C), dtype=X.dtype)
+    X_pad[:, pad:pad + n_H, pad:pad + n_W, :] = X
+    return X_pad
+
+
+def conv_single_step(a_slice_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> float:
+    """sum(a_slice_prev * W) plus the bias, once.
+
+    a_slice_prev, W -- (f, f, n_C_prev)
+    b               -- (1, 1, 1), or anything holding one number
+    Returns Z -- a float
+    """
+    return float(np.sum(a_slice_prev * W)) + float(np.asarray(b).reshape(-1)[0])
+
+
+def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
+                 hparameters: dict) -> np.ndarray:
+    """The convolution layer's output, one scipy.signal.correlate per output channel.
+
+    A_prev      -- (m, n_H_prev, n_W_prev, n_C_prev)
+    W           -- (f, f, n_C_prev, n_C)
+    b           -- (1, 1, 1, n_C)
+    hparameters -- {"stride": int, "pad": int}
+    Returns Z -- (m, n_H, n_W, n_C), float64
+    """
+    stride, pad = hparameters["stride"], hparameters["pad"]
+    A_pad = zero_pad(np.asarray(A_prev, dtype=np.float64), pad)
+    m, n_H_pad, n_W_pad, _ = A_pad.shape
+    f, n_C = W.shape[0], W.shape[3]
+    n_H = output_size(n_H_pad, f, stride)
+    n_W = output_size(n_W_pad, f, stride)
+    Z = np.empty((m, n_H, n_W, n_C))
+    for c in range(n_C):
+        # Correlating over (m, n_H, n_W, n_C_prev) with a (1, f, f, n_C_prev) kernel gives
+        # every stride-1 window at once; the stride keeps every stride-th of them.
+        windows = signal.correlate(A_pad, W[np.newaxis, :, :, :, c], mode="valid",
+                                   method="direct")
+        Z[..., c] = windows[:, ::stride, ::stride, 0] + b[0, 0, 0, c]
+    return Z
+
+
+def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Numerical gradients of L = sum(conv_forward(A_prev, W, b, hparameters) * dZ).
+
+    dZ    -- (m, n_H, n_W, n_C)
+    cache -- (A_prev, W, b, hparameters), as conv_forward's oracle takes them
+    Returns dA_prev -- (m, n_H_prev, n_W_prev, n_C_prev), dW -- (f, f, n_C_prev, n_C),
+            db -- (1, 1, 1, n_C)
+    """
+    A_prev, W, b, hparameters = cache
+    A_prev, W, b = (np.array(x, dtype=np.float64) for x in (A_prev, W, b))
+    dA_prev = numerical_gradient(lambda x: conv_forward(x, W, b, hparameters), A_prev, dZ)
+    dW = numerical_gradient(lambda x: conv_forward(A_prev, x, b, hparameters), W, dZ)
+    db = numerical_gradient(lambda x: conv_forward(A_prev, W, x, hparameters), b, dZ)
+    return dA_prev, dW, db
+
+
+def create_mask_from_window(x: np.ndarray) -> np.ndarray:
+    """True where x holds its maximum.
+
+    x -- (f, f), or any shape
+    Returns mask -- bool, x's shape
+    """
+    return x == x.max()
+
+
+def distribute_value(dz: float, shape: tuple[int, int]) -> np.ndarray:
+    """dz spread evenly over an array of SHAPE.
+
+    dz    -- a number
+    shape -- (n_H, n_W)
+    Returns a -- (n_H, n_W), float64, every entry dz / (n_H * n_W)
+    """
+    n_H, n_W = shape
+    return np.full((n_H, n_W), dz / (n_H * n_W), dtype=np.float64)
+
+
+def pool_forward(A_prev: np.ndarray, hparameters: dict, mode: str = "max") -> np.ndarray:
+    """The pooling layer's output: max or mean of every f x f window, windows stride apart.
+
+    A_prev      -- (m, n_H_prev, n_W_prev, n_C)
+    hparameters -- {"f": int, "stride": int}
+    mode        -- "max" or "average"
+    Returns A -- (m, n_H, n_W, n_C), float64
+    """
+    f, stride = hparameters["f"], hparameters["stride"]
+    # (m, n_H_prev - f + 1, n_W_prev - f + 1, n_C, f, f): every window at stride 1.
+    windows = sliding_window_view(np.asarray(A_prev, dtype=np.float64), (f, f), axis=(1, 2))
+    windows = windows[:, ::stride, ::stride]
+    if mode == "max":
+        return windows.max(axis=(-2, -1))
+    if mode == "average":
+        return windows.mean(axis=(-2, -1))
+    raise ValueError(f"mode must be 'max' or 'average', not {mode!r}")
+
+
+def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray:
+    """Numerical gradient of L = sum(pool_forward(A_prev, hparameters, mode) * dA).
+
+    For "max" the window maxima must be unique with a margin well above the step (1e-5),
+    as with distinct_values' inputs.
+
+    dA    -- (m, n_H, n_W, n_C)
+    cache -- (A_prev, hparameters)
+    Returns dA_prev -- (m, n_H_prev, n_W_prev, n_C)
+    """
+    A_prev, hparameters = cache
+    A_prev = np.array(A_prev, dtype=np.float64)
+    return numerical_gradient(lambda x: pool_forward(x, hparameters, mode), A_prev, dA)
+
+
+def distinct_values(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """An array of SHAPE whose entries are distinct and at least 4 / size apart, in [-2, 2].
+
+    Max pooling's gradient is only well defined (and numerically stable) without near ties.
+    """
+    size = int(np.prod(shape))
+    return np.linspace(-2.0, 2.0, size)[rng.permutation(size)].reshape(shape)
