@@ -9,6 +9,7 @@ grade in such copies, never in the repository).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -83,6 +84,19 @@ class Course:
         """Regenerate ``release/ASSIGNMENT`` from ``source/ASSIGNMENT``."""
         self.nbgrader("generate_assignment", assignment, "--force", "--create")
         return self.release_notebook(assignment)
+
+
+def copy_course(destination: Path, origin: Path = REPO_ROOT) -> Course:
+    """Copy ORIGIN's nbgrader_config.py, source/ and release/ to DESTINATION, a new course folder.
+
+    Tests and benchmarks grade in such copies and never touch the repository's
+    own working folders.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(origin / "nbgrader_config.py", destination)
+    for folder in ("source", "release"):
+        shutil.copytree(origin / folder, destination / folder)
+    return Course(destination)
 
 
 def notebook_name(assignment: str) -> str:

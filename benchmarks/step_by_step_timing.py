@@ -11,7 +11,6 @@ prints; it asserts nothing, since shared machines are noisy.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import tempfile
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from autograder.course import REPO_ROOT, Course
+from autograder.course import Course, copy_course
 from autograder.samples import sample_submissions, write_submission
 
 ASSIGNMENT = "conv_step_by_step"
@@ -50,12 +49,8 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "course"
-        root.mkdir()
-        shutil.copy(REPO_ROOT / "nbgrader_config.py", root)
-        for folder in ("source", "release"):
-            shutil.copytree(REPO_ROOT / folder, root / folder)
-        course = Course(root)
+        course = copy_course(Path(tmp) / "course")
+        course.generate_release(ASSIGNMENT)  # registers the assignment in the gradebook
         solution = sample_submissions(course, ASSIGNMENT, bugs=())["solution"]
         write_submission(course, "loop-based", ASSIGNMENT, solution)
 

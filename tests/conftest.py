@@ -6,27 +6,18 @@ Grading never happens in the repository itself: each fixture copies
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.course import REPO_ROOT, Course
+from autograder.course import Course, copy_course
 from autograder.report import StudentScores, collect_scores
 from autograder.samples import sample_submissions, write_submission
 from bug_catalogue import BUGS
 
 ASSIGNMENT = "conv_step_by_step"
-
-
-def copy_course(destination: Path) -> Course:
-    destination.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO_ROOT / "nbgrader_config.py", destination)
-    for folder in ("source", "release"):
-        shutil.copytree(REPO_ROOT / folder, destination / folder)
-    return Course(destination)
 
 
 @pytest.fixture
