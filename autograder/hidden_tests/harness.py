@@ -75,6 +75,27 @@ class StudentError(Failure):
         self.error = error
 
 
+class OpaqueValue:
+    """Stands for a value a student's function returned in another process that cannot be
+    rebuilt here as data (autograder.trusted): it equals nothing but itself, and messages
+    describe it as what it was.
+
+    type_name -- the type of the value in the student's process, e.g. "generator"
+    """
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return (f"an object of type {self.type_name} that cannot be checked outside the "
+                "notebook")
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
+
 @dataclass
 class Outcome:
     """The result of one sub-test.
@@ -260,8 +281,7 @@ class Grader:
         unfinished = {}
         for outcome in self.outcomes:
             if isinstance(outcome.error, NotImplementedError):
-                frame = student_frame(outcome.error.__traceback__)
-                unfinished.setdefault(frame.name if frame else self.name, None)
+                unfinished.setdefault(raised_in(outcome.error) or self.name, None)
         for name in unfinished:
             lines.append(textwrap.fill(
                 f"{name} raised NotImplementedError: it is not implemented yet; "
@@ -399,6 +419,8 @@ def describe(value: Any) -> str:
     """A short description of VALUE's type and shape, for messages."""
     if value is None:
         return "None"
+    if isinstance(value, OpaqueValue):
+        return repr(value)
     if isinstance(value, np.ndarray):
         return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, np.generic):
@@ -504,15 +526,35 @@ def _entry(value: Any) -> str:
 
 
 def describe_exception(error: BaseException) -> str:
-    """'raised TypeError: message (in conv_forward, line 12 of your cell: `code`)'."""
+    """'raised TypeError: message (in conv_forward, line 12 of your cell: `code`)'.
+
+    An exception that stands for one raised in another process (autograder.trusted) has no
+    student frames in its traceback; its ``student_where`` attribute gives the place instead.
+    """
     message = str(error).strip()
     text = f"raised {type(error).__name__}"
     if message:
         text += f": {message.splitlines()[0]}"
-    frame = student_frame(error.__traceback__)
-    if frame is not None:
-        text += f" ({_where(frame)})"
+    where = getattr(error, "student_where", None)
+    if where is None:
+        frame = student_frame(error.__traceback__)
+        where = _where(frame) if frame is not None else None
+    if where:
+        text += f" ({where})"
     return text
+
+
+def raised_in(error: BaseException) -> str | None:
+    """The name of the student's function ERROR was raised in, or None if unknown.
+
+    For an exception that stands for one raised in another process, its
+    ``student_function`` attribute; otherwise the innermost student frame's name.
+    """
+    name = getattr(error, "student_function", None)
+    if name is not None:
+        return name
+    frame = student_frame(error.__traceback__)
+    return frame.name if frame is not None else None
 
 
 def student_frame(tb) -> traceback.FrameSummary | None:

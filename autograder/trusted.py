@@ -1,0 +1,698 @@
+"""Trusted grading: the student's code runs in a fresh process, the hidden tests in ours.
+
+A student's notebook runs in the same kernel as nbgrader's test cells, so whatever the tests
+check there can be undone from a student's cell (``np.allclose = lambda *a, **k: True``,
+replacing a grade function, an input transformer that rewrites the test cells, a result
+whose ``__eq__`` is always true). ``trusted_grade`` does not trust that kernel:
+
+1. A worker process (``python -m autograder.trusted_worker``, see its docstring for the
+   protocol) runs the notebook's code cells, except nbgrader's test cells, in an IPython
+   shell, in a fresh temporary folder, under the limits of ``autograder.sandbox`` that this
+   machine offers: a memory limit, no network, every folder but its own read-only.
+2. The hidden tests run here, in the grader's process, and call the student's functions
+   through proxies: a proxy sends the arguments as data, the worker calls the function and
+   sends back the result and the arguments as they are after the call, and the proxy
+   rebuilds them as plain data (numpy arrays, numbers, strings, lists, tuples, dicts).
+   No object of the student's process ever reaches this one, so none of its code runs here.
+
+Limits: one cell or call waits at most ``call_timeout`` seconds, the whole grading at most
+``time_limit``. Code still running a little before the timeout is interrupted in the worker,
+and the student's function it was in is replaced there by one that raises TimeoutError at
+once, so a function with an endless loop costs one timeout, even when visible checks and
+other functions call it. Code that cannot be interrupted, and a worker that ends, cost a
+kill of the worker's process group and a restart (its cells re-run) for later calls; the
+function that hung or ended it is not called again, and a cell that did is skipped when the
+cells re-run. What went wrong is recorded in ``TrustedOutcome.notes`` as "kind: detail"
+strings:
+
+    cell-error      a cell raised; not noted for a read-only cell when a visible check
+                    failed (AssertionError, NotImplementedError) or the error came from
+                    inside a function (the student's or the checks'): the hidden tests
+                    report those functions
+    time-limit      a cell or a call took too long, or the whole grading did
+    process-ended   the worker ended during a cell or a call (os._exit, a crash, a kill)
+    protocol-error  the worker sent something that is not a reply of the protocol
+    worker-error    the worker could not start at all
+    grader-error    a hidden-test function itself failed (a bug on our side)
+
+The hidden tests print their reports to ``sys.stdout``, which ``trusted_grade`` redirects
+while it runs: run one grading per process (the batch grader's workers are processes).
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import functools
+import io
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import nbformat
+import numpy as np
+
+import autograder
+from autograder.hidden_tests import for_assignment
+from autograder.hidden_tests.harness import OpaqueValue
+from autograder.results import TestResult
+from autograder.sandbox import Limits, limited_command
+from autograder.trusted_worker import decode, dumps, encode
+
+# The longest reply read from the worker; a longer one is a protocol error.
+MAX_REPLY_BYTES = 256 * 1024**2
+# How long the worker may take to import numpy and IPython (within the time limit).
+STARTUP_TIMEOUT = 30.0
+# How long a worker asked to exit gets before it is killed.
+EXIT_GRACE = 0.5
+
+# The folder holding the autograder and utils packages: the worker imports them from here.
+_PACKAGES_ROOT = str(Path(autograder.__file__).resolve().parent.parent)
+
+
+@dataclass
+class TrustedOutcome:
+    """What trusted grading gives for one notebook.
+
+    tests -- one TestResult per graded function, in the order of the hidden tests' POINTS;
+             output is that grade function's printed report
+    notes -- "kind: detail" strings about what went wrong in the student's process
+    """
+
+    tests: list[TestResult]
+    notes: list[str] = field(default_factory=list)
+
+
+def trusted_grade(notebook: nbformat.NotebookNode, assignment: str, *,
+                  time_limit: float = 60.0, call_timeout: float = 20.0,
+                  memory_limit: int | None = 2 * 1024**3,
+                  isolate_network: bool = True) -> TrustedOutcome:
+    """Grade NOTEBOOK's functions with ASSIGNMENT's hidden tests, its code in another process.
+
+    time_limit      -- seconds for the whole grading; calls after that fail at once
+    call_timeout    -- seconds one cell or one call of a student function may take
+    memory_limit    -- bytes of address space for the student's process (None: no limit)
+    isolate_network -- run the student's process without network
+    """
+    module = for_assignment(assignment)
+    session = _Session(student_cells(notebook), time_limit=time_limit,
+                       call_timeout=call_timeout, memory_limit=memory_limit,
+                       isolate_network=isolate_network)
+    with session:
+        session.start()
+        tests = [_grade_function(module, name, session) for name in module.POINTS]
+    return TrustedOutcome(tests, session.notes)
+
+
+def student_cells(notebook: nbformat.NotebookNode) -> list[dict]:
+    """The code cells the worker runs, in notebook order: all but nbgrader's test cells.
+
+    Each is {"index", "name", "source", "locked"}: its position among the notebook's cells,
+    its grade_id (or cell id, or "#position"), its code, whether nbgrader marks it read-only.
+    A cell nbgrader grades by hand that holds the student's code (solution and grade) runs.
+    """
+    cells = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            continue
+        name = meta.get("grade_id") or cell.get("id") or f"#{index}"
+        cells.append({"index": index, "name": str(name), "source": cell.source,
+                      "locked": bool(meta.get("locked")) and not meta.get("solution")})
+    return cells
+
+
+def _grade_function(module: ModuleType, name: str, session: _Session) -> TestResult:
+    """Run grade_NAME with a proxy of the student's NAME; its printed report is the output."""
+    grade = getattr(module, f"grade_{name}")
+    report = io.StringIO()
+    with contextlib.redirect_stdout(report), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            score = float(grade(StudentFunction(session, name)))
+        except Exception as error:  # a broken hidden test must not stop the other functions
+            session.note(f"grader-error: grade_{name} raised {type(error).__name__}: "
+                         f"{_first_line(error)}")
+            score = 0.0
+    return TestResult(name, score, float(module.POINTS[name]), report.getvalue())
+
+
+class StudentFunction:
+    """Stands for the student's function NAME: a call runs it in the worker process.
+
+    The result comes back as plain data; arguments the function changed in place are
+    changed the same way here, so the hidden tests' checks of modified inputs still work.
+    An exception in the student's code is raised here again (see RemoteError).
+    """
+
+    def __init__(self, session: _Session, name: str):
+        self._session = session
+        self.__name__ = self.__qualname__ = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._session.call(self.__name__, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<{self.__name__}, run in the student's process>"
+
+
+# Exceptions ------------------------------------------------------------------------------
+
+class RemoteError:
+    """Mixed into the exceptions that stand for one raised in the student's process.
+
+    The class is named like the student's exception and derives from its first builtin
+    base (NotImplementedError stays NotImplementedError), else from RuntimeError.
+
+    student_where    -- "in conv_single_step, line 2 of your cell: `...`", or None
+                        (harness.describe_exception shows it)
+    student_function -- the student's function it was raised in, or None
+    """
+
+    remote_message = ""
+    student_where: str | None = None
+    student_function: str | None = None
+
+    def __str__(self) -> str:
+        return self.remote_message
+
+
+class ProcessEnded(RemoteError, RuntimeError):
+    """The student's process ended during the call."""
+
+
+class GradingStopped(RemoteError, RuntimeError):
+    """The student's function could not be called (no worker, or a protocol error)."""
+
+
+_BUILTIN_EXCEPTIONS = {name: value for name, value in vars(builtins).items()
+                       if isinstance(value, type) and issubclass(value, Exception)}
+
+
+@functools.cache
+def _remote_class(name: str, base: type) -> type:
+    return type(name, (RemoteError, base), {"__module__": __name__, "__qualname__": name})
+
+
+def remote_error(info: Any) -> Exception:
+    """The local exception for the protocol's ERROR message INFO (see trusted_worker)."""
+    if not isinstance(info, dict):
+        return _stopped(f"the student's process sent a malformed error: {info!r:.100}")
+    name = info.get("type")
+    if not isinstance(name, str) or not name.isidentifier() or len(name) > 100:
+        name = "Exception"
+    bases = info.get("bases") if isinstance(info.get("bases"), list) else []
+    base = next((_BUILTIN_EXCEPTIONS[b] for b in bases
+                 if isinstance(b, str) and b in _BUILTIN_EXCEPTIONS), RuntimeError)
+    message = info.get("message") if isinstance(info.get("message"), str) else ""
+    try:
+        error = _remote_class(name, base)(message)
+    except TypeError:  # a builtin exception whose constructor wants more than a message
+        error = _remote_class(name, RuntimeError)(message)
+    error.remote_message = message
+    for key, attribute in (("where", "student_where"), ("function", "student_function")):
+        value = info.get(key)
+        setattr(error, attribute, value[:300] if isinstance(value, str) else None)
+    return error
+
+
+def _stopped(message: str, kind: type | None = None) -> Exception:
+    """An exception of KIND (default GradingStopped, a RemoteError) saying MESSAGE."""
+    error = (kind or GradingStopped)(message)
+    error.remote_message = message
+    return error
+
+
+# The session: one worker at a time ------------------------------------------------------
+
+class _TimedOut(Exception):
+    """No reply came before the deadline."""
+
+
+class _Ended(Exception):
+    """The worker's pipes closed: the process ended."""
+
+
+class _BadReply(Exception):
+    """The worker sent something that is not a reply of the protocol."""
+
+
+class _Session:
+    """The worker processes of one trusted grading, their limits and the notes."""
+
+    def __init__(self, cells: list[dict], *, time_limit: float, call_timeout: float,
+                 memory_limit: int | None, isolate_network: bool):
+        self.cells = cells
+        self.time_limit = float(time_limit)
+        self.call_timeout = float(call_timeout)
+        self.deadline = time.monotonic() + self.time_limit
+        self.root = Path(tempfile.mkdtemp(prefix="trusted-grading-"))
+        self.command = worker_command(memory_limit, isolate_network, self.root)
+        self.folder = self.root / "work"
+        self.folder.mkdir()
+        self.env = worker_env(self.root / "ipython")
+        self.process: _Process | None = None
+        self.notes: list[str] = []
+        self.skipped: set[int] = set()      # cells that hung or ended the worker
+        self.reported: set[int] = set()     # cells whose error is noted
+        self.broken: dict[str, tuple[type, str]] = {}  # functions not to call again
+        self.failure: str | None = None     # why no worker can run: every call fails
+        self.out_of_time = False
+        self.next_id = 0
+
+    def __enter__(self) -> _Session:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def until(self, seconds: float) -> float:
+        """The deadline SECONDS from now, or the grading's own if that comes first."""
+        return min(time.monotonic() + seconds, self.deadline)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop(grace=0.0)
+            self.process = None
+
+    def ran_out_of_time(self) -> Exception:
+        self.stop()
+        if not self.out_of_time:
+            self.out_of_time = True
+            self.note(f"time-limit: grading stopped after {self.time_limit:g} s; the calls "
+                      "left were not made")
+        return _stopped(f"not called: grading ran out of its {self.time_limit:g} s",
+                        _remote_class("TimeoutError", TimeoutError))
+
+    def start(self) -> bool:
+        """Start a worker and run the cells in it; False if no worker could be had."""
+        while self.failure is None:
+            if self.remaining() <= 0:
+                self.ran_out_of_time()
+                return False
+            process = _Process(self.command, self.folder, self.env)
+            if not self._ready(process):
+                return False
+            todo = [cell for cell in self.cells if cell["index"] not in self.skipped]
+            current = todo[0] if todo else None
+            try:
+                process.send({"cells": [{"index": c["index"], "name": c["name"],
+                                         "source": c["source"]} for c in todo],
+                              "timeout": self.call_timeout},
+                             self.until(self.call_timeout))
+                for cell in todo:
+                    current = cell
+                    reply = process.receive(self.until(self.call_timeout))
+                    if reply.get("cell") != cell["index"] or "error" not in reply:
+                        raise _BadReply(f"expected the result of cell {cell['name']}, got "
+                                        f"{_brief(reply)}")
+                    if reply.get("timed_out"):
+                        self._cell_timed_out(cell, reply.get("stopped"))
+                    else:
+                        self._note_cell_error(cell, reply["error"])
+                current = None
+                reply = process.receive(self.until(self.call_timeout))
+                if reply.get("cells_done") != len(todo):
+                    raise _BadReply(f"expected the end of the cells, got {_brief(reply)}")
+            except (_TimedOut, _Ended, _BadReply) as problem:
+                ending = process.stop(grace=0.0 if isinstance(problem, _TimedOut) else EXIT_GRACE)
+                if isinstance(problem, _TimedOut) and self.remaining() <= 0:
+                    self.ran_out_of_time()
+                    return False
+                if current is None:
+                    self.failure = (f"the student's process failed after running the cells "
+                                    f"({ending})")
+                    self.note(f"worker-error: {self.failure}")
+                    return False
+                self.skipped.add(current["index"])
+                self.note(self._cell_problem(current["name"], problem, ending))
+                continue
+            self.process = process
+            return True
+        return False
+
+    def _ready(self, process: _Process) -> bool:
+        """Whether PROCESS said it is ready; if not, it is stopped and the session failed."""
+        try:
+            reply = process.receive(self.until(STARTUP_TIMEOUT))
+            if reply == {"ready": True}:
+                return True
+            problem = f"it sent {_brief(reply)}"
+        except _TimedOut:
+            problem = f"no sign of life within {STARTUP_TIMEOUT:g} s"
+        except _Ended:
+            problem = "it ended"
+        except _BadReply as error:
+            problem = str(error)
+        ending = process.stop()
+        if self.remaining() <= 0:
+            self.ran_out_of_time()
+            return False
+        self.failure = (f"the grading process did not start ({problem}; {ending})"
+                        f"{process.stderr_tail()}")
+        self.note(f"worker-error: {self.failure}")
+        return False
+
+    def _cell_timed_out(self, cell: dict, function: Any) -> None:
+        """CELL was interrupted at the time limit, in the student's FUNCTION (or None)."""
+        self.skipped.add(cell["index"])
+        text = f"time-limit: cell {cell['name']} ran longer than {self.call_timeout:g} s"
+        if isinstance(function, str) and function.isidentifier():
+            text += f" in {function}; {function} was stopped and not called again"
+            self.broken.setdefault(function, self._timeout_error(function))
+        else:
+            text += "; it was stopped and skipped"
+        self.note(text)
+
+    def _timeout_error(self, name: str) -> tuple[type, str]:
+        return (_remote_class("TimeoutError", TimeoutError),
+                f"{name} did not return within {self.call_timeout:g} s (is there a loop "
+                "that never ends?)")
+
+    def _cell_problem(self, name: str, problem: Exception, ending: str) -> str:
+        if isinstance(problem, _TimedOut):
+            return (f"time-limit: cell {name} ran longer than {self.call_timeout:g} s; it was "
+                    "stopped and skipped")
+        if isinstance(problem, _Ended):
+            return (f"process-ended: the process running the student's code ended in cell "
+                    f"{name} ({ending}); that cell was skipped")
+        return f"protocol-error: in cell {name}: {problem}; that cell was skipped"
+
+    def _note_cell_error(self, cell: dict, error: Any) -> None:
+        if error is None or cell["index"] in self.reported:
+            return
+        self.reported.add(cell["index"])
+        local = remote_error(error)
+        inside = isinstance(error, dict) and error.get("inside") is True
+        if cell["locked"] and (isinstance(local, (AssertionError, NotImplementedError))
+                               or inside):
+            return  # a visible check failing on, or crashing in, the student's functions
+        text = f"cell-error: cell {cell['name']} raised {type(local).__name__}"
+        message = _first_line(local)
+        if message:
+            text += f": {message}"
+        if local.student_where:
+            text += f" ({local.student_where})"
+        self.note(text)
+
+    def call(self, name: str, args: tuple, kwargs: dict) -> Any:
+        """NAME(*ARGS, **KWARGS) in the worker; the student's exception raised here again."""
+        if name in self.broken:
+            kind, message = self.broken[name]
+            raise _stopped(message, kind)
+        if self.failure is not None:
+            raise _stopped(f"not called: {self.failure}")
+        if self.remaining() <= 0:
+            raise self.ran_out_of_time()
+        if self.process is None and not self.start():
+            if self.failure is not None:
+                raise _stopped(f"not called: {self.failure}")
+            raise self.ran_out_of_time()
+        self.next_id += 1
+        request = {"id": self.next_id, "call": name, "args": [encode(a) for a in args],
+                   "kwargs": {key: encode(value) for key, value in kwargs.items()},
+                   "timeout": self.call_timeout}
+        deadline = self.until(self.call_timeout)
+        try:
+            self.process.send(request, deadline)
+            error, result = self._unpack(name, self.process.receive(deadline), args, kwargs)
+        except (_TimedOut, _Ended, _BadReply) as problem:
+            return self._broken(name, problem)
+        if error is not None:
+            raise error
+        return result
+
+    def _unpack(self, name: str, reply: dict, args: tuple,
+                kwargs: dict) -> tuple[Exception | None, Any]:
+        """(the student's exception, None) or (None, the result), from the reply to NAME.
+
+        The arguments as they are after the call are copied back into ARGS and KWARGS.
+        """
+        if reply.get("id") != self.next_id:
+            raise _BadReply(f"expected the reply to call {self.next_id}, got {_brief(reply)}")
+        if "error" in reply:
+            if reply.get("timed_out"):
+                self.note(f"time-limit: {name} did not return within {self.call_timeout:g} s; "
+                          "it was stopped and not called again")
+                self.broken[name] = self._timeout_error(name)
+            return remote_error(reply["error"]), None
+        after, kwargs_after = reply.get("args_after"), reply.get("kwargs_after")
+        if (not isinstance(after, list) or len(after) != len(args)
+                or not isinstance(kwargs_after, dict) or set(kwargs_after) != set(kwargs)):
+            raise _BadReply(f"the arguments after the call do not match: {_brief(reply)}")
+        try:
+            result = decode(reply.get("result"), OpaqueValue)
+            pairs = [*zip(args, after), *((kwargs[key], kwargs_after[key]) for key in kwargs)]
+            for target, data in pairs:
+                copy_back(target, decode(data, OpaqueValue))
+        except (ValueError, TypeError, RecursionError) as error:  # DecodeError is a ValueError
+            raise _BadReply(f"a value that cannot be decoded: {error}") from None
+        return None, result
+
+    def _broken(self, name: str, problem: Exception) -> Any:
+        """Stop the worker after PROBLEM in a call of NAME, note it, raise its error."""
+        ending = self.process.stop(grace=0.0 if isinstance(problem, _TimedOut) else EXIT_GRACE)
+        self.process = None
+        if isinstance(problem, _TimedOut):
+            if self.remaining() <= 0:
+                raise self.ran_out_of_time()
+            self.note(f"time-limit: {name} did not return within {self.call_timeout:g} s; "
+                      "it was stopped and not called again")
+            self.broken[name] = self._timeout_error(name)
+        elif isinstance(problem, _Ended):
+            self.note(f"process-ended: the process running the student's code ended during a "
+                      f"call of {name} ({ending}); {name} was not called again")
+            self.broken[name] = (ProcessEnded, f"the process running {name} ended during the "
+                                               f"call ({ending})")
+        else:
+            self.note(f"protocol-error: in a call of {name}: {problem}; {name} was not "
+                      "called again")
+            self.broken[name] = (GradingStopped, f"{name}'s result could not be read: {problem}")
+        kind, message = self.broken[name]
+        raise _stopped(message, kind)
+
+
+def copy_back(target: Any, after: Any) -> bool:
+    """Change TARGET in place to hold AFTER where it can; whether TARGET now equals AFTER.
+
+    Arrays are overwritten (reshaped first if the student changed their shape), dicts and
+    lists updated item by item; the items of a tuple are changed in place, since the tuple
+    itself cannot be.
+    """
+    if isinstance(target, np.ndarray):
+        if not isinstance(after, np.ndarray):
+            return False
+        try:
+            if target.dtype != after.dtype and target.dtype.itemsize == after.dtype.itemsize:
+                target.dtype = after.dtype
+            if target.shape != after.shape:
+                if target.size == after.size:
+                    target.shape = after.shape
+                else:
+                    target.resize(after.shape, refcheck=False)
+            np.copyto(target, after, casting="unsafe")
+        except (ValueError, TypeError, AttributeError):
+            return False
+        return target.dtype == after.dtype and target.shape == after.shape
+    if isinstance(target, dict) and isinstance(after, dict):
+        for key in [key for key in target if key not in after]:
+            del target[key]
+        for key, value in after.items():
+            if key not in target or not copy_back(target[key], value):
+                target[key] = value
+        return True
+    if isinstance(target, list) and isinstance(after, list):
+        if len(target) != len(after):
+            target[:] = after
+            return True
+        for index, value in enumerate(after):
+            if not copy_back(target[index], value):
+                target[index] = value
+        return True
+    if isinstance(target, tuple) and isinstance(after, tuple):
+        if len(target) != len(after):
+            return False
+        return all([copy_back(old, new) for old, new in zip(target, after)])
+    if type(target) is not type(after):
+        return False
+    try:
+        return bool(target == after)
+    except (TypeError, ValueError):
+        return False
+
+
+# The worker process -------------------------------------------------------------------
+
+class _Process:
+    """One worker process and its pipes, read and written with deadlines."""
+
+    def __init__(self, command: list[str], folder: Path, env: dict):
+        self.stderr = tempfile.TemporaryFile()
+        self.popen = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=self.stderr, cwd=folder, env=env,
+                                      start_new_session=True, close_fds=True)
+        self.reader = self.popen.stdout.fileno()
+        self.writer = self.popen.stdin.fileno()
+        os.set_blocking(self.reader, False)
+        os.set_blocking(self.writer, False)
+        self.buffer = bytearray()
+        self.scanned = 0
+        self.ending: str | None = None
+        self.stderr_text = ""
+
+    def send(self, message: dict, deadline: float) -> None:
+        data = memoryview(dumps(message))
+        while data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _TimedOut()
+            if not _ready_within(self.writer, select.POLLOUT, remaining):
+                raise _TimedOut()
+            try:
+                data = data[os.write(self.writer, data):]
+            except BlockingIOError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                raise _Ended() from None
+
+    def receive(self, deadline: float) -> dict:
+        while True:
+            newline = self.buffer.find(b"\n", self.scanned)
+            if newline >= 0:
+                line = bytes(self.buffer[:newline])
+                del self.buffer[:newline + 1]
+                self.scanned = 0
+                return _parse(line)
+            self.scanned = len(self.buffer)
+            if len(self.buffer) > MAX_REPLY_BYTES:
+                raise _BadReply(f"a reply longer than {MAX_REPLY_BYTES // 1024**2} MB")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _TimedOut()
+            if not _ready_within(self.reader, select.POLLIN, remaining):
+                raise _TimedOut()
+            try:
+                chunk = os.read(self.reader, 1 << 20)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                raise _Ended()
+            self.buffer += chunk
+
+    def stop(self, grace: float = EXIT_GRACE) -> str:
+        """Kill the process and its group (once); how it ended, e.g. "exit code 0".
+
+        The process is asked to exit and gets GRACE seconds before it is killed.
+        """
+        if self.ending is not None:
+            return self.ending
+        with contextlib.suppress(OSError):  # a full or closed pipe: it is killed anyway
+            os.write(self.writer, dumps({"exit": True}))
+        status = _exit_status(self.popen.pid, grace)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait()
+        for stream in (self.popen.stdin, self.popen.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+        self.stderr.seek(0)
+        self.stderr_text = self.stderr.read(1 << 16).decode(errors="replace").strip()
+        self.stderr.close()
+        if status is None:
+            self.ending = "stopped by the grader"
+        elif status.si_code == os.CLD_EXITED:
+            self.ending = f"exit code {status.si_status}"
+        elif status.si_status == signal.SIGKILL:
+            self.ending = "killed: over the memory limit?"
+        else:
+            self.ending = f"killed by {signal.Signals(status.si_status).name}"
+        return self.ending
+
+    def stderr_tail(self) -> str:
+        """The end of what the process wrote to stderr before it took stderr over."""
+        text = " | ".join(self.stderr_text.splitlines()[-3:])[-500:]
+        return f": {text}" if text else ""
+
+
+def _ready_within(fd: int, event: int, seconds: float) -> bool:
+    """Whether FD is ready for EVENT (or closed) within SECONDS."""
+    poller = select.poll()
+    poller.register(fd, event)
+    return bool(poller.poll(max(0, int(seconds * 1000) + 1)))
+
+
+def _exit_status(pid: int, wait: float):
+    """The child PID's exit status (not reaped) if it ends within WAIT seconds, else None."""
+    end = time.monotonic() + wait
+    while True:
+        status = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        if status is not None or time.monotonic() >= end:
+            return status
+        time.sleep(0.01)
+
+
+def _parse(line: bytes) -> dict:
+    try:
+        message = json.loads(line)
+    except (ValueError, RecursionError) as error:
+        raise _BadReply(f"not JSON ({type(error).__name__}): {line[:80]!r}") from None
+    if not isinstance(message, dict):
+        raise _BadReply(f"not a JSON object: {line[:80]!r}")
+    return message
+
+
+def _brief(message: Any) -> str:
+    text = json.dumps(message) if isinstance(message, dict) else repr(message)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _first_line(value: Any) -> str:
+    text = str(value).strip()
+    return text.splitlines()[0] if text else ""
+
+
+# How the worker is started -------------------------------------------------------------
+
+def worker_command(memory_limit: int | None, isolate_network: bool, sandbox: Path) -> list[str]:
+    """The worker's command line, under the memory, network and file limits of
+    ``autograder.sandbox`` that work here; it may write only in SANDBOX."""
+    limits = Limits(memory_limit=memory_limit, isolate_network=isolate_network)
+    return limited_command([sys.executable, "-m", "autograder.trusted_worker"], limits,
+                           writable=[sandbox])
+
+
+def worker_env(ipython_dir: Path) -> dict:
+    """The worker's environment: ours, with a headless matplotlib and single-threaded BLAS."""
+    env = dict(os.environ)
+    env.update({
+        "MPLBACKEND": "Agg",
+        "NBGRADER_EXECUTION": "autograde",
+        "IPYTHONDIR": str(ipython_dir),
+        "PYTHONHASHSEED": "0",
+        "PYTHONPATH": os.pathsep.join(filter(None, [_PACKAGES_ROOT, env.get("PYTHONPATH")])),
+        # Single-threaded BLAS: several graders share the machine, and under an address-space
+        # limit every BLAS thread's buffers count.
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    })
+    return env

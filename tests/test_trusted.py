@@ -1,0 +1,526 @@
+"""Trusted grading: the student's cells run in another process, the hidden tests in ours.
+
+Real worker processes throughout. The solution gets full points and the blank release none;
+catalogue bugs score what they score in process; and a notebook that tampers with the
+grading in its own kernel (numpy, the grade functions, builtins, input transformers,
+always-equal objects) gets the score of its real functions, while a function that ends the
+process, loops for ever, exhausts memory or floods the output costs only its own points.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import copy
+import io
+import os
+import time
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import trusted
+from autograder.course import Course
+from autograder.hidden_tests import step_by_step
+from autograder.hidden_tests.harness import OpaqueValue, describe_exception
+from autograder import results
+from autograder.samples import sample_submissions, solution_namespace
+from autograder.trusted import TrustedOutcome, copy_back, remote_error, trusted_grade
+from autograder.trusted_worker import DecodeError, decode, encode
+from bug_catalogue import BUGS
+
+ASSIGNMENT = "conv_step_by_step"
+POINTS = {name: float(points) for name, points in step_by_step.POINTS.items()}
+# Short limits: nothing here needs long, and the slow cases must fail fast.
+LIMITS = {"time_limit": 60.0, "call_timeout": 10.0}
+
+BUGS_BY_NAME = {bug.name: bug for bug in BUGS}
+# One bug per kind of check: values, in-place changes, a raised exception, keyword
+# arguments (mode), a helper.
+COMPARED_BUGS = ["single-step-modifies-input", "conv-window-ends-at-stride",
+                 "conv-backward-unpads-with-negative-index", "pool-forward-ignores-mode",
+                 "distribute-divides-by-height"]
+CONV_FORWARD_BUG = BUGS_BY_NAME["conv-window-ends-at-stride"]
+SINGLE_STEP_BUG = BUGS_BY_NAME["single-step-returns-array"]
+
+
+@pytest.fixture(scope="module")
+def samples() -> dict[str, nbformat.NotebookNode]:
+    bugs = {BUGS_BY_NAME[name] for name in COMPARED_BUGS} | {CONV_FORWARD_BUG, SINGLE_STEP_BUG}
+    return sample_submissions(Course(), ASSIGNMENT, sorted(bugs, key=lambda bug: bug.name))
+
+
+def scores(outcome: TrustedOutcome) -> dict[str, float]:
+    return {test.name: test.score for test in outcome.tests}
+
+
+def report(outcome: TrustedOutcome, name: str) -> str:
+    return next(test.output for test in outcome.tests if test.name == name)
+
+
+def in_process_scores(bug) -> dict[str, float]:
+    """The hidden tests' scores for BUG's functions, run in this process."""
+    functions = solution_namespace(bugs=[bug])
+    with contextlib.redirect_stdout(io.StringIO()):
+        return {name: getattr(step_by_step, f"grade_{name}")(functions[name])
+                for name in POINTS}
+
+
+def with_code(notebook: nbformat.NotebookNode, grade_id: str, code: str,
+              replace: bool = False) -> nbformat.NotebookNode:
+    """A copy of NOTEBOOK with CODE appended to (or replacing) the cell GRADE_ID."""
+    edited = copy.deepcopy(notebook)
+    cell = _cell(edited, grade_id)
+    cell.source = code if replace else cell.source + "\n" + code
+    return edited
+
+
+def with_cell(notebook: nbformat.NotebookNode, after: str, code: str,
+              cell_id: str = "student_cell") -> nbformat.NotebookNode:
+    """A copy of NOTEBOOK with a new code cell CODE after the cell AFTER (a grade_id)."""
+    edited = copy.deepcopy(notebook)
+    position = edited.cells.index(_cell(edited, after)) + 1
+    cell = nbformat.v4.new_code_cell(code)
+    cell.id = cell_id
+    edited.cells.insert(position, cell)
+    return edited
+
+
+def _cell(notebook: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            return cell
+    raise KeyError(f"no cell {grade_id!r}")
+
+
+def others_full(outcome: TrustedOutcome, *names: str) -> dict[str, float]:
+    """The scores of the functions other than NAMES, to compare with full points."""
+    return {name: score for name, score in scores(outcome).items() if name not in names}
+
+
+def full_except(*names: str) -> dict[str, float]:
+    return {name: points for name, points in POINTS.items() if name not in names}
+
+
+# The plain cases ------------------------------------------------------------------------
+
+def test_solution_gets_full_points_without_notes(samples):
+    outcome = trusted_grade(samples["solution"], ASSIGNMENT, **LIMITS)
+    assert [test.name for test in outcome.tests] == list(POINTS)
+    assert all(isinstance(test, results.TestResult) for test in outcome.tests)
+    assert scores(outcome) == POINTS
+    assert outcome.notes == []
+    for test in outcome.tests:
+        points = f"{test.max_score:g}"
+        assert test.max_score == POINTS[test.name]
+        assert test.output.startswith(f"{test.name}: {points} / {points} points\n"), test.output
+        assert "FAIL" not in test.output
+
+
+def test_blank_release_gets_zero_everywhere(samples):
+    outcome = trusted_grade(samples["blank"], ASSIGNMENT, **LIMITS)
+    assert scores(outcome) == {name: 0.0 for name in POINTS}
+    for test in outcome.tests:
+        assert f"{test.name} raised NotImplementedError: it is not implemented yet" in \
+            test.output.replace("\n    ", " "), test.output
+    assert outcome.notes == []
+
+
+@pytest.mark.parametrize("bug_name", COMPARED_BUGS)
+def test_catalogue_bug_scores_as_in_process(samples, bug_name):
+    bug = BUGS_BY_NAME[bug_name]
+    outcome = trusted_grade(samples[bug_name], ASSIGNMENT, **LIMITS)
+    expected = in_process_scores(bug)
+    assert scores(outcome) == expected
+    assert any(expected[name] < POINTS[name] for name in bug.breaks)
+    if bug.hint:
+        assert any(bug.hint in report(outcome, name) for name in bug.breaks)
+
+
+def test_student_error_names_the_line_of_the_cell(samples):
+    outcome = trusted_grade(samples["conv-backward-unpads-with-negative-index"], ASSIGNMENT,
+                            **LIMITS)
+    text = report(outcome, "conv_backward").replace("\n            ", " ")
+    assert ("raised ValueError: could not broadcast input array from shape (0,0,3) into "
+            "shape (5,6,3) (in conv_backward, line 27 of your cell: `dA_prev[i, :, :, :] = "
+            "da_prev_pad[pad:-pad, pad:-pad, :]`)") in text, text
+
+
+def test_missing_function_is_not_defined(samples):
+    notebook = copy.deepcopy(samples["solution"])
+    notebook.cells.remove(_cell(notebook, "pool_forward"))
+    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    assert scores(outcome)["pool_forward"] == 0.0
+    assert "pool_forward is not defined: run the cell that defines it" in \
+        report(outcome, "pool_forward")
+    assert others_full(outcome, "pool_forward") == full_except("pool_forward")
+
+
+# Tampering in the student's kernel ------------------------------------------------------
+
+def test_patched_allclose_does_not_reach_the_grader(samples):
+    notebook = with_code(samples[CONV_FORWARD_BUG.name], "conv_forward",
+                         "np.allclose = lambda *a, **k: True\nnp.isclose = np.allclose")
+    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    assert scores(outcome) == in_process_scores(CONV_FORWARD_BUG)
+    assert scores(outcome)["conv_forward"] < POINTS["conv_forward"]
+    assert np.allclose(0.0, 1.0) is False
+
+
+def test_replaced_grade_function_does_not_reach_the_grader(samples):
+    original = step_by_step.grade_conv_forward
+    notebook = with_code(samples[CONV_FORWARD_BUG.name], "conv_forward",
+                         "import autograder.hidden_tests.step_by_step as hidden\n"
+                         "hidden.grade_conv_forward = lambda func: 20.0\n"
+                         "hidden.POINTS['conv_forward'] = 0")
+    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    assert scores(outcome) == in_process_scores(CONV_FORWARD_BUG)
+    assert step_by_step.grade_conv_forward is original
+    assert step_by_step.POINTS["conv_forward"] == 20
+
+
+def test_always_equal_result_cannot_pass(samples):
+    notebook = with_code(samples["solution"], "create_mask_from_window", (
+        "class AlwaysEqual:\n"
+        "    def __eq__(self, other):\n"
+        "        return True\n"
+        "    __array_priority__ = 1000\n"
+        "def create_mask_from_window(x):\n"
+        "    return AlwaysEqual()"), replace=True)
+    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    assert scores(outcome)["create_mask_from_window"] == 0.0
+    assert "an object of type AlwaysEqual that cannot be checked outside the notebook" in \
+        report(outcome, "create_mask_from_window")
+    # pool_backward's max mode uses the mask
+    assert others_full(outcome, "create_mask_from_window", "pool_backward") == \
+        full_except("create_mask_from_window", "pool_backward")
+
+
+def test_patched_builtins_do_not_reach_the_grader(samples):
+    notebook = with_cell(samples[SINGLE_STEP_BUG.name], "pool_backward", (
+        "import builtins\n"
+        "real_isinstance = builtins.isinstance\n"
+        "def lenient_isinstance(obj, kind):  # any number passes as a scalar\n"
+        "    if kind is bool:\n"
+        "        return False\n"
+        "    if real_isinstance(kind, tuple) and float in kind:\n"
+        "        return True\n"
+        "    return real_isinstance(obj, kind)\n"
+        "builtins.isinstance = lenient_isinstance\n"
+        "builtins.abs = lambda x: 0.0"))
+    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    assert scores(outcome) == in_process_scores(SINGLE_STEP_BUG)
+    assert scores(outcome)["conv_single_step"] < POINTS["conv_single_step"]
+    assert builtins.isinstance("text", int) is False
+    assert builtins.abs(-2) == 2
+
+
+def test_input_transformer_cannot_rewrite_the_tests(samples):
+    notebook = with_cell(samples[CONV_FORWARD_BUG.name], "imports", (
+        "def full_marks(lines):\n"
+        "    if any('grade_' in line or 'assert' in line for line in lines):\n"
+        "        return ['score = 20.0\\n']\n"
+        "    return lines\n"
+        "get_ipython().input_transformers_cleanup.append(full_marks)"))
+    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    assert scores(outcome) == in_process_scores(CONV_FORWARD_BUG)
+
+
+# Functions that break the process ------------------------------------------------------
+
+def test_function_that_ends_the_process_loses_only_its_points(samples):
+    notebook = with_code(samples["solution"], "conv_backward", (
+        "import os\n"
+        "def conv_backward(dZ, cache):\n"
+        "    os._exit(0)"), replace=True)
+    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    assert scores(outcome)["conv_backward"] == 0.0
+    assert others_full(outcome, "conv_backward") == full_except("conv_backward")
+    assert ("process-ended: the process running the student's code ended during a call of "
+            "conv_backward (exit code 0); conv_backward was not called again") in outcome.notes
+    # The visible check calls it too: that cell is skipped when the cells run again.
+    assert ("process-ended: the process running the student's code ended in cell "
+            "conv_backward_check (exit code 0); that cell was skipped") in outcome.notes
+    assert "raised ProcessEnded: the process running conv_backward ended during the call" in \
+        report(outcome, "conv_backward")
+
+
+def test_endless_loop_costs_one_timeout(samples):
+    call_timeout = 2.0
+    notebook = with_code(samples["solution"], "pool_backward", (
+        "def pool_backward(dA, cache, mode='max'):\n"
+        "    while True:\n"
+        "        pass"), replace=True)
+    start = time.perf_counter()
+    outcome = trusted_grade(notebook, ASSIGNMENT, time_limit=60.0, call_timeout=call_timeout)
+    elapsed = time.perf_counter() - start
+    text = report(outcome, "pool_backward")
+    sub_tests = text.count("\n  FAIL ") + text.count("\n  ok ")
+    assert sub_tests >= 8, text
+    assert scores(outcome)["pool_backward"] == 0.0
+    assert others_full(outcome, "pool_backward") == full_except("pool_backward")
+    # The visible check ran into the loop first; the hidden tests never called it.
+    assert outcome.notes == ["time-limit: cell pool_backward_check ran longer than 2 s in "
+                             "pool_backward; pool_backward was stopped and not called again"]
+    assert "raised TimeoutError: pool_backward did not return within 2 s" in text
+    assert elapsed < call_timeout + 4.0, f"took {elapsed:.1f} s"
+    assert elapsed < call_timeout * sub_tests / 2
+
+
+def test_endless_loop_in_a_helper_stops_its_callers_too(samples):
+    notebook = with_code(samples["solution"], "conv_single_step", (
+        "def conv_single_step(a_slice_prev, W, b):\n"
+        "    while True:\n"
+        "        pass"), replace=True)
+    start = time.perf_counter()
+    outcome = trusted_grade(notebook, ASSIGNMENT, time_limit=60.0, call_timeout=2.0)
+    elapsed = time.perf_counter() - start
+    assert scores(outcome)["conv_single_step"] == 0.0
+    assert scores(outcome)["conv_forward"] == 0.0
+    assert others_full(outcome, "conv_single_step", "conv_forward") == \
+        full_except("conv_single_step", "conv_forward")
+    assert outcome.notes == ["time-limit: cell conv_single_step_check ran longer than 2 s in "
+                             "conv_single_step; conv_single_step was stopped and not called "
+                             "again"]
+    assert ("raised TimeoutError: conv_single_step did not return within 2 s (is there a loop "
+            "that never ends?) (in conv_forward, line") in \
+        report(outcome, "conv_forward").replace("\n            ", " ")
+    assert elapsed < 2.0 + 4.0, f"took {elapsed:.1f} s"
+
+
+def test_slow_cell_does_not_stop_the_fast_function_it_calls(samples):
+    notebook = with_cell(samples["solution"], "pool_backward", (
+        "for _ in range(10**9):\n"
+        "    distribute_value(1.0, (2, 2))"), cell_id="slow_cell")
+    outcome = trusted_grade(notebook, ASSIGNMENT, time_limit=60.0, call_timeout=2.0)
+    assert scores(outcome) == POINTS
+    assert outcome.notes == ["time-limit: cell slow_cell ran longer than 2 s; it was stopped "
+                             "and skipped"]
+
+
+def test_loop_that_cannot_be_interrupted_is_killed(samples):
+    call_timeout = 2.0
+    notebook = with_code(samples["solution"], "conv_backward", (
+        "import time\n"
+        "def conv_backward(dZ, cache):\n"
+        "    while True:\n"
+        "        try:\n"
+        "            time.sleep(1)\n"
+        "        except BaseException:\n"
+        "            pass"), replace=True)
+    start = time.perf_counter()
+    outcome = trusted_grade(notebook, ASSIGNMENT, time_limit=60.0, call_timeout=call_timeout)
+    elapsed = time.perf_counter() - start
+    text = report(outcome, "conv_backward")
+    sub_tests = text.count("\n  FAIL ") + text.count("\n  ok ")
+    assert scores(outcome)["conv_backward"] == 0.0
+    assert others_full(outcome, "conv_backward") == full_except("conv_backward")
+    assert outcome.notes == [
+        "time-limit: cell conv_backward_check ran longer than 2 s; it was stopped and skipped",
+        "time-limit: conv_backward did not return within 2 s; it was stopped and not called "
+        "again",
+    ]
+    # Two kills (the check cell, the first call) and restarts, not one per sub-test.
+    assert elapsed < 2 * call_timeout + 6.0, f"took {elapsed:.1f} s"
+    assert elapsed < call_timeout * sub_tests / 2
+
+
+def test_whole_grading_stops_at_the_time_limit(samples):
+    notebook = with_code(samples["solution"], "zero_pad", "import time\ntime.sleep(30)")
+    start = time.perf_counter()
+    outcome = trusted_grade(notebook, ASSIGNMENT, time_limit=2.0, call_timeout=10.0)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 6.0, f"took {elapsed:.1f} s"
+    assert scores(outcome) == {name: 0.0 for name in POINTS}
+    assert outcome.notes == ["time-limit: grading stopped after 2 s; the calls left were not "
+                             "made"]
+    assert "grading ran out of its 2 s" in report(outcome, "zero_pad")
+
+
+@pytest.mark.skipif(trusted.worker_command(1024**3, False, trusted.Path("/tmp"))[0] == trusted.sys.executable,
+                    reason="prlimit does not work on this machine")
+def test_memory_bomb_hits_the_memory_limit(samples):
+    notebook = with_code(samples["solution"], "distribute_value", (
+        "def distribute_value(dz, shape):\n"
+        "    hoard = bytearray(8 * 1024**3)\n"
+        "    return hoard"), replace=True)
+    outcome = trusted_grade(notebook, ASSIGNMENT, memory_limit=2 * 1024**3, **LIMITS)
+    assert scores(outcome)["distribute_value"] == 0.0
+    assert "raised MemoryError" in report(outcome, "distribute_value")
+    # pool_backward's average mode uses distribute_value
+    assert others_full(outcome, "distribute_value", "pool_backward") == \
+        full_except("distribute_value", "pool_backward")
+    assert outcome.notes == []
+
+
+def test_printing_cannot_corrupt_the_protocol(samples):
+    notebook = with_code(samples["solution"], "zero_pad", (
+        "import os, sys\n"
+        "print('x' * 100_000_000)\n"
+        "os.write(1, b'{\"id\": 1, \"result\": 0}\\n' * 1000)\n"
+        "os.write(2, b'{\"cells_done\": 0}\\n' * 1000)\n"
+        "_zero_pad = zero_pad\n"
+        "def zero_pad(X, pad):\n"
+        "    print('{\"id\": 2, \"result\": null}')\n"
+        "    sys.__stdout__.write('y' * 1_000_000 + '\\n')\n"
+        "    os.write(1, b'{\"id\": 3, \"error\": null}\\n')\n"
+        "    return _zero_pad(X, pad)"))
+    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    assert scores(outcome) == POINTS
+    assert outcome.notes == []
+
+
+def test_cell_error_is_noted_and_later_cells_run(samples):
+    notebook = with_cell(samples["solution"], "imports", "raise ValueError('a cell that fails')",
+                         cell_id="failing_cell")
+    notebook = with_code(notebook, "conv_forward", "undefined_name")
+    last_line = len(_cell(notebook, "conv_forward").source.splitlines())
+    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    assert scores(outcome) == POINTS
+    assert outcome.notes == [
+        "cell-error: cell failing_cell raised ValueError: a cell that fails (in <module>, "
+        "line 1 of your cell: `raise ValueError('a cell that fails')`)",
+        "cell-error: cell conv_forward raised NameError: name 'undefined_name' is not "
+        f"defined (in <module>, line {last_line} of your cell: `undefined_name`)",
+    ]
+
+
+def test_result_of_unsupported_type_fails_clearly(samples):
+    notebook = with_code(samples["solution"], "distribute_value", (
+        "def distribute_value(dz, shape):\n"
+        "    return (dz / n for n in shape)"), replace=True)
+    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    assert scores(outcome)["distribute_value"] == 0.0
+    assert ("a is an object of type generator that cannot be checked outside the notebook; "
+            "expected a numpy array") in report(outcome, "distribute_value").replace(
+                "\n            ", " ")
+    assert others_full(outcome, "distribute_value", "pool_backward") == \
+        full_except("distribute_value", "pool_backward")
+
+
+# The worker's surroundings --------------------------------------------------------------
+
+def test_worker_runs_isolated_in_a_fresh_folder():
+    probe = ("import os, socket, resource\n"
+             "def probe():\n"
+             "    return {'cwd': os.listdir('.'),\n"
+             "            'interfaces': [name for _, name in socket.if_nameindex()],\n"
+             "            'memory': resource.getrlimit(resource.RLIMIT_AS)[0],\n"
+             "            'backend': os.environ.get('MPLBACKEND'),\n"
+             "            'execution': os.environ.get('NBGRADER_EXECUTION')}\n")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(probe)])
+    cells = trusted.student_cells(notebook)
+    with trusted._Session(cells, time_limit=30.0, call_timeout=10.0, memory_limit=1024**3,
+                          isolate_network=True) as session:
+        assert session.start()
+        found = session.call("probe", (), {})
+    assert found["cwd"] == []
+    assert found["backend"] == "Agg" and found["execution"] == "autograde"
+    command = trusted.worker_command(1024**3, True, trusted.Path("/tmp"))
+    if "--as=1073741824" in command:  # prlimit works here
+        assert found["memory"] == 1024**3
+    if any(part.endswith("unshare") for part in command):
+        assert found["interfaces"] == ["lo"]
+
+
+# The pieces ------------------------------------------------------------------------------
+
+def test_values_survive_the_round_trip():
+    values = [None, True, 3, -2.5, float("inf"), "text", b"raw", 1 + 2j, (1, [2.0, "x"]),
+              {"f": 2, "stride": 1}, np.float64(0.5), np.int32(-7), np.bool_(True),
+              np.arange(6, dtype=np.float32).reshape(2, 3),
+              np.asfortranarray(np.ones((2, 3))), np.zeros((0, 4), dtype=np.int8),
+              np.array(["ab", "c"])]
+    for value in values:
+        back = decode(encode(value))
+        assert type(back) is type(value), (value, back)
+        if isinstance(value, np.ndarray):
+            assert back.dtype == value.dtype and back.shape == value.shape
+            assert back.flags.f_contiguous == value.flags.f_contiguous
+            np.testing.assert_array_equal(back, value)
+        else:
+            assert back == value
+    nan = decode(encode(float("nan")))
+    assert nan != nan
+
+
+def test_unsupported_values_come_back_opaque():
+    for value, kind in [(object(), "object"), ({1: 2}, "dict"), (iter([]), "list_iterator"),
+                        (np.array([1, None]), "numpy.ndarray with dtype object")]:
+        back = decode(encode(value), OpaqueValue)
+        assert isinstance(back, OpaqueValue)
+        assert repr(back) == f"an object of type {kind} that cannot be checked outside the notebook"
+        assert back != back.__class__(kind)
+
+
+@pytest.mark.parametrize("data", [
+    {"__ndarray__": "AAAA", "dtype": "O", "shape": [1], "order": "C"},
+    {"__ndarray__": "AAAA", "dtype": "<f8", "shape": [2], "order": "C"},
+    {"__ndarray__": "AAAA", "dtype": "[('a', 'O')]", "shape": [1], "order": "C"},
+    {"__scalar__": "AAAA", "dtype": "<f8"},
+    {"__reduce__": ["os.system", ["true"]]},
+    {"__tuple__": "not a list"},
+])
+def test_malformed_values_are_rejected(data):
+    with pytest.raises(DecodeError):
+        decode(data)
+
+
+def test_copy_back_mirrors_changes_in_place():
+    array, table, cache = np.zeros(3), {"f": 2, "stride": 1}, (np.ones(2), {"pad": 1})
+    copy_back(array, np.array([1.0, 2.0, 3.0]))
+    copy_back(table, {"f": 3})
+    copy_back(cache, (np.full(2, 5.0), {"pad": 0, "extra": True}))
+    np.testing.assert_array_equal(array, [1.0, 2.0, 3.0])
+    assert table == {"f": 3}
+    np.testing.assert_array_equal(cache[0], [5.0, 5.0])
+    assert cache[1] == {"pad": 0, "extra": True}
+
+
+def test_remote_errors_keep_type_message_and_place():
+    error = remote_error({"type": "KeyError", "bases": ["KeyError", "LookupError", "Exception"],
+                          "message": "'stride'", "where": "in pool_forward, line 3 of your cell",
+                          "function": "pool_forward"})
+    assert isinstance(error, KeyError) and type(error).__name__ == "KeyError"
+    assert describe_exception(error) == \
+        "raised KeyError: 'stride' (in pool_forward, line 3 of your cell)"
+    custom = remote_error({"type": "CheckFailed", "bases": ["CheckFailed", "AssertionError"],
+                           "message": "no", "where": None, "function": None})
+    assert isinstance(custom, AssertionError) and describe_exception(custom) == \
+        "raised CheckFailed: no"
+    odd = remote_error({"type": "SystemExit", "bases": ["SystemExit", "BaseException"],
+                        "message": "1", "where": None, "function": None})
+    assert isinstance(odd, RuntimeError) and type(odd).__name__ == "SystemExit"
+    assert isinstance(remote_error({"type": "NotImplementedError",
+                                    "bases": ["NotImplementedError", "RuntimeError"],
+                                    "message": "", "where": None, "function": "zero_pad"}),
+                      NotImplementedError)
+
+
+def test_no_worker_is_left_running(samples):
+    before = _children()
+    trusted_grade(samples["solution"], ASSIGNMENT, **LIMITS)
+    assert _children() <= before
+
+
+def _children() -> set[int]:
+    """Process ids whose parent is this process."""
+    children = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                        children.add(int(entry))
+    return children
+
+
+def test_worker_that_cannot_start_is_noted(samples, monkeypatch):
+    monkeypatch.setattr(trusted, "worker_command", lambda memory_limit, isolate_network, sandbox: [
+        trusted.sys.executable, "-c", "import sys; sys.exit('no IPython here')"])
+    outcome = trusted_grade(samples["solution"], ASSIGNMENT, **LIMITS)
+    assert scores(outcome) == {name: 0.0 for name in POINTS}
+    assert outcome.notes == ["worker-error: the grading process did not start (it ended; "
+                             "exit code 1): no IPython here"]
+    assert "not called: the grading process did not start" in report(outcome, "zero_pad")
