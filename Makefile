@@ -3,10 +3,11 @@
 PYTHON3 ?= python3
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
+LAB_ARGS ?=
 # nbgrader starts helper programs (alembic) found on PATH: put the venv first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup grade test lab release benchmark clean
+.PHONY: setup grade test lab check release benchmark clean
 
 setup: $(VENV)/.installed
 
@@ -25,9 +26,15 @@ grade: setup
 test: setup
 	$(PY) -m pytest
 
-## Open JupyterLab.
+## Copy the release notebooks into notebooks/ (keeping files already there); open JupyterLab.
+## More options for JupyterLab: make lab LAB_ARGS="--no-browser --port 8889"
 lab: setup
-	$(VENV)/bin/jupyter lab
+	$(PY) -m autograder workspace notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+
+## Grade the notebooks in notebooks/ with the hidden tests; feedback in notebooks/feedback/.
+check: setup
+	$(PY) -m autograder check notebooks
 
 ## Regenerate release/ from source/ with nbgrader.
 release: setup

@@ -1,34 +1,141 @@
-"""Instructor commands: ``python -m autograder {release,demo} ...``."""
+"""Instructor and self-study commands.
+
+    python -m autograder grade ASSIGNMENT SUBMISSIONS --out DIR [--workers N]
+    python -m autograder release [ASSIGNMENT ...]
+    python -m autograder demo
+    python -m autograder workspace [FOLDER]
+    python -m autograder check [FOLDER]
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
+from pathlib import Path
 
 from autograder import demo
 from autograder.course import NOTEBOOKS, Course, NbgraderError
+from autograder.sandbox import GIB, Limits
+from autograder.selfstudy import (assignment_notebooks, check, display, make_workspace,
+                                  nothing_to_check_message, report)
+
+# The self-study workspace (notebooks/ of the repository).
+WORKSPACE = Course().root / "notebooks"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m autograder",
+                                     description="Grade and publish the course's assignments.")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    grade = commands.add_parser(
+        "grade", help="grade a folder or LMS zip of submissions",
+        description="Grade every submission in SUBMISSIONS: a folder holding one notebook or "
+                    "one folder per student (named by student id), or an LMS zip. Writes "
+                    "DIR/grades.csv, DIR/gradebook.db and feedback under DIR/feedback/.")
+    grade.add_argument("assignment", choices=sorted(NOTEBOOKS))
+    grade.add_argument("submissions", type=Path)
+    grade.add_argument("--out", type=Path, required=True, metavar="DIR",
+                       help="output folder (its earlier grading outputs are replaced)")
+    grade.add_argument("--workers", type=int, default=None,
+                       help="submissions graded at once (default: the number of cores)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+    grade.add_argument("--time-limit", type=float, default=Limits.time_limit,
+                       help="seconds per submission (default: %(default)s)")
+    grade.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout,
+                       help="seconds per notebook cell (default: %(default)s)")
+    grade.add_argument("--memory-limit", type=float, default=Limits.memory_limit / GIB,
+                       help="GiB of memory for the student's code (default: %(default)s)")
+    grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+
     release = commands.add_parser("release", help="regenerate release/ from source/")
     release.add_argument("assignments", nargs="*", default=sorted(NOTEBOOKS),
                          help="assignment ids (default: all)")
     commands.add_parser("demo", help="grade the sample submissions and print the table")
+    workspace = commands.add_parser(
+        "workspace", help="copy the release notebooks into a self-study folder",
+        description="Copy each release notebook into FOLDER, keeping any file already there.")
+    workspace.add_argument("folder", nargs="?", type=Path, default=WORKSPACE,
+                           help="default: notebooks/ of the repository")
+    check_parser = commands.add_parser(
+        "check", help="grade the notebooks of a self-study folder",
+        description="Grade the notebooks in FOLDER with the hidden tests, as the batch "
+                    "grader does; print the scores and hints and write the feedback to "
+                    "FOLDER/feedback/. The notebooks are only read.")
+    check_parser.add_argument("folder", nargs="?", type=Path, default=WORKSPACE,
+                              help="default: notebooks/ of the repository")
     args = parser.parse_args(argv)
 
     try:
+        if args.command == "grade":
+            return grade_command(args)
         if args.command == "release":
             for assignment in args.assignments:
                 path = Course().generate_release(assignment)
                 print(f"wrote {path.relative_to(Course().root)}")
         elif args.command == "demo":
             demo.run()
-    except (NbgraderError, ValueError, LookupError) as error:
+        elif args.command == "workspace":
+            workspace_command(args.folder)
+        elif args.command == "check":
+            return check_command(args.folder)
+    except (NbgraderError, ValueError, LookupError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def grade_command(args: argparse.Namespace) -> int:
+    from autograder.batch import default_executor, grade_batch
+
+    if not args.submissions.exists():
+        raise FileNotFoundError(f"no submissions at {args.submissions}: expected a folder or "
+                                "a .zip file")
+    limits = Limits(time_limit=args.time_limit, cell_timeout=args.cell_timeout,
+                    memory_limit=int(args.memory_limit * GIB))
+    executor_factory = default_executor
+    if args.scheduler:
+        from distributed import Client
+
+        client = Client(args.scheduler)
+        executor_factory = lambda workers: client.get_executor()  # noqa: E731
+    print(f"limits: {limits.describe()}", file=sys.stderr)
+    results = grade_batch(args.assignment, args.submissions, args.out, workers=args.workers,
+                          executor_factory=executor_factory, limits=limits,
+                          progress=not args.no_progress)
+    counts = Counter(result.status for result in results)
+    print(f"{len(results)} submissions: "
+          + ", ".join(f"{counts[status]} {status}" for status in sorted(counts)))
+    for result in results:
+        if result.status != "graded":
+            detail = result.reason or "; ".join(result.flags)
+            print(f"  {result.student_id}: {result.status}: {detail}")
+    print(f"grades:   {args.out / 'grades.csv'}")
+    print(f"feedback: {args.out / 'feedback'}/STUDENT/{args.assignment}/")
+    return 0
+
+
+def workspace_command(folder: Path) -> None:
+    for entry in make_workspace(folder):
+        if entry.copied:
+            print(f"copied {display(entry.release)} -> {display(entry.path)}")
+        else:
+            print(f"kept   {display(entry.path)} (already there; not overwritten)")
+
+
+def check_command(folder: Path) -> int:
+    notebooks = assignment_notebooks(folder)
+    if not notebooks:
+        print(nothing_to_check_message(folder), file=sys.stderr)
+        return 1
+    names = ", ".join(path.name for path in notebooks.values())
+    print(f"grading {names} as saved in {display(folder)} (save your work in JupyterLab "
+          "first; this takes a minute or less)", file=sys.stderr)
+    checked = check(folder)
+    print("\n\n".join(report(entry) for entry in checked))
+    return 0 if any(not entry.result.reason for entry in checked) else 1
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ def test_every_pin_is_exact():
 
 def test_environment_yml_lists_the_same_pins_as_pyproject():
     conda_pins, _ = conda_pip_pins()
-    assert sorted(conda_pins) == sorted(pip_pins())
+    assert sorted(set(conda_pins)) == sorted(set(pip_pins()))
+    assert len(conda_pins) == len(set(conda_pins)), "environment.yml lists a package twice"
 
 
 def test_environment_yml_installs_the_project_and_python_311():

@@ -1,0 +1,153 @@
+"""What a grading run writes: gradebook, grades CSV, feedback HTML and results.json.
+
+The output folder mirrors nbgrader's layout, so nbgrader's own tools can open it:
+
+    OUT/gradebook.db
+    OUT/grades.csv
+    OUT/autograded/STUDENT/ASSIGNMENT/NOTEBOOK.ipynb
+    OUT/feedback/STUDENT/ASSIGNMENT/NOTEBOOK.html and results.json
+
+Feedback shows each graded function's hidden-test report (sub-test names, points,
+messages and hints), never the hidden tests' source: the graded cells in it hold what the
+student saw in the release.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import shutil
+import warnings
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_markdown_cell, new_output
+
+from autograder.course import notebook_name
+from autograder.results import SubmissionResult
+
+GRADES_CSV = "grades.csv"
+GRADEBOOK = "gradebook.db"
+MANAGED = ("autograded", "feedback", GRADES_CSV, GRADEBOOK)
+TESTS_SUFFIX = "_tests"
+
+
+def prepare(out_dir: Path, protected: list[Path]) -> None:
+    """Empty OUT_DIR's grading outputs from an earlier run; refuse a folder that holds
+    or is inside any PROTECTED path (the submissions, the course)."""
+    out = out_dir.resolve()
+    for path in protected:
+        path = path.resolve()
+        if out == path or path.is_relative_to(out) or out.is_relative_to(path):
+            raise ValueError(f"the output folder {out_dir} overlaps {path}; "
+                             "choose a folder of its own, e.g. graded/")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in MANAGED:
+        target = out_dir / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def write_csv(path: Path, results: list[SubmissionResult]) -> Path:
+    """student_id, score, max_score, status, flags, then one column per graded function."""
+    functions = [test.name for test in results[0].tests] if results else []
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student_id", "score", "max_score", "status", "flags", *functions])
+        for result in results:
+            scores = {test.name: test.score for test in result.tests}
+            flags = [result.reason] if result.reason else []
+            writer.writerow([result.student_id, f"{result.score:g}", f"{result.max_score:g}",
+                             result.status, "; ".join(flags + result.flags),
+                             *(f"{scores[name]:g}" for name in functions)])
+    return path
+
+
+def write_gradebook(path: Path, template: bytes, assignment: str,
+                    results: list[SubmissionResult]) -> Path:
+    """A gradebook (TEMPLATE: one that knows ASSIGNMENT) with every student's scores."""
+    from nbgrader.api import Gradebook
+
+    path.write_bytes(template)
+    stem = Path(notebook_name(assignment)).stem
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{path.resolve()}") as gradebook:
+        # nbgrader's own session handling warns (SAWarning) on every new submission.
+        warnings.simplefilter("ignore")
+        for result in results:
+            scores = {test.name: test.score for test in result.tests}
+            gradebook.update_or_create_student(result.student_id)
+            gradebook.update_or_create_submission(assignment, result.student_id)
+            submission = gradebook.find_submission_notebook(stem, assignment, result.student_id)
+            for grade in submission.grades:
+                grade.auto_score = scores.get(grade.name.removesuffix(TESTS_SUFFIX), 0.0)
+                grade.needs_manual_grade = False
+            gradebook.db.commit()
+    return path
+
+
+def results_json(result: SubmissionResult) -> dict:
+    """Gradescope's results.json for RESULT."""
+    return {
+        "score": result.score,
+        "output": summary(result),
+        "visibility": "visible",
+        "tests": [{"name": test.name, "score": test.score, "max_score": test.max_score,
+                   "output": test.output, "visibility": "visible"}
+                  for test in result.tests],
+    }
+
+
+def summary(result: SubmissionResult) -> str:
+    lines = [f"{result.student_id}: {result.score:g} / {result.max_score:g} ({result.status})"]
+    if result.reason:
+        lines.append(f"Not gradable: {result.reason}")
+    lines += [f"- {flag}" for flag in result.flags]
+    return "\n".join(lines)
+
+
+def feedback_notebook(result: SubmissionResult, notebook: nbformat.NotebookNode | None,
+                      release: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """NOTEBOOK (autograded or repaired; the release if none) with each graded cell showing
+    the release's source and the hidden tests' report, and a summary at the top."""
+    feedback = copy.deepcopy(notebook if notebook is not None else release)
+    visible = {cell.metadata.nbgrader.grade_id: cell.source for cell in release.cells
+               if cell.metadata.get("nbgrader", {}).get("grade")}
+    reports = {f"{test.name}{TESTS_SUFFIX}": test for test in result.tests}
+    for cell in feedback.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type == "code":
+            cell.execution_count = None
+        if grade_id in visible:
+            test = reports.get(grade_id)
+            cell.source = visible[grade_id]
+            text = (f"{test.output.rstrip()}\n" if test else "no report\n")
+            cell.outputs = [new_output("stream", name="stdout", text=text)]
+    score_lines = "\n".join(f"| `{test.name}` | {test.score:g} / {test.max_score:g} |"
+                            for test in result.tests)
+    flags = "".join(f"\n- {flag}" for flag in result.flags)
+    reason = f"\n\n**Not gradable:** {result.reason}" if result.reason else ""
+    header = new_markdown_cell(
+        f"# Feedback for {result.student_id}\n\n"
+        f"**Score: {result.score:g} / {result.max_score:g}** ({result.status}){reason}\n\n"
+        f"| function | points |\n|---|---|\n{score_lines}"
+        + (f"\n\n**Flags**{flags}" if flags else ""))
+    header.id = "feedback_summary"
+    feedback.cells.insert(0, header)
+    return feedback
+
+
+def write_feedback(folder: Path, result: SubmissionResult,
+                   notebook: nbformat.NotebookNode | None, release: nbformat.NotebookNode,
+                   assignment: str) -> Path:
+    """FOLDER/NOTEBOOK.html and FOLDER/results.json for RESULT; returns the HTML's path."""
+    from nbconvert import HTMLExporter
+
+    folder.mkdir(parents=True, exist_ok=True)
+    html, _ = HTMLExporter().from_notebook_node(feedback_notebook(result, notebook, release))
+    path = folder / Path(notebook_name(assignment)).with_suffix(".html").name
+    path.write_text(html)
+    (folder / "results.json").write_text(json.dumps(results_json(result), indent=2) + "\n")
+    return path

@@ -1,0 +1,155 @@
+"""Self-study: a learner's workspace, graded like a class submission.
+
+``make_workspace(folder)`` copies each assignment's release notebook into FOLDER
+(``notebooks/``) unless a file of that name is already there: a learner's work is
+never overwritten. ``check(folder)`` grades each assignment notebook found in
+FOLDER with the batch grader (``autograder.batch.grade_batch``: the same preflight,
+nbgrader run, trusted re-run and hidden tests as the instructor's grading) on a
+temporary copy, and writes the feedback HTML to FOLDER/feedback/<notebook stem>.html.
+Neither ever writes to, or opens for writing, the learner's notebooks.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.course import NOTEBOOKS, Course, notebook_name
+from autograder.results import SubmissionResult
+
+# The student id the learner's notebook is graded under (it heads the feedback).
+STUDENT_ID = "self-study"
+# What a hidden-test report says, after the function's name, of a function whose cell
+# still raises NotImplementedError.
+NOT_STARTED = "raised NotImplementedError: it is not implemented yet"
+FEEDBACK_FOLDER = "feedback"
+
+
+class NothingToCheck(Exception):
+    """No assignment notebook in the folder given to ``check``."""
+
+
+@dataclass
+class Copied:
+    """One assignment notebook of a workspace: copied from the release, or kept as it was."""
+
+    release: Path
+    path: Path
+    copied: bool
+
+
+@dataclass
+class Checked:
+    """One graded notebook of a workspace."""
+
+    assignment: str
+    notebook: Path
+    result: SubmissionResult
+    feedback: Path
+
+
+def make_workspace(folder: Path, course: Course = Course()) -> list[Copied]:
+    """Copy every assignment's release notebook into FOLDER, never over an existing file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for assignment in NOTEBOOKS:
+        release = course.release_notebook(assignment)
+        if not release.is_file():
+            raise FileNotFoundError(f"no release notebook at {release}: expected it in the "
+                                    "repository; run `make release` to regenerate release/")
+        target = folder / notebook_name(assignment)
+        try:
+            # "x": create only; an existing file (or a link to one) is left untouched.
+            with release.open("rb") as source, target.open("xb") as copy:
+                shutil.copyfileobj(source, copy)
+        except FileExistsError:
+            entries.append(Copied(release, target, copied=False))
+            continue
+        entries.append(Copied(release, target, copied=True))
+    return entries
+
+
+def assignment_notebooks(folder: Path) -> dict[str, Path]:
+    """assignment -> FOLDER/<its notebook name>, for the notebooks present in FOLDER."""
+    found = {}
+    for assignment in NOTEBOOKS:
+        path = folder / notebook_name(assignment)
+        if path.is_file():
+            found[assignment] = path
+    return found
+
+
+def check(folder: Path, course: Course = Course(), workers: int = 1) -> list[Checked]:
+    """Grade every assignment notebook in FOLDER; write its feedback to FOLDER/feedback/.
+
+    Raises NothingToCheck when FOLDER holds none of the assignments' notebooks.
+    """
+    from autograder.batch import grade_batch
+
+    notebooks = assignment_notebooks(folder)
+    if not notebooks:
+        raise NothingToCheck(nothing_to_check_message(folder))
+    checked = []
+    for assignment, notebook in notebooks.items():
+        with tempfile.TemporaryDirectory(prefix="selfstudy-") as tmp:
+            submissions = Path(tmp) / "submissions"
+            submissions.mkdir()
+            # Read-only on the learner's file: a copy graded in place of it.
+            shutil.copyfile(notebook, submissions / f"{STUDENT_ID}.ipynb")
+            out = Path(tmp) / "graded"
+            [result] = grade_batch(assignment, submissions, out, workers=workers,
+                                   course=course, progress=False)
+            html = (out / "feedback" / STUDENT_ID / assignment
+                    / Path(notebook_name(assignment)).with_suffix(".html").name)
+            feedback = folder / FEEDBACK_FOLDER / f"{notebook.stem}.html"
+            feedback.parent.mkdir(exist_ok=True)
+            shutil.copyfile(html, feedback)
+        checked.append(Checked(assignment, notebook, result, feedback))
+    return checked
+
+
+def nothing_to_check_message(folder: Path) -> str:
+    expected = ", ".join(sorted(NOTEBOOKS.values()))
+    message = (f"no notebooks to check in {display(folder)}: run `make lab` first, or copy a "
+               f"release notebook there (expected: {expected})")
+    others = sorted(path.name for path in folder.glob("*.ipynb")) if folder.is_dir() else []
+    if others:
+        message += (f"; found {', '.join(others)}, but a checked notebook must keep the "
+                    "release's file name")
+    return message
+
+
+def report(checked: Checked) -> str:
+    """The total, points per function, flags, and the hidden-test report of each function
+    that lost points (one line for the functions not started yet)."""
+    result = checked.result
+    lines = [f"{display(checked.notebook)}: {result.score:g} / {result.max_score:g}"]
+    if result.reason:
+        lines.append(f"  not gradable: {result.reason}")
+    width = max((len(test.name) for test in result.tests), default=0)
+    lines += [f"  {test.name:<{width}}  {test.score:g} / {test.max_score:g}"
+              for test in result.tests]
+    lines += [f"  note: {flag}" for flag in result.flags]
+    if not result.reason:
+        lost = [test for test in result.tests if test.score < test.max_score - 1e-9]
+        not_started = [test.name for test in lost
+                       if test.score == 0 and f"{test.name} {NOT_STARTED}" in test.output]
+        for test in lost:
+            if test.name not in not_started:
+                lines += ["", f"{test.name} lost {test.max_score - test.score:g} points:",
+                          textwrap.indent(test.output.rstrip(), "    ")]
+        if not_started:
+            lines += ["", textwrap.fill(f"not implemented yet: {', '.join(not_started)} (their "
+                                        "cells still raise NotImplementedError)", 100,
+                                        subsequent_indent="    ")]
+    lines += ["", f"feedback: {display(checked.feedback)}"]
+    return "\n".join(lines)
+
+
+def display(path: Path) -> str:
+    """PATH relative to the working folder when it is inside it."""
+    resolved, cwd = path.resolve(), Path.cwd().resolve()
+    return str(resolved.relative_to(cwd)) if resolved.is_relative_to(cwd) else str(path)
