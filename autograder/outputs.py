@@ -9,7 +9,8 @@ The output folder mirrors nbgrader's layout, so nbgrader's own tools can open it
 
 Feedback shows each graded function's hidden-test report (sub-test names, points,
 messages and hints), never the hidden tests' source: the graded cells in it hold what the
-student saw in the release.
+student saw in the release, and no other cell keeps its output (a student's code could
+have printed anything it can read).
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def summary(result: SubmissionResult) -> str:
 def feedback_notebook(result: SubmissionResult, notebook: nbformat.NotebookNode | None,
                       release: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """NOTEBOOK (autograded or repaired; the release if none) with each graded cell showing
-    the release's source and the hidden tests' report, and a summary at the top."""
+    the release's source and the hidden tests' report, every other output cleared, and a
+    summary at the top."""
     feedback = copy.deepcopy(notebook if notebook is not None else release)
     visible = {cell.metadata.nbgrader.grade_id: cell.source for cell in release.cells
                if cell.metadata.get("nbgrader", {}).get("grade")}
@@ -120,6 +122,7 @@ def feedback_notebook(result: SubmissionResult, notebook: nbformat.NotebookNode 
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if cell.cell_type == "code":
             cell.execution_count = None
+            cell.outputs = []
         if grade_id in visible:
             test = reports.get(grade_id)
             cell.source = visible[grade_id]
