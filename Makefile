@@ -4,10 +4,11 @@ PYTHON3 ?= python3
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 LAB_ARGS ?=
+BENCH_ARGS ?=
 # nbgrader starts helper programs (alembic) found on PATH: put the venv first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup grade test lab check release benchmark clean
+.PHONY: setup grade grade-submissions test lab check release benchmark benchmark-batch clean
 
 setup: $(VENV)/.installed
 
@@ -21,6 +22,15 @@ $(VENV)/.installed: pyproject.toml
 ## Regenerate the release, grade sample submissions, print the score table.
 grade: setup
 	$(PY) -m autograder demo
+
+## Grade a folder or LMS zip of submissions in parallel:
+##   make grade-submissions SUBMISSIONS=path/to/folder-or.zip [OUT=graded] [WORKERS=2]
+ASSIGNMENT ?= conv_step_by_step
+OUT        ?= graded
+WORKERS    ?=
+grade-submissions: setup
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-submissions SUBMISSIONS=path/to/folder-or.zip [OUT=graded] [WORKERS=N]"; exit 2; }
+	$(PY) -m autograder grade $(ASSIGNMENT) "$(SUBMISSIONS)" --out "$(OUT)" $(if $(WORKERS),--workers $(WORKERS))
 
 ## Run the test suite.
 test: setup
@@ -43,6 +53,11 @@ release: setup
 ## Time the solution notebook and a loop-based submission under autograding.
 benchmark: setup
 	$(PY) benchmarks/step_by_step_timing.py
+
+## Time a class of 40 submissions: plain serial nbgrader against `python -m autograder grade`.
+## Fewer submissions: make benchmark-batch BENCH_ARGS="--count 10"
+benchmark-batch: setup
+	$(PY) benchmarks/batch_grading.py $(BENCH_ARGS)
 
 ## Remove nbgrader's working folders and the grading outputs (not the venv).
 clean:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections import Counter
 from pathlib import Path
@@ -39,9 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--out", type=Path, required=True, metavar="DIR",
                        help="output folder (its earlier grading outputs are replaced)")
     grade.add_argument("--workers", type=int, default=None,
-                       help="submissions graded at once (default: the number of cores)")
+                       help="submissions graded at once on this machine (default: the number "
+                            "of cores; with --scheduler, the cluster's workers decide)")
     grade.add_argument("--scheduler", metavar="ADDRESS",
-                       help="grade on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+                       help="grade on a Dask cluster, e.g. tcp://10.0.0.5:8786 (start its "
+                            "workers with --nthreads 1: a worker grades one submission at a "
+                            "time)")
     grade.add_argument("--time-limit", type=float, default=Limits.time_limit,
                        help="seconds per submission (default: %(default)s)")
     grade.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout,
@@ -95,16 +99,17 @@ def grade_command(args: argparse.Namespace) -> int:
                                 "a .zip file")
     limits = Limits(time_limit=args.time_limit, cell_timeout=args.cell_timeout,
                     memory_limit=int(args.memory_limit * GIB))
-    executor_factory = default_executor
-    if args.scheduler:
-        from distributed import Client
-
-        client = Client(args.scheduler)
-        executor_factory = lambda workers: client.get_executor()  # noqa: E731
     print(f"limits: {limits.describe()}", file=sys.stderr)
-    results = grade_batch(args.assignment, args.submissions, args.out, workers=args.workers,
-                          executor_factory=executor_factory, limits=limits,
-                          progress=not args.no_progress)
+    with contextlib.ExitStack() as stack:
+        executor_factory = default_executor
+        if args.scheduler:
+            from distributed import Client
+
+            client = stack.enter_context(Client(args.scheduler))
+            executor_factory = lambda workers: client.get_executor()  # noqa: E731
+        results = grade_batch(args.assignment, args.submissions, args.out,
+                              workers=args.workers, executor_factory=executor_factory,
+                              limits=limits, progress=not args.no_progress)
     counts = Counter(result.status for result in results)
     print(f"{len(results)} submissions: "
           + ", ".join(f"{counts[status]} {status}" for status in sorted(counts)))

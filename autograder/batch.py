@@ -49,6 +49,11 @@ BUNDLE_FILES = ("nbgrader_config.py", "autograder/gradebook.db")
 
 ExecutorFactory = Callable[[int], Executor]
 
+# A grading changes state of its whole process (os.environ, sys.stdout, the watchdog kills
+# every child process), so a worker process grades one submission at a time, even where
+# the executor runs several tasks per process in threads (a Dask worker with --nthreads > 1).
+_ONE_GRADING_AT_A_TIME = threading.Lock()
+
 
 @dataclass(frozen=True)
 class CourseBundle:
@@ -102,6 +107,11 @@ class JobOutcome:
 
 def grade_job(job: Job) -> JobOutcome:
     """Grade one submission (runs in a worker). Never raises for anything a student did."""
+    with _ONE_GRADING_AT_A_TIME:
+        return _grade_job(job)
+
+
+def _grade_job(job: Job) -> JobOutcome:
     from autograder.trusted import trusted_grade  # imported in the worker
 
     assignment = job.bundle.assignment
