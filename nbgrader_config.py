@@ -27,3 +27,11 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Seconds one cell may run while nbgrader executes a notebook.
 c.ExecutePreprocessor.timeout = 60
+
+# Feedback shows each hidden-test cell without its hidden part (nbgrader writes the
+# hidden tests' source into the feedback otherwise, its issue #917).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

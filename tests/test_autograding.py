@@ -53,4 +53,6 @@ def test_feedback_is_written_for_every_student(graded_batch):
     for student in graded_batch.scores:
         html = graded_batch.course.feedback_html(student, "conv_step_by_step")
         assert html.is_file(), f"no feedback for {student}: {html}"
-        assert "Convolution" in html.read_text()
+        text = html.read_text()
+        assert "Convolution" in text
+        assert "hidden_tests" not in text and "BEGIN HIDDEN TESTS" not in text, student
