@@ -1,7 +1,8 @@
 """Helpers that the course notebooks import: ``checks`` holds the visible checks students run
 before grading (reference values and targeted messages, and ``assert_implemented`` for the
 graded cells), ``gradient_check`` holds ``rel_error`` and ``numerical_gradient`` for checking
-backward passes against central differences, and ``plotting`` draws the notebooks' figures.
+backward passes against central differences, ``plotting`` draws the notebooks' figures, and
+``signs`` loads the application assignment's data (``load_dataset``) and cuts mini-batches.
 The package holds no solutions. Import the submodules by name, e.g.
 ``from utils import checks, plotting``.
 """
