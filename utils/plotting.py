@@ -1,12 +1,12 @@
-"""Figures for the step-by-step convolution notebook, drawn by code.
+"""Figures for the convolution notebooks, drawn by code.
 
 Every function builds a :class:`matplotlib.figure.Figure` directly (not through
 ``pyplot``), so it works under any backend, including Agg, and leaves no open
 pyplot figures behind. In a notebook, end a cell with the call and Jupyter shows
 the figure once; in a script, call ``fig.savefig("name.png")``.
 
-The figures only draw grids, labels and highlighted cells. None of them runs a
-convolution or a pooling layer.
+The figures only draw grids, labels, images and curves. None of them runs a
+convolution, a pooling layer or a model.
 
 Public functions:
 
@@ -18,12 +18,24 @@ Public functions:
 - :func:`show_pooling_mask` -- a max-pooling window and its mask.
 - :func:`show_distribute_value` -- an average-pooling gradient spread evenly
   over its window.
+
+For the application notebook (a small CNN classifying 64x64x3 images):
+
+- :func:`show_images` -- a grid of images titled with their labels, or with true
+  and predicted labels and the wrong predictions highlighted.
+- :func:`plot_costs` -- the cost against the epoch.
+- :func:`confusion_matrix` -- the counts of true class against predicted class.
+- :func:`plot_confusion_matrix` -- those counts drawn, with the accuracy.
+
+Labels and predictions are accepted as (m,) or (1, m) class indices or as one-hot
+(m, C) rows.
 """
 
 import matplotlib.colors as mcolors
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import ConnectionPatch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "show_padding",
@@ -31,6 +43,10 @@ __all__ = [
     "show_conv_backward",
     "show_pooling_mask",
     "show_distribute_value",
+    "show_images",
+    "plot_costs",
+    "confusion_matrix",
+    "plot_confusion_matrix",
 ]
 
 # Colour-blind safe colours (Okabe-Ito palette).
@@ -564,4 +580,375 @@ def show_distribute_value(dz, shape):
         )
     )
     fig.subplots_adjust(left=0.05, right=0.97, top=0.8, bottom=0.15)
+    return fig
+
+
+# --- Figures for the "Convolution model: Application" notebook ------------------------
+
+RIGHT_COLOUR = BLUE  # titles and frames of images predicted right
+WRONG_COLOUR = VERMILION  # titles and frames of images predicted wrong
+LABELS_EXPECTED = "expected (m,), (1, m) or one-hot (m, C)"
+PANEL_TITLE_CHARS = 22  # longer image titles in show_images go on two lines
+
+
+def _as_labels(name, labels, m=None):
+    """Return labels as a 1D int array of class indices, and the one-hot width or None.
+
+    Accepts (m,) and (1, m) arrays of class indices, (m, 1) columns, and (m, C) one-hot
+    rows (or scores, such as logits: each row's argmax is taken). When m, the number of
+    examples, is known, a (1, C) array with C != m is read as one one-hot row.
+    """
+    if labels is None:
+        raise ValueError(f"{name} is None; {LABELS_EXPECTED}")
+    array = np.asarray(labels)
+    if array.dtype == object or not (
+        np.issubdtype(array.dtype, np.number) or array.dtype == bool
+    ):
+        raise ValueError(f"{name} has dtype {array.dtype}; expected numbers (class indices)")
+    width = None
+    if array.ndim == 1:
+        flat = array
+    elif array.ndim == 2 and (
+        (m is None and array.shape[0] == 1) or (m is not None and array.shape == (1, m))
+    ):
+        flat = array[0]
+    elif array.ndim == 2 and array.shape[1] == 1:
+        flat = array[:, 0]
+    elif array.ndim == 2:
+        array = array.astype(float)
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} holds NaN or infinite values; expected finite numbers")
+        flat, width = np.argmax(array, axis=1), array.shape[1]
+    else:
+        raise ValueError(f"{name} has shape {array.shape}; {LABELS_EXPECTED}")
+    if flat.size == 0:
+        raise ValueError(f"{name} is empty; expected at least one label")
+    if m is not None and flat.shape[0] != m:
+        raise ValueError(
+            f"{name} has {flat.shape[0]} examples (shape {array.shape}) but there are "
+            f"{m} images; expected one per image"
+        )
+    values = flat.astype(float)
+    bad = ~np.isfinite(values) | (values != np.round(values)) | (values < 0)
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name}[{i}] is {flat[i].item()!r}; expected class indices, whole numbers >= 0"
+        )
+    return flat.astype(np.int64), width
+
+
+def _class_names(classes, n_classes, *named):
+    """Return one printable name per class, checking every label in `named` has a name.
+
+    Arguments:
+    classes -- sequence of class names (or numbers), or None for the indices themselves
+    n_classes -- number of classes needed when classes is None
+    named -- pairs (name, labels) of 1D int arrays to check against the names
+    """
+    if classes is None:
+        return [str(k) for k in range(n_classes)]
+    names = [str(c) for c in np.asarray(classes, dtype=object).ravel()]
+    if not names:
+        raise ValueError("classes is empty; expected one name per class, or None")
+    for name, labels in named:
+        if labels is not None and labels.max() >= len(names):
+            raise ValueError(
+                f"{name} holds class {labels.max()} but classes names only "
+                f"{len(names)} classes (0 to {len(names) - 1})"
+            )
+    return names
+
+
+def _as_images(images):
+    """Return images as an (m, n_H, n_W, 3) array imshow draws: uint8, or floats in [0, 1]."""
+    if images is None:
+        raise ValueError("images is None; expected an array of shape (m, n_H, n_W, 3)")
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(
+            f"images has shape {images.shape}; expected (m, n_H, n_W, 3), "
+            "a batch of RGB images"
+        )
+    if images.shape[0] == 0:
+        raise ValueError("images is empty (m = 0); expected at least one image")
+    if np.issubdtype(images.dtype, np.integer):
+        if images.min() < 0 or images.max() > 255:
+            raise ValueError(
+                f"images are integers from {images.min()} to {images.max()}; "
+                "expected uint8 values from 0 to 255"
+            )
+        return images.astype(np.uint8)
+    if np.issubdtype(images.dtype, np.floating):
+        if not np.all(np.isfinite(images)):
+            raise ValueError("images hold NaN or infinite values; expected floats in [0, 1]")
+        low, high = float(images.min()), float(images.max())
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"images are floats from {low:g} to {high:g}; expected floats in [0, 1] "
+                "(divide uint8 images by 255) or uint8 values"
+            )
+        return images
+    raise ValueError(f"images has dtype {images.dtype}; expected uint8 or floats in [0, 1]")
+
+
+def show_images(images, labels, predictions=None, classes=None, n_cols=6, max_images=12,
+                title=None):
+    """Draw a grid of images, each titled with its label (and prediction).
+
+    Without predictions each panel is titled "label 3". With predictions it is
+    titled "true 3 / predicted 5" (on two lines when class names make it long):
+    a right prediction has a blue title and a thin blue frame, a wrong one a bold
+    vermilion title and a thick vermilion frame. The first `max_images` images are
+    drawn, `n_cols` per row.
+
+    Arguments:
+    images -- (m, n_H, n_W, 3), uint8 values or floats in [0, 1]
+    labels -- the true classes: (m,) or (1, m) class indices, or one-hot (m, C)
+    predictions -- None, or the predicted classes in the same forms; (m, C)
+                   scores such as logits also work (each row's argmax is taken)
+    classes -- None, or one name per class (e.g. ["zero", "one", ...]) to print
+               instead of the class indices
+    n_cols -- number of images per row
+    max_images -- largest number of images drawn
+    title -- text above the grid, or None
+
+    Returns:
+    fig -- matplotlib Figure
+    """
+    images = _as_images(images)
+    m = images.shape[0]
+    labels, _ = _as_labels("labels", labels, m)
+    n_classes = int(labels.max()) + 1
+    if predictions is not None:
+        predictions, _ = _as_labels("predictions", predictions, m)
+        n_classes = max(n_classes, int(predictions.max()) + 1)
+    names = _class_names(classes, n_classes, ("labels", labels), ("predictions", predictions))
+    for name, value in (("n_cols", n_cols), ("max_images", max_images)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
+
+    n = min(m, int(max_images))
+    n_cols = min(int(n_cols), n)
+    n_rows = -(-n // n_cols)
+    header = []
+    if title is not None:
+        header.append(str(title))
+    if predictions is not None:
+        n_wrong = int(np.sum(labels[:n] != predictions[:n]))
+        header.append(
+            f"{n_wrong} of {n} predicted wrong (vermilion), {n - n_wrong} right (blue)"
+        )
+    if predictions is None:
+        texts = [f"label {names[labels[k]]}" for k in range(n)]
+    else:
+        texts = [
+            f"true {names[labels[k]]} / predicted {names[predictions[k]]}" for k in range(n)
+        ]
+    # Titles wider than a panel go on two lines, in every panel alike.
+    two_lines = max(len(text) for text in texts) > PANEL_TITLE_CHARS
+    if two_lines:
+        texts = [text.replace(" / ", "\n") for text in texts]
+    fig = _new_figure(
+        max(1.75 * n_cols + 0.3, 5.0 if header else 0.0),
+        (2.1 if two_lines else 1.95) * n_rows + 0.35 * len(header) + 0.2,
+    )
+    for k in range(n):
+        ax = fig.add_subplot(n_rows, n_cols, k + 1)
+        ax.imshow(images[k], interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if predictions is None:
+            colour, frame, width = "black", EDGE_GREY, 0.8
+        elif predictions[k] == labels[k]:
+            colour, frame, width = RIGHT_COLOUR, RIGHT_COLOUR, 1.5
+        else:
+            colour, frame, width = WRONG_COLOUR, WRONG_COLOUR, 4.0
+        ax.set_title(texts[k], fontsize=9, color=colour, pad=4,
+                     fontweight="bold" if colour == WRONG_COLOUR else "normal")
+        for spine in ax.spines.values():
+            spine.set_edgecolor(frame)
+            spine.set_linewidth(width)
+    if header:
+        fig.suptitle("\n".join(header), fontsize=11)
+    fig.set_layout_engine("constrained", w_pad=0.06, h_pad=0.06)
+    return fig
+
+
+def plot_costs(costs, learning_rate=None, every=1, title=None):
+    """Draw the cost against the epoch at which it was recorded.
+
+    Arguments:
+    costs -- sequence (list or 1D array) of costs, costs[i] recorded at epoch i * every
+    learning_rate -- None, or the learning rate, printed in the title
+    every -- number of epochs between two recorded costs
+    title -- text above the plot, or None for "cost during training"
+
+    Returns:
+    fig -- matplotlib Figure
+    """
+    if costs is None:
+        raise ValueError("costs is None; expected a list or 1D array of costs")
+    try:
+        costs = np.asarray(costs, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"costs must be numbers; expected a list of costs ({error})") from None
+    if costs.ndim != 1:
+        raise ValueError(
+            f"costs has shape {costs.shape}; expected a list or 1D array, one cost per "
+            "recorded epoch"
+        )
+    if costs.size == 0:
+        raise ValueError("costs is empty; expected at least one cost (did training run?)")
+    bad = ~np.isfinite(costs)
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"costs[{i}] is {costs[i]}; expected finite costs ({int(bad.sum())} of "
+            f"{costs.size} are NaN or infinite: is the learning rate too large?)"
+        )
+    if int(every) != every or every < 1:
+        raise ValueError(f"every must be an integer >= 1; got {every!r}")
+    if learning_rate is not None:
+        learning_rate = float(learning_rate)
+        if not (np.isfinite(learning_rate) and learning_rate > 0):
+            raise ValueError(f"learning_rate must be a number > 0; got {learning_rate!r}")
+
+    epochs = np.arange(costs.size) * int(every)
+    fig = _new_figure(6.4, 4.0)
+    ax = fig.subplots()
+    ax.plot(epochs, costs, color=BLUE, linewidth=2, marker="o" if costs.size <= 30 else None,
+            markersize=4)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cost")
+    heading = "cost during training" if title is None else str(title)
+    if learning_rate is not None:
+        heading += f"\nlearning rate = {learning_rate:g}"
+    ax.set_title(heading, fontsize=11)
+    if costs.min() >= 0:
+        ax.set_ylim(bottom=0, top=costs.max() * 1.08 if costs.max() > 0 else 1)
+    margin = 0.02 * (epochs[-1] - epochs[0]) if costs.size > 1 else 1
+    ax.set_xlim(epochs[0] - margin, epochs[-1] + margin)
+    ax.grid(True, color=PAD_GREY, linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    low, high = ax.get_ylim()
+    near_top = costs[-1] > low + 0.8 * (high - low)
+    ax.annotate(
+        f"last: {costs[-1]:.4g} at epoch {epochs[-1]}",
+        xy=(epochs[-1], costs[-1]), xytext=(-6, -10 if near_top else 12),
+        textcoords="offset points", ha="right", va="top" if near_top else "bottom",
+        fontsize=9, color=TEXT_GREY,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(labels, predictions, n_classes):
+    """Count how often each true class was predicted as each class.
+
+    Arguments:
+    labels -- the true classes: (m,) or (1, m) class indices, or one-hot (m, C)
+    predictions -- the predicted classes in the same forms, or (m, C) scores
+    n_classes -- number of classes
+
+    Returns:
+    counts -- (n_classes, n_classes) int array: counts[t, p] is the number of examples
+              of true class t predicted as class p (rows true, columns predicted)
+    """
+    labels, _ = _as_labels("labels", labels)
+    predictions, _ = _as_labels("predictions", predictions)
+    if labels.shape[0] != predictions.shape[0]:
+        raise ValueError(
+            f"labels has {labels.shape[0]} examples but predictions has "
+            f"{predictions.shape[0]}; expected one prediction per label"
+        )
+    if int(n_classes) != n_classes or n_classes < 1:
+        raise ValueError(f"n_classes must be an integer >= 1; got {n_classes!r}")
+    n_classes = int(n_classes)
+    for name, values in (("labels", labels), ("predictions", predictions)):
+        if values.max() >= n_classes:
+            raise ValueError(
+                f"{name} holds class {values.max()}; expected classes 0 to {n_classes - 1} "
+                f"(n_classes = {n_classes})"
+            )
+    counts = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(counts, (labels, predictions), 1)
+    return counts
+
+
+def _confusion_colormap():
+    """Sequential colour map from white (no example) to the Okabe-Ito blue."""
+    return mcolors.LinearSegmentedColormap.from_list("confusion", ["#FFFFFF", SKY, BLUE])
+
+
+def plot_confusion_matrix(labels, predictions, classes=None, title=None):
+    """Draw the confusion matrix: rows the true classes, columns the predicted ones.
+
+    Each cell shows how many examples of its row's class were predicted as its
+    column's class. The diagonal holds the right predictions (blue, darker for
+    more); the non-zero cells off the diagonal are the mistakes (vermilion, darker
+    for more). The title gives the overall accuracy.
+
+    Arguments:
+    labels -- the true classes: (m,) or (1, m) class indices, or one-hot (m, C)
+    predictions -- the predicted classes in the same forms, or (m, C) scores
+    classes -- None, or one name per class, printed along the axes
+    title -- text above the matrix, or None for "confusion matrix"
+
+    Returns:
+    fig -- matplotlib Figure
+    """
+    labels, label_width = _as_labels("labels", labels)
+    predictions, prediction_width = _as_labels("predictions", predictions)
+    if labels.shape[0] != predictions.shape[0]:
+        raise ValueError(
+            f"labels has {labels.shape[0]} examples but predictions has "
+            f"{predictions.shape[0]}; expected one prediction per label"
+        )
+    n_classes = max(
+        int(labels.max()) + 1, int(predictions.max()) + 1, label_width or 0,
+        prediction_width or 0,
+    )
+    names = _class_names(classes, n_classes, ("labels", labels), ("predictions", predictions))
+    n_classes = len(names)
+    counts = confusion_matrix(labels, predictions, n_classes)
+    m = labels.shape[0]
+    right = int(np.trace(counts))
+
+    side = max(3.2, 0.55 * n_classes + 1.6)
+    fig = _new_figure(side + 0.4, side + 0.5)
+    ax = fig.subplots()
+    cmap = _confusion_colormap()
+    norm = mcolors.Normalize(vmin=0, vmax=max(int(counts.max()), 1))
+    ax.imshow(counts, cmap=cmap, norm=norm, interpolation="nearest")
+    off_diagonal = counts[~np.eye(n_classes, dtype=bool)]
+    most_mistakes = max(int(off_diagonal.max()) if off_diagonal.size else 0, 1)
+    fontsize = 10 if n_classes <= 10 else 8
+    for t in range(n_classes):
+        for p in range(n_classes):
+            value = counts[t, p]
+            colour = cmap(norm(value))
+            if value and t != p:  # a mistake: cover the blue with a vermilion tint
+                colour = _tint(VERMILION, 0.2 + 0.6 * value / most_mistakes)
+                ax.add_patch(
+                    Rectangle(
+                        (p - 0.5, t - 0.5), 1, 1, facecolor=colour, edgecolor="white",
+                        linewidth=1.0, zorder=2, gid="mistake",
+                    )
+                )
+            ax.text(p, t, str(value), ha="center", va="center", fontsize=fontsize, zorder=3,
+                    color=_text_colour(colour) if value else TEXT_GREY)
+    ax.set_xticks(range(n_classes), names)
+    ax.set_yticks(range(n_classes), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_edgecolor(EDGE_GREY)
+    heading = "confusion matrix" if title is None else str(title)
+    ax.set_title(f"{heading}\naccuracy = {right / m:.1%} ({right} of {m} right)", fontsize=11)
+    fig.tight_layout()
     return fig
