@@ -22,6 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Assignment id -> the one notebook it holds.
 NOTEBOOKS = {
     "conv_step_by_step": "Convolution_model_Step_by_Step.ipynb",
+    "conv_application": "Convolution_model_Application.ipynb",
 }
 
 # nbgrader's working folders and gradebook, as nbgrader_config.py places them.

@@ -19,6 +19,7 @@ from utils.plotting import (  # noqa: E402
     plot_confusion_matrix,
     plot_costs,
     show_images,
+    show_same_padding,
 )
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -376,6 +377,160 @@ def test_plot_confusion_matrix_rejects_bad_input():
 
 
 def test_new_functions_are_public():
-    for name in ("show_images", "plot_costs", "confusion_matrix", "plot_confusion_matrix"):
+    for name in ("show_images", "plot_costs", "confusion_matrix", "plot_confusion_matrix",
+                 "show_same_padding"):
         assert name in plotting.__all__
         assert f":func:`{name}`" in plotting.__doc__
+
+
+# --- show_same_padding ------------------------------------------------------------
+
+
+def windows_by_loops(n, f, stride):
+    """SAME and VALID along one axis, by placing the windows one at a time.
+
+    Returns (same_starts, before, after, valid_starts): the first cell of each window
+    (negative inside the padding before the input) and the padding on either side.
+    """
+    same_starts = []
+    while len(same_starts) * stride < n:  # SAME: one output per stride that starts in the input
+        same_starts.append(len(same_starts) * stride)
+    total = max(same_starts[-1] + f - n, 0)  # the last window must fit
+    before = total // 2
+    same_starts = [start - before for start in same_starts]
+    valid_starts = []
+    while len(valid_starts) * stride + f <= n:  # VALID: only windows inside the input
+        valid_starts.append(len(valid_starts) * stride)
+    return same_starts, before, total - before, valid_starts
+
+
+def never_read(n, f, starts):
+    return [i for i in range(n) if not any(start <= i < start + f for start in starts)]
+
+
+def count(word, k):
+    return f"{k} {word}" + ("" if k == 1 else "s")
+
+
+def gid_patches(ax, gid):
+    return [patch for patch in ax.patches if patch.get_gid() == gid]
+
+
+def gid_lines(ax, gid):
+    return [line for line in ax.get_lines() if line.get_gid() == gid]
+
+
+def cell_positions(ax, gid):
+    return sorted(round(patch.get_x() + patch.get_width() / 2) for patch in gid_patches(ax, gid))
+
+
+SAME_CASES = [(60, 8, 8), (64, 8, 8), (10, 4, 1), (7, 3, 2), (80, 2, 2), (9, 2, 2),
+              (10, 2, 3), (7, 9, 1), (5, 5, 3), (1, 1, 1)]
+
+
+def test_show_same_padding_default_case(tmp_path):
+    fig = show_same_padding(n=60, f=8, stride=8)
+    assert isinstance(fig, Figure)
+    same, valid = fig.axes
+    # TensorFlow pads (8 - 1) * 8 + 8 - 60 = 4 cells: 4 // 2 = 2 before, 2 after.
+    assert same.get_title() == "SAME: 8 outputs (pad 2 before, 2 after)"
+    assert valid.get_title() == "VALID: 7 outputs (4 cells dropped)"
+    assert len(gid_lines(same, "window")) == 8 and len(gid_lines(valid, "window")) == 7
+    assert cell_positions(same, "pad") == [-2, -1, 60, 61]
+    assert cell_positions(valid, "dropped") == [56, 57, 58, 59]
+    assert gid_patches(valid, "pad") == [] and gid_patches(same, "dropped") == []
+    notes = {t.get_text() for ax in fig.axes for t in ax.texts if t.get_gid() == "note"}
+    assert notes == {"pad", "dropped"}
+    saves_png(fig, tmp_path / "same.png")
+
+
+@pytest.mark.parametrize("n, f, stride", SAME_CASES)
+def test_show_same_padding_counts_match_loops(tmp_path, n, f, stride):
+    same_starts, before, after, valid_starts = windows_by_loops(n, f, stride)
+    same_dropped = never_read(n, f, same_starts)
+    valid_dropped = never_read(n, f, valid_starts)
+    fig = show_same_padding(n, f, stride)
+    same, valid = fig.axes
+
+    expected = f"SAME: {count('output', len(same_starts))} (pad {before} before, {after} after"
+    expected += f"; {count('cell', len(same_dropped))} dropped)" if same_dropped else ")"
+    assert same.get_title() == expected
+    assert valid.get_title() == (
+        f"VALID: {count('output', len(valid_starts))} "
+        f"({count('cell', len(valid_dropped))} dropped)"
+    )
+    for ax, starts, pads, dropped in (
+        (same, same_starts, list(range(-before, 0)) + list(range(n, n + after)), same_dropped),
+        (valid, valid_starts, [], valid_dropped),
+    ):
+        windows = gid_lines(ax, "window")
+        assert len(windows) == len(starts)
+        # Each bracket spans the f cells its window covers, in output order.
+        spans = [(min(w.get_xdata()), max(w.get_xdata())) for w in windows]
+        assert [round(low) for low, _ in spans] == starts
+        assert [round(high) for _, high in spans] == [start + f - 1 for start in starts]
+        assert cell_positions(ax, "pad") == pads
+        assert cell_positions(ax, "dropped") == dropped
+        # Every input cell is drawn once, white or dropped.
+        assert sorted(cell_positions(ax, "cell") + dropped) == list(range(n))
+        numbers = [t.get_text() for t in ax.texts if t.get_gid() == "window-label"]
+        assert set(numbers) <= {str(k) for k in range(len(starts))}
+        assert bool(numbers) == bool(starts)
+    saves_png(fig, tmp_path / f"same_{n}_{f}_{stride}.png")
+
+
+def test_show_same_padding_no_padding_when_windows_tile_the_input():
+    same, valid = show_same_padding(64, 8, 8).axes
+    assert same.get_title() == "SAME: 8 outputs (pad 0 before, 0 after)"
+    assert valid.get_title() == "VALID: 8 outputs (0 cells dropped)"
+    assert gid_patches(same, "pad") == [] and gid_patches(valid, "dropped") == []
+    assert [w.get_xydata().tolist() for w in gid_lines(same, "window")] == [
+        w.get_xydata().tolist() for w in gid_lines(valid, "window")
+    ]
+
+
+def test_show_same_padding_window_longer_than_input_shows_zero_valid_outputs(tmp_path):
+    fig = show_same_padding(n=7, f=9, stride=1)
+    same, valid = fig.axes
+    assert same.get_title() == "SAME: 7 outputs (pad 4 before, 4 after)"
+    assert valid.get_title() == "VALID: 0 outputs (7 cells dropped)"
+    assert gid_lines(valid, "window") == []
+    assert cell_positions(valid, "dropped") == list(range(7))
+    assert any("no window" in t.get_text() for t in valid.texts)
+    saves_png(fig, tmp_path / "too_long.png")
+
+
+def test_show_same_padding_overlapping_windows_go_on_separate_levels():
+    # f = 4, stride = 1: windows k and k + 1 .. k + 3 overlap, so four levels.
+    same, _ = show_same_padding(10, 4, 1).axes
+    levels = [max(w.get_ydata()) for w in gid_lines(same, "window")]
+    assert len(set(levels)) == 4
+    assert levels[:4] == sorted(levels[:4]) and levels[4:8] == levels[:4]
+
+
+def test_show_same_padding_accepts_numpy_integers_and_leaves_no_pyplot_figures():
+    plt.close("all")
+    fig = show_same_padding(np.int64(12), np.int32(3), 2.0)
+    assert fig.axes[0].get_title() == "SAME: 6 outputs (pad 0 before, 1 after)"
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"n": 0, "f": 2, "stride": 2}, ["n must be an integer >= 1", "got 0"]),
+        ({"n": 10, "f": -1, "stride": 2}, ["f must be an integer >= 1", "got -1"]),
+        ({"n": 10, "f": 2, "stride": 0}, ["stride must be an integer >= 1", "got 0"]),
+        ({"n": 10, "f": 2.5, "stride": 2}, ["f must be an integer", "got 2.5"]),
+        ({"n": "60", "f": 8, "stride": 8}, ["n must be an integer", "got '60'"]),
+        ({"n": 60, "f": None, "stride": 8}, ["f must be an integer", "got None"]),
+        ({"n": 60, "f": 8, "stride": True}, ["stride must be an integer", "got True"]),
+        ({"n": float("nan"), "f": 8, "stride": 8}, ["n must be an integer", "got nan"]),
+    ],
+    ids=["n 0", "f negative", "stride 0", "f float", "n string", "f None", "bool", "NaN"],
+)
+def test_show_same_padding_rejects_bad_arguments(kwargs, words):
+    with pytest.raises(ValueError) as error:
+        show_same_padding(**kwargs)
+    for word in words:
+        assert word in str(error.value)

@@ -26,10 +26,15 @@ For the application notebook (a small CNN classifying 64x64x3 images):
 - :func:`plot_costs` -- the cost against the epoch.
 - :func:`confusion_matrix` -- the counts of true class against predicted class.
 - :func:`plot_confusion_matrix` -- those counts drawn, with the accuracy.
+- :func:`show_same_padding` -- along one axis, the windows of TensorFlow's
+  ``padding="SAME"`` (with the cells it pads) above those of ``padding="VALID"``
+  (with the cells it drops).
 
 Labels and predictions are accepted as (m,) or (1, m) class indices or as one-hot
 (m, C) rows.
 """
+
+import numbers
 
 import matplotlib.colors as mcolors
 import numpy as np
@@ -47,6 +52,7 @@ __all__ = [
     "plot_costs",
     "confusion_matrix",
     "plot_confusion_matrix",
+    "show_same_padding",
 ]
 
 # Colour-blind safe colours (Okabe-Ito palette).
@@ -951,4 +957,273 @@ def plot_confusion_matrix(labels, predictions, classes=None, title=None):
     heading = "confusion matrix" if title is None else str(title)
     ax.set_title(f"{heading}\naccuracy = {right / m:.1%} ({right} of {m} right)", fontsize=11)
     fig.tight_layout()
+    return fig
+
+
+# --- show_same_padding: TensorFlow's "SAME" and "VALID" padding along one axis ---
+
+SAME_WINDOW_COLOURS = (BLUE, ORANGE)  # neighbouring windows alternate between these
+DROPPED_COLOUR = _tint(VERMILION, 0.55)  # input cells that no window reads
+MAX_WINDOW_LANES = 12  # overlapping windows are stacked on at most this many levels
+ROW_CELLS_INCHES = 9.5  # widest a row of cells gets; longer rows get narrower cells
+INDEX_STEPS = (1, 5, 10, 25, 50, 100, 250, 500, 1000)  # spacing of the printed indices
+LABEL_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500)  # which windows get their number
+
+
+def _positive_integer(name, value):
+    """Return value as an int, or raise ValueError unless it is a whole number >= 1."""
+    whole = (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, (bool, np.bool_))
+        and bool(np.isfinite(value))
+        and value == int(value)
+    )
+    if not whole or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
+    return int(value)
+
+
+def _plural(count, word):
+    """'1 output', '8 outputs'."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _runs(positions):
+    """Split sorted integer positions into runs of neighbours: [(first, last), ...]."""
+    runs = []
+    for position in positions:
+        if runs and position == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], position)
+        else:
+            runs.append((position, position))
+    return runs
+
+
+def _draw_window_row(ax, n, f, stride, starts, pads, dropped, lanes, sizes):
+    """Draw one row of show_same_padding: cells, padding, dropped cells and windows.
+
+    The axes use x in cells (input cell i is centred on x = i) and y in inches,
+    with the cells between y = 0 and y = cell_height.
+
+    Arguments:
+    ax -- a matplotlib Axes, already placed and scaled
+    n -- number of input cells
+    f -- window size
+    stride -- step between two neighbouring windows
+    starts -- position of the first cell of each window (negative inside the padding)
+    pads -- positions of the padding cells
+    dropped -- positions of the input cells that no window covers
+    lanes -- number of levels the windows are stacked on
+    sizes -- dict of cell_width, cell_height (inches) and lane geometry
+    """
+    cell_width, cell_height = sizes["cell_width"], sizes["cell_height"]
+    dropped_set = set(dropped)
+    for position in range(n):
+        is_dropped = position in dropped_set
+        ax.add_patch(
+            Rectangle(
+                (position - 0.5, 0), 1, cell_height,
+                facecolor=DROPPED_COLOUR if is_dropped else "white", edgecolor=EDGE_GREY,
+                linewidth=0.6, gid="dropped" if is_dropped else "cell",
+            )
+        )
+    for position in pads:
+        ax.add_patch(
+            Rectangle(
+                (position - 0.5, 0), 1, cell_height, facecolor=PAD_GREY,
+                edgecolor=EDGE_GREY, hatch="////", linewidth=0.6, gid="pad",
+            )
+        )
+
+    # Indices of the input cells, every few cells, under the row.
+    step = next(s for s in INDEX_STEPS if s * cell_width >= 0.3)
+    shown = list(range(0, n, step))
+    if (n - 1 - shown[-1]) * cell_width >= 0.3:
+        shown.append(n - 1)
+    for position in shown:
+        ax.text(position, -0.03, str(position), ha="center", va="top", fontsize=7,
+                color=TEXT_GREY)
+
+    # "pad" and "dropped" under their runs of cells, unless a label would overlap the last.
+    notes = [(run, "pad", TEXT_GREY) for run in _runs(sorted(pads))]
+    notes += [(run, "dropped", VERMILION) for run in _runs(sorted(dropped))]
+    right_edge = -np.inf
+    for (first, last), text, colour in sorted(notes):
+        centre = (first + last) / 2
+        half_width = 0.03 * len(text)  # inches, at fontsize 7.5
+        if (centre - right_edge) * cell_width < half_width + 0.05:
+            continue
+        ax.text(centre, -0.17, text, ha="center", va="top", fontsize=7.5, color=colour,
+                fontweight="bold" if text == "dropped" else "normal", gid="note")
+        right_edge = centre + half_width / cell_width
+
+    # Windows: a bracket over the cells each covers, numbered by output index (every
+    # window if the numbers fit, else every 2nd, 5th, ...). Windows that overlap go on
+    # different levels; neighbours alternate in colour.
+    need = 0.055 * len(str(max(len(starts) - 1, 0))) + 0.16  # inches between two numbers
+    if lanes > 1 and f * cell_width >= need:
+        every = 1
+    else:
+        every = next(
+            (e for e in LABEL_STEPS if e * stride * cell_width >= need), LABEL_STEPS[-1]
+        )
+    numbered = set(range(0, len(starts), every))
+    last = len(starts) - 1
+    if last >= 0 and (last - max(numbered)) * stride * cell_width >= need:
+        numbered.add(last)
+    inset = min(0.12, 0.03 / cell_width)
+    cap = sizes["cap"]
+    for k, start in enumerate(starts):
+        y = sizes["first_lane"] + (k % lanes) * sizes["lane"]
+        colour = SAME_WINDOW_COLOURS[k % len(SAME_WINDOW_COLOURS)]
+        left, right = start - 0.5 + inset, start + f - 0.5 - inset
+        ax.plot([left, left, right, right], [y - cap, y, y, y - cap], color=colour,
+                linewidth=1.8, solid_joinstyle="miter", solid_capstyle="butt", gid="window")
+        if k in numbered:
+            ax.text(
+                start + (f - 1) / 2, y, str(k), ha="center", va="center", fontsize=7,
+                color=colour, fontweight="bold", gid="window-label",
+                bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+            )
+
+
+def _window_lanes(f, stride, n_windows):
+    """Number of levels needed so that overlapping windows never share one (capped)."""
+    return max(min(-(-f // stride), MAX_WINDOW_LANES, n_windows), 1)
+
+
+def show_same_padding(n, f, stride):
+    """Draw how TensorFlow's padding="SAME" and padding="VALID" place windows along one axis.
+
+    Both rows show the n input cells 0 .. n-1 of one axis (one row or column of
+    pixels) and, above them, the windows of size f placed every `stride` cells,
+    numbered by the output they produce.
+
+    Top, padding="SAME": there are ceil(n / stride) outputs. TensorFlow pads
+    total = max((ceil(n / stride) - 1) * stride + f - n, 0) cells, total // 2
+    before the input and the rest after it, so that the last window fits; the
+    padding cells are grey and hatched.
+
+    Bottom, padding="VALID": no padding, floor((n - f) / stride) + 1 outputs
+    (0 when f > n). The input cells no window reads are vermilion: they are
+    dropped. (With f < stride, cells between windows are never read either, in
+    both rows, and are marked the same way.)
+
+    Each row's title gives its number of outputs, e.g.
+    "SAME: 8 outputs (pad 2 before, 2 after)" and "VALID: 7 outputs (4 cells dropped)".
+
+    Arguments:
+    n -- number of input cells along the axis (e.g. the image width)
+    f -- window size (of the pooling window or the filter)
+    stride -- step between two neighbouring windows
+
+    Returns:
+    fig -- matplotlib Figure
+    """
+    n = _positive_integer("n", n)
+    f = _positive_integer("f", f)
+    stride = _positive_integer("stride", stride)
+
+    n_same = -(-n // stride)
+    total = max((n_same - 1) * stride + f - n, 0)
+    before, after = total // 2, total - total // 2
+    same_starts = [k * stride - before for k in range(n_same)]
+    n_valid = max((n - f) // stride + 1, 0)
+    valid_starts = [k * stride for k in range(n_valid)]
+
+    def uncovered(starts):
+        covered = np.zeros(n, dtype=bool)
+        for start in starts:
+            covered[max(start, 0):max(start + f, 0)] = True
+        return [int(i) for i in np.flatnonzero(~covered)]
+
+    same_dropped, valid_dropped = uncovered(same_starts), uncovered(valid_starts)
+    pads = list(range(-before, 0)) + list(range(n, n + after))
+
+    same_title = f"SAME: {_plural(n_same, 'output')} (pad {before} before, {after} after"
+    if same_dropped:
+        same_title += f"; {_plural(len(same_dropped), 'cell')} dropped"
+    same_title += ")"
+    valid_title = (
+        f"VALID: {_plural(n_valid, 'output')} ({_plural(len(valid_dropped), 'cell')} dropped)"
+    )
+
+    # Sizes in inches.
+    n_cells = before + n + after
+    cell_width = min(ROW_CELLS_INCHES / n_cells, 0.32)
+    lanes = (_window_lanes(f, stride, n_same), _window_lanes(f, stride, n_valid))
+    sizes = {
+        "cell_width": cell_width,
+        "cell_height": min(max(cell_width, 0.2), 0.3),
+        "cap": 0.07,
+        "lane": 0.19,
+    }
+    sizes["first_lane"] = sizes["cell_height"] + 0.03 + sizes["cap"]
+    below, title_space, gap = 0.32, 0.34, 0.12
+    row_heights = [below + sizes["first_lane"] + (k - 1) * sizes["lane"] + 0.1 for k in lanes]
+    cells_width = n_cells * cell_width
+    left_margin, right_margin = 1.15, 0.3
+    width = max(left_margin + cells_width + right_margin, 7.2)
+    top_space, caption_space = 0.45, 0.5
+    height = top_space + 2 * title_space + sum(row_heights) + gap + caption_space
+
+    fig = _new_figure(width, height)
+    left = left_margin + (width - left_margin - right_margin - cells_width) / 2
+    rows = (
+        ('padding=\n"SAME"', same_title, same_starts, pads, same_dropped),
+        ('padding=\n"VALID"', valid_title, valid_starts, [], valid_dropped),
+    )
+    bottom = height - top_space
+    for r, (name, title, starts, row_pads, dropped) in enumerate(rows):
+        row_height = row_heights[r]
+        bottom -= title_space + row_height + (gap if r else 0)
+        ax = fig.add_axes(
+            [left / width, bottom / height, cells_width / width, row_height / height]
+        )
+        ax.set_xlim(-before - 0.5, n + after - 0.5)
+        ax.set_ylim(-below, row_height - below)
+        ax.set_axis_off()
+        ax.set_title(title, fontsize=10, pad=6)
+        ax.annotate(
+            name, xy=(0, sizes["cell_height"] / 2), xycoords=("axes fraction", "data"),
+            xytext=(-10, 0), textcoords="offset points", ha="right", va="center",
+            fontsize=9, family="monospace",
+        )
+        _draw_window_row(ax, n, f, stride, starts, row_pads, dropped, lanes[r], sizes)
+        if not starts:
+            ax.text(
+                (n - 1) / 2, sizes["first_lane"], f"no window of f = {f} cells fits in n = {n}",
+                ha="center", va="center", fontsize=8.5, color=VERMILION,
+            )
+
+    fig.suptitle(
+        f"one axis of the input: n = {n}, f = {f}, stride = {stride}",
+        fontsize=11, y=1 - 0.12 / height, va="top",
+    )
+    if total:
+        verb = "lets" if total == 1 else "let"
+        same_note = f"{_plural(total, 'pad cell')} {verb} the last window fit"
+    else:
+        same_note = "the windows fit without padding"
+    if n_valid:
+        valid_formula = f"floor(({n} - {f}) / {stride}) + 1 = {_plural(n_valid, 'output')}"
+    else:
+        valid_formula = f"f = {f} > n = {n}, so 0 outputs"
+    n_dropped = len(valid_dropped)
+    if not valid_dropped:
+        valid_note = "every cell is read"
+    elif n_dropped == n:
+        valid_note = "no cell is read"
+    else:
+        cells = "cell is" if n_dropped == 1 else f"{n_dropped} cells are"
+        if valid_dropped == list(range(n - n_dropped, n)):
+            valid_note = f"the last {cells} never read"
+        else:
+            valid_note = f"{'one ' if n_dropped == 1 else ''}{cells} never read"
+    caption = (
+        f"SAME: ceil({n} / {stride}) = {_plural(n_same, 'output')}; {same_note}\n"
+        f"VALID: {valid_formula}; no padding, {valid_note}"
+    )
+    fig.text(0.5, 0.12 / height, caption, ha="center", va="bottom", fontsize=8.5,
+             color=TEXT_GREY, linespacing=1.5)
     return fig

@@ -3,6 +3,7 @@
 harness    -- sub-tests with points, safe calls into student code, the printed report
 oracles    -- independent reference computations (scipy, numerical gradients, definitions)
 step_by_step -- the graded functions of "Convolutional networks, step by step"
+application  -- the graded functions of "Convolutional networks: application" (TensorFlow)
 """
 
 import importlib
@@ -11,6 +12,7 @@ from types import ModuleType
 # Assignment id -> the module whose POINTS and grade_NAME functions grade it.
 MODULES = {
     "conv_step_by_step": "autograder.hidden_tests.step_by_step",
+    "conv_application": "autograder.hidden_tests.application",
 }
 
 

@@ -1,4 +1,4 @@
-"""Independent reference computations for the step-by-step hidden tests.
+"""Independent reference computations for the hidden tests.
 
 None of these follows the course's loop-based solution. The forward convolution is
 ``scipy.signal.correlate``; the backward passes are central-difference numerical gradients
@@ -146,3 +146,69 @@ def distinct_values(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndar
     """
     size = int(np.prod(shape))
     return np.linspace(-2.0, 2.0, size)[rng.permutation(size)].reshape(shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# The application assignment's network, in numpy: TensorFlow's SAME padding, the softmax
+# cross-entropy. Used to check a student's TensorFlow graph on inputs of any size.
+# ---------------------------------------------------------------------------------------------
+
+def same_padding(n: int, f: int, stride: int) -> tuple[int, int]:
+    """(before, after): TensorFlow's SAME padding of an axis of N values.
+
+    The output has ceil(n / stride) values; the padding is split with the extra one after.
+    """
+    n_out = -(-n // stride)
+    total = max((n_out - 1) * stride + f - n, 0)
+    return total // 2, total - total // 2
+
+
+def conv2d_same(X: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """tf.nn.conv2d(X, W, strides=1, padding="SAME") computed with scipy.
+
+    X -- (m, n_H, n_W, n_C_prev); W -- (f_H, f_W, n_C_prev, n_C)
+    Returns (m, n_H, n_W, n_C), float64
+    """
+    f_H, f_W = W.shape[:2]
+    (top, bottom), (left, right) = same_padding(X.shape[1], f_H, 1), same_padding(X.shape[2], f_W, 1)
+    X_pad = np.pad(X.astype(np.float64), ((0, 0), (top, bottom), (left, right), (0, 0)))
+    m, n_C = X.shape[0], W.shape[3]
+    Z = np.empty((m, X.shape[1], X.shape[2], n_C))
+    for i in range(m):
+        for c in range(n_C):
+            Z[i, :, :, c] = signal.correlate(X_pad[i], W[:, :, :, c].astype(np.float64),
+                                             mode="valid")[:, :, 0]
+    return Z
+
+
+def max_pool_same(A: np.ndarray, f: int, stride: int) -> np.ndarray:
+    """tf.nn.max_pool(A, ksize=f, strides=stride, padding="SAME"): padding never wins the max.
+
+    A -- (m, n_H, n_W, n_C); returns (m, ceil(n_H / stride), ceil(n_W / stride), n_C)
+    """
+    (top, bottom), (left, right) = same_padding(A.shape[1], f, stride), same_padding(A.shape[2], f, stride)
+    A_pad = np.pad(A.astype(np.float64), ((0, 0), (top, bottom), (left, right), (0, 0)),
+                   constant_values=-np.inf)
+    windows = sliding_window_view(A_pad, (f, f), axis=(1, 2))[:, ::stride, ::stride]
+    return windows.max(axis=(-2, -1))
+
+
+def application_forward(X: np.ndarray, W1: np.ndarray, W2: np.ndarray, kernel: np.ndarray,
+                        bias: np.ndarray) -> np.ndarray:
+    """The logits of the application's network (CONV 4x4 SAME, RELU, MAXPOOL 8/8 SAME,
+    CONV 2x2 SAME, RELU, MAXPOOL 4/4 SAME, FLATTEN, DENSE), for images X (m, n_H, n_W, 3)."""
+    P1 = max_pool_same(np.maximum(conv2d_same(X, W1), 0), 8, 8)
+    P2 = max_pool_same(np.maximum(conv2d_same(P1, W2), 0), 4, 4)
+    return P2.reshape(P2.shape[0], -1) @ kernel.astype(np.float64) + bias.astype(np.float64)
+
+
+def log_softmax(Z: np.ndarray) -> np.ndarray:
+    """log(softmax(Z)) along the last axis, computed stably."""
+    Z = np.asarray(Z, dtype=np.float64)
+    shifted = Z - Z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """-sum_k Y_k log softmax(Z)_k for each row: (m, n_y) logits and labels -> (m,)."""
+    return -(np.asarray(Y, dtype=np.float64) * log_softmax(Z)).sum(axis=-1)
