@@ -15,7 +15,8 @@ import pytest
 from autograder.course import Course, copy_course
 from autograder.report import StudentScores, collect_scores
 from autograder.samples import sample_submissions, write_submission
-from bug_catalogue import BUGS
+import application_bug_catalogue
+import bug_catalogue
 
 ASSIGNMENT = "conv_step_by_step"
 
@@ -32,9 +33,11 @@ class GradedBatch:
 
     course: Course
     scores: dict[str, StudentScores]
+    assignment: str = ASSIGNMENT
 
     def autograded(self, student: str) -> nbformat.NotebookNode:
-        return nbformat.read(self.course.autograded_notebook(student, ASSIGNMENT), as_version=4)
+        return nbformat.read(self.course.autograded_notebook(student, self.assignment),
+                             as_version=4)
 
     def test_cell_output(self, student: str, grade_id: str) -> str:
         """All text a test cell of STUDENT's autograded notebook printed or returned."""
@@ -52,15 +55,27 @@ def output_text(output: nbformat.NotebookNode) -> str:
     return str(output.get("data", {}).get("text/plain", ""))
 
 
+def grade_catalogue(folder: Path, assignment: str, bugs) -> GradedBatch:
+    """The solution, the blank release and every bug of BUGS, through nbgrader autograde."""
+    course = copy_course(folder / "course")
+    course.generate_release(assignment)  # registers the assignment in the gradebook
+    samples = sample_submissions(course, assignment, bugs)
+    for student, notebook in samples.items():
+        write_submission(course, student, assignment, notebook)
+    course.nbgrader("autograde", assignment, "--create")
+    course.nbgrader("generate_feedback", assignment)
+    rows = collect_scores(course, assignment, list(samples))
+    return GradedBatch(course, {row.student: row for row in rows}, assignment)
+
+
 @pytest.fixture(scope="session")
 def graded_batch(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
-    """The solution, the blank release and every catalogue bug, through nbgrader autograde."""
-    course = copy_course(tmp_path_factory.mktemp("batch") / "course")
-    course.generate_release(ASSIGNMENT)  # registers the assignment in the gradebook
-    samples = sample_submissions(course, ASSIGNMENT, BUGS)
-    for student, notebook in samples.items():
-        write_submission(course, student, ASSIGNMENT, notebook)
-    course.nbgrader("autograde", ASSIGNMENT, "--create")
-    course.nbgrader("generate_feedback", ASSIGNMENT)
-    rows = collect_scores(course, ASSIGNMENT, list(samples))
-    return GradedBatch(course, {row.student: row for row in rows})
+    """The step-by-step assignment's catalogue, graded by nbgrader."""
+    return grade_catalogue(tmp_path_factory.mktemp("batch"), ASSIGNMENT, bug_catalogue.BUGS)
+
+
+@pytest.fixture(scope="session")
+def graded_application(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
+    """The application assignment's catalogue, graded by nbgrader."""
+    return grade_catalogue(tmp_path_factory.mktemp("application"), "conv_application",
+                           application_bug_catalogue.BUGS)

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from autograder.course import REPO_ROOT, NOTEBOOKS, Course, grade_cells
-from autograder.hidden_tests.step_by_step import POINTS
+from autograder.hidden_tests import for_assignment
 
 REPO = Course(REPO_ROOT)
 NOTEBOOK_PATHS = [path for assignment in NOTEBOOKS
@@ -24,34 +24,42 @@ def test_notebook_is_committed_without_outputs(path):
     assert set(notebook.metadata) <= {"kernelspec", "language_info"}, notebook.metadata
 
 
-def step_by_step_source():
-    return nbformat.read(REPO.source_notebook("conv_step_by_step"), as_version=4)
+every_assignment = pytest.mark.parametrize("assignment", list(NOTEBOOKS))
 
 
-def test_cell_ids_are_descriptive_and_unique():
-    ids = [cell.id for cell in step_by_step_source().cells]
+def source(assignment):
+    return nbformat.read(REPO.source_notebook(assignment), as_version=4)
+
+
+@every_assignment
+def test_cell_ids_are_descriptive_and_unique(assignment):
+    ids = [cell.id for cell in source(assignment).cells]
     assert len(ids) == len(set(ids))
     for cell_id in ids:
         assert re.fullmatch(r"[a-z][a-z0-9_]*", cell_id), f"cell id {cell_id!r} is not descriptive"
 
 
-def test_graded_cells_carry_the_hidden_tests_points_in_order():
-    cells = grade_cells(step_by_step_source())
+@every_assignment
+def test_graded_cells_carry_the_hidden_tests_points_in_order(assignment):
+    POINTS = for_assignment(assignment).POINTS
+    cells = grade_cells(source(assignment))
     assert [grade_id for grade_id, _ in cells] == [f"{name}_tests" for name in POINTS]
     assert {grade_id: points for grade_id, points in cells} == {
         f"{name}_tests": float(points) for name, points in POINTS.items()}
     assert sum(POINTS.values()) == 100
 
 
-def test_each_graded_function_has_solution_check_and_test_cells_in_that_order():
-    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in step_by_step_source().cells]
-    for name in POINTS:
+@every_assignment
+def test_each_graded_function_has_solution_check_and_test_cells_in_that_order(assignment):
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in source(assignment).cells]
+    for name in for_assignment(assignment).POINTS:
         positions = [ids.index(name), ids.index(f"{name}_check"), ids.index(f"{name}_tests")]
         assert positions == sorted(positions), f"{name}: cells out of order"
 
 
-def test_each_test_cell_opens_with_a_comment_saying_what_it_grades():
-    for cell in step_by_step_source().cells:
+@every_assignment
+def test_each_test_cell_opens_with_a_comment_saying_what_it_grades(assignment):
+    for cell in source(assignment).cells:
         if cell.metadata.get("nbgrader", {}).get("grade"):
             first = cell.source.splitlines()[0]
             assert first.startswith("# "), f"{cell.id} starts with {first!r}"

@@ -3,12 +3,14 @@
 import json
 
 import nbformat
+import pytest
 
-from autograder.course import REPO_ROOT, Course
-from autograder.samples import solution_sources
+from autograder.course import NOTEBOOKS, REPO_ROOT, Course
+from autograder.samples import SOLUTION_MARKERS, solution_sources
 
-ASSIGNMENT = "conv_step_by_step"
+ASSIGNMENTS = list(NOTEBOOKS)
 REPO = Course(REPO_ROOT)
+every_assignment = pytest.mark.parametrize("assignment", ASSIGNMENTS)
 
 
 def comparable(path):
@@ -19,41 +21,57 @@ def comparable(path):
     return notebook
 
 
-def test_committed_release_matches_a_fresh_generate_assignment(course):
-    regenerated = course.generate_release(ASSIGNMENT)
-    committed = REPO.release_notebook(ASSIGNMENT)
+@every_assignment
+def test_committed_release_matches_a_fresh_generate_assignment(course, assignment):
+    regenerated = course.generate_release(assignment)
+    committed = REPO.release_notebook(assignment)
     assert comparable(regenerated) == comparable(committed), (
         "release/ differs from what `nbgrader generate_assignment` makes of source/: "
         "run `make release` and commit the result")
 
 
-def release_text():
-    return REPO.release_notebook(ASSIGNMENT).read_text()
+def solution_lines(source: str) -> list[str]:
+    """The lines of a solution cell between nbgrader's solution markers, stripped."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if line.strip() in SOLUTION_MARKERS:
+            inside = line.strip() == SOLUTION_MARKERS[0]
+        elif inside:
+            lines.append(line.strip())
+    return lines
 
 
-def test_release_code_holds_no_solution_line():
-    release = nbformat.read(REPO.release_notebook(ASSIGNMENT), as_version=4)
+@every_assignment
+def test_release_code_holds_no_solution_line(assignment):
+    release = nbformat.read(REPO.release_notebook(assignment), as_version=4)
     release_code = "\n".join(cell.source for cell in release.cells if cell.cell_type == "code")
-    source = nbformat.read(REPO.source_notebook(ASSIGNMENT), as_version=4)
-    for grade_id, code in solution_sources(source).items():
-        body = [line.strip() for line in code.splitlines()[1:] if len(line.strip()) > 12]
+    source = nbformat.read(REPO.source_notebook(assignment), as_version=4)
+    solution_cells = [cell for cell in source.cells
+                      if cell.metadata.get("nbgrader", {}).get("solution")]
+    assert solution_cells
+    for cell in solution_cells:
+        body = [line for line in solution_lines(cell.source) if len(line) > 12]
         leaked = [line for line in body if line in release_code]
-        assert body and not leaked, f"solution lines of {grade_id} are in the release: {leaked}"
+        assert body and not leaked, f"solution lines of {cell.id} are in the release: {leaked}"
 
 
-def test_release_holds_no_hidden_test_text():
-    text = release_text()
+@every_assignment
+def test_release_holds_no_hidden_test_text(assignment):
+    text = REPO.release_notebook(assignment).read_text()
     for marker in ("BEGIN HIDDEN TESTS", "hidden_tests", "autograder"):
         assert marker not in text, f"{marker!r} is in the release notebook"
 
 
-def test_release_solution_cells_hold_the_code_stub():
-    release = nbformat.read(REPO.release_notebook(ASSIGNMENT), as_version=4)
+@every_assignment
+def test_release_solution_cells_hold_the_code_stub(assignment):
+    release = nbformat.read(REPO.release_notebook(assignment), as_version=4)
     stubs = solution_sources(release)
     assert stubs, "the release has no solution cells"
+    source = nbformat.read(REPO.source_notebook(assignment), as_version=4)
+    regions = {cell.id: cell.source.count(SOLUTION_MARKERS[0]) for cell in source.cells}
     for grade_id, code in stubs.items():
         assert code.splitlines()[0].startswith(f"def {grade_id}("), code
-        assert code.rstrip().endswith("raise NotImplementedError()"), code
+        assert code.count("raise NotImplementedError()") == regions[grade_id], code
 
 
 def validate(course, path, *options):
@@ -61,11 +79,13 @@ def validate(course, path, *options):
     return proc.stdout
 
 
-def test_nbgrader_validate_passes_on_the_source(course):
-    output = validate(course, course.source_notebook(ASSIGNMENT))
+@every_assignment
+def test_nbgrader_validate_passes_on_the_source(course, assignment):
+    output = validate(course, course.source_notebook(assignment))
     assert "Success! Your notebook passes all the tests." in output, output
 
 
-def test_nbgrader_validate_invert_fails_every_test_on_the_release(course):
-    output = validate(course, course.release_notebook(ASSIGNMENT), "--invert")
+@every_assignment
+def test_nbgrader_validate_invert_fails_every_test_on_the_release(course, assignment):
+    output = validate(course, course.release_notebook(assignment), "--invert")
     assert "Success! The notebook does not pass any tests." in output, output

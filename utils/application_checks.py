@@ -117,6 +117,19 @@ def _expect_close(name, what, actual, expected, hint):
     _ok(f"{what} matches the reference values")
 
 
+def _run(name, session, tensor, feed):
+    """SESSION.run(TENSOR, FEED), with TensorFlow's errors turned into CheckFailed."""
+    __tracebackhide__ = True
+    try:
+        return session.run(tensor, feed)
+    except Exception as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise CheckFailed(
+            f"{name}: running the graph on 64 x 64 x 3 images failed: {type(error).__name__}: "
+            f"{first}\nLook at: the shapes and types of your placeholders (float32, None for "
+            f"the number of examples) and of each layer's output.") from None
+
+
 def _fresh_session():
     """A new default graph and a session on it (the notebook's own graph is left alone)."""
     tf = _tf()
@@ -185,12 +198,12 @@ def check_forward_propagation(forward_propagation, create_placeholders, initiali
     name = "forward_propagation"
     graph, session = _fresh_session()
     with graph.as_default(), session:
-        np.random.seed(1)
+        draws = np.random.RandomState(1)  # as np.random.seed(1), leaving the global state
         X, Y = _placeholders(name, create_placeholders, 64, 64, 3, 6)
         parameters = _parameters(name, initialize_parameters)
         Z3 = _call(name, forward_propagation, X, parameters)
         session.run(_tf().compat.v1.global_variables_initializer())
-        value = session.run(Z3, {X: np.random.randn(2, 64, 64, 3), Y: np.random.randn(2, 6)})
+        value = _run(name, session, Z3, {X: draws.randn(2, 64, 64, 3), Y: draws.randn(2, 6)})
         _expect_close(name, "Z3", value, REFERENCE[name]["Z3"], HINT_LAYERS)
     _finish(name)
 
@@ -201,13 +214,13 @@ def check_compute_cost(compute_cost, forward_propagation, create_placeholders,
     name = "compute_cost"
     graph, session = _fresh_session()
     with graph.as_default(), session:
-        np.random.seed(1)
+        draws = np.random.RandomState(1)  # as np.random.seed(1), leaving the global state
         X, Y = _placeholders(name, create_placeholders, 64, 64, 3, 6)
         parameters = _parameters(name, initialize_parameters)
         Z3 = _call(name, forward_propagation, X, parameters)
         cost = _call(name, compute_cost, Z3, Y)
         session.run(_tf().compat.v1.global_variables_initializer())
-        value = session.run(cost, {X: np.random.randn(4, 64, 64, 3), Y: np.random.randn(4, 6)})
+        value = _run(name, session, cost, {X: draws.randn(4, 64, 64, 3), Y: draws.randn(4, 6)})
         if np.ndim(value) != 0:
             raise CheckFailed(f"{name}: the cost has shape {np.shape(value)}; expected one "
                               f"number (a scalar tensor).\nLook at: {HINT_COST}")
@@ -244,6 +257,11 @@ def check_model(model, X_train, Y_train, X_test, Y_test, num_epochs=3, examples=
     if costs is None or len(costs) != num_epochs or not np.all(np.isfinite(costs)):
         raise CheckFailed(f"{name}: costs is {costs!r}; expected {num_epochs} finite numbers, "
                           f"one per epoch")
+    if costs[0] > 2 * np.log(6):
+        raise CheckFailed(f"{name}: the first epoch's cost is {costs[0]:.4f}; the mean "
+                          f"cross-entropy of six classes starts near log(6) = 1.79.\nLook at: "
+                          f"the epoch's cost is the mean of its mini-batch costs (add "
+                          f"minibatch_cost / len(minibatches))")
     if not costs[-1] < costs[0]:
         raise CheckFailed(f"{name}: the cost did not fall in {num_epochs} epochs: {costs}.\n"
                           f"Look at: the optimizer must minimise the cost, and every mini-batch "
