@@ -50,9 +50,10 @@ check: setup
 release: setup
 	$(PY) -m autograder release
 
-## Time the solution notebook and a loop-based submission under autograding.
+## Time each assignment's solution notebook and one submission under autograding.
 benchmark: setup
 	$(PY) benchmarks/step_by_step_timing.py
+	$(PY) benchmarks/application_timing.py
 
 ## Time a class of 40 submissions: plain serial nbgrader against `python -m autograder grade`.
 ## Fewer submissions: make benchmark-batch BENCH_ARGS="--count 10"
