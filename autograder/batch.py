@@ -123,12 +123,6 @@ def _grade_job(job: Job) -> JobOutcome:
         (folder / notebook_name(assignment)).write_text(job.notebook)
         in_notebook, autograded, flags = run_nbgrader(course, job, Path(tmp))
 
-    module = for_assignment(assignment)
-    if not getattr(module, "TRUSTED_RERUN", True):
-        tests = in_notebook_results(module, in_notebook, autograded)
-        result = SubmissionResult(job.student_id, tests, list(job.flags) + flags)
-        return JobOutcome(result, autograded, in_notebook)
-
     notebook = nbformat.reads(job.notebook, as_version=4)
     remaining = max(job.limits.time_limit - (time.monotonic() - started), 10.0)
     trusted = trusted_grade(notebook, assignment, time_limit=remaining,
@@ -139,30 +133,6 @@ def _grade_job(job: Job) -> JobOutcome:
     flags += disagreements(in_notebook, trusted.tests)
     result = SubmissionResult(job.student_id, trusted.tests, flags)
     return JobOutcome(result, autograded, in_notebook)
-
-
-def in_notebook_results(module, in_notebook: dict[str, float],
-                        autograded: str | None) -> list[TestResult]:
-    """The grades nbgrader gave in the notebook, with each test cell's printed report.
-
-    For assignments whose hidden tests cannot run outside the student's kernel (their
-    module sets TRUSTED_RERUN = False). A function without a grade (nbgrader could not finish
-    the notebook) scores 0.
-    """
-    reports: dict[str, str] = {}
-    if autograded is not None:
-        for cell in nbformat.reads(autograded, as_version=4).cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-            if cell.metadata.get("nbgrader", {}).get("grade") and grade_id.endswith("_tests"):
-                reports[grade_id.removesuffix("_tests")] = "".join(
-                    output.get("text", "") if output.get("output_type") == "stream"
-                    else f"{output.get('ename', '')}: {output.get('evalue', '')}\n"
-                    if output.get("output_type") == "error" else ""
-                    for output in cell.get("outputs", []))
-    missing = "not graded: nbgrader could not finish the notebook (see the flags)"
-    return [TestResult(name, float(in_notebook.get(name, 0.0)), float(points),
-                       reports.get(name, missing))
-            for name, points in module.POINTS.items()]
 
 
 def disagreements(in_notebook: dict[str, float], trusted: list[TestResult]) -> list[str]:

@@ -105,7 +105,8 @@ def trusted_grade(notebook: nbformat.NotebookNode, assignment: str, *,
     isolate_network -- run the student's process without network
     """
     module = for_assignment(assignment)
-    session = _Session(student_cells(notebook), time_limit=time_limit,
+    cells = student_cells(notebook, skip=getattr(module, "TRUSTED_SKIPS", ()))
+    session = _Session(cells, time_limit=time_limit,
                        call_timeout=call_timeout, memory_limit=memory_limit,
                        isolate_network=isolate_network)
     with session:
@@ -114,8 +115,10 @@ def trusted_grade(notebook: nbformat.NotebookNode, assignment: str, *,
     return TrustedOutcome(tests, session.notes)
 
 
-def student_cells(notebook: nbformat.NotebookNode) -> list[dict]:
-    """The code cells the worker runs, in notebook order: all but nbgrader's test cells.
+def student_cells(notebook: nbformat.NotebookNode, skip: tuple[str, ...] = ()) -> list[dict]:
+    """The code cells the worker runs, in notebook order: all but nbgrader's test cells and
+    the read-only cells whose grade_id is in SKIP (cells that only show results, which the
+    hidden tests do not need).
 
     Each is {"index", "name", "source", "locked"}: its position among the notebook's cells,
     its grade_id (or cell id, or "#position"), its code, whether nbgrader marks it read-only.
@@ -127,6 +130,9 @@ def student_cells(notebook: nbformat.NotebookNode) -> list[dict]:
             continue
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and not meta.get("solution"):
+            continue
+        locked = bool(meta.get("locked")) and not meta.get("solution")
+        if locked and meta.get("grade_id") in skip:
             continue
         name = meta.get("grade_id") or cell.get("id") or f"#{index}"
         cells.append({"index": index, "name": str(name), "source": cell.source,
@@ -162,6 +168,16 @@ class StudentFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._session.call(self.__name__, args, kwargs)
+
+    def probe(self, probe: str, *args: Any, **kwargs: Any) -> Any:
+        """PROBE(the student's function, *ARGS, **KWARGS), run in the worker process.
+
+        PROBE names a function of the hidden-test modules ("autograder.hidden_tests.MODULE:
+        NAME"). It is for functions whose results are objects of the student's process
+        (TensorFlow tensors, say): the probe, our code, turns them into plain data there, and
+        the hidden tests judge that data here.
+        """
+        return self._session.call(self.__name__, args, kwargs, probe=probe)
 
     def __repr__(self) -> str:
         return f"<{self.__name__}, run in the student's process>"
@@ -414,8 +430,9 @@ class _Session:
             text += f" ({local.student_where})"
         self.note(text)
 
-    def call(self, name: str, args: tuple, kwargs: dict) -> Any:
-        """NAME(*ARGS, **KWARGS) in the worker; the student's exception raised here again."""
+    def call(self, name: str, args: tuple, kwargs: dict, probe: str | None = None) -> Any:
+        """NAME(*ARGS, **KWARGS) in the worker, or PROBE(NAME, *ARGS, **KWARGS) when a probe is
+        named; the student's exception raised here again."""
         if name in self.broken:
             kind, message = self.broken[name]
             raise _stopped(message, kind)
@@ -431,6 +448,8 @@ class _Session:
         request = {"id": self.next_id, "call": name, "args": [encode(a) for a in args],
                    "kwargs": {key: encode(value) for key, value in kwargs.items()},
                    "timeout": self.call_timeout}
+        if probe is not None:
+            request["probe"] = probe
         deadline = self.until(self.call_timeout)
         try:
             self.process.send(request, deadline)

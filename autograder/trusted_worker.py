@@ -12,10 +12,15 @@ nothing the student prints (from Python or from C) or reads can touch the protoc
                "stopped": null | "conv_forward"}          one per cell, in order
     worker -> {"cells_done": n}
     grader -> {"id": k, "call": "conv_forward", "args": [...], "kwargs": {...},
-               "timeout": seconds}
+               "timeout": seconds, "probe": "autograder.hidden_tests.MODULE:NAME" (optional)}
     worker -> {"id": k, "result": ..., "args_after": [...], "kwargs_after": {...}}
            or {"id": k, "error": ERROR, "timed_out": bool}
     grader -> {"exit": true}
+
+With "probe", the worker calls that function of the hidden-test modules with the student's
+function as its first argument, instead of the student's function itself: a probe turns
+results that are not plain data (TensorFlow tensors, say) into data the grader can judge.
+Only functions of the ``autograder.hidden_tests`` package can be named.
 
 Time limits: a cell or a call that runs longer than a little under its "timeout" is
 interrupted (SIGALRM raises TimeLimitReached in the student's code). The function that was
@@ -493,6 +498,15 @@ class Worker:
                                          "not a function: run the cell that defines it",
                               "where": None, "function": None}
             return reply
+        if message.get("probe") is not None:
+            try:
+                probe = resolve_probe(message["probe"])
+            except ValueError as error:
+                reply["error"] = {"type": "ValueError", "bases": ["ValueError", "Exception"],
+                                  "message": str(error), "where": None, "function": None}
+                return reply
+            args = [func, *args]
+            func = probe
         try:
             result = self.as_student(timeout, func, *args, **kwargs)
         except TimeLimitReached as error:
@@ -505,10 +519,29 @@ class Worker:
         except BaseException as error:  # whatever the student's code raised goes back
             reply["error"] = describe_error(error, self.own_dirs)
             return reply
+        if message.get("probe") is not None:
+            args = args[1:]
         reply["result"] = encode(result)
         reply["args_after"] = [encode(arg) for arg in args]
         reply["kwargs_after"] = {key: encode(value) for key, value in kwargs.items()}
         return reply
+
+
+PROBE_PACKAGE = "autograder.hidden_tests."
+
+
+def resolve_probe(name: Any):
+    """The probe function named "autograder.hidden_tests.MODULE:FUNCTION"; ValueError if the
+    name is malformed or outside that package."""
+    import importlib
+
+    module_name, _, function = str(name).partition(":")
+    if not module_name.startswith(PROBE_PACKAGE) or not function.isidentifier():
+        raise ValueError(f"not a probe of the hidden tests: {name!r}")
+    probe = getattr(importlib.import_module(module_name), function, None)
+    if not callable(probe):
+        raise ValueError(f"no probe {function!r} in {module_name}")
+    return probe
 
 
 def _make_shell():

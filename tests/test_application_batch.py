@@ -1,9 +1,11 @@
-"""The batch grader on the application assignment (TensorFlow), whose hidden tests run in
-the notebook's own kernel only: its scores must be nbgrader's, and a kernel that dies must
-cost the submission its grades, not the batch."""
+"""The batch grader on the application assignment (TensorFlow): honest submissions get
+nbgrader's scores from the trusted re-run too (its probes bring the student's graphs back as
+data), tampering in the notebook is flagged and does not pay, and a kernel that dies costs
+that submission only."""
 
 from __future__ import annotations
 
+import copy
 import csv
 
 import nbformat
@@ -11,27 +13,34 @@ import nbformat
 from application_bug_catalogue import BUGS
 from autograder.batch import grade_batch
 from autograder.course import Course
-from autograder.hidden_tests.application import POINTS, TRUSTED_RERUN
+from autograder.hidden_tests.application import POINTS
 from autograder.samples import sample_submissions
 
 ASSIGNMENT = "conv_application"
 STUDENTS = ["solution", "blank", "pool-valid-padding"]
 
 
-def test_batch_scores_equal_plain_nbgrader_and_a_dead_kernel_costs_one_student(
+def test_batch_scores_equal_plain_nbgrader_and_tampering_and_crashes_cost_one_student(
         tmp_path, graded_application):
-    assert TRUSTED_RERUN is False
     samples = sample_submissions(Course(), ASSIGNMENT,
                                  [bug for bug in BUGS if bug.name in STUDENTS])
     folder = tmp_path / "submissions"
     folder.mkdir()
     for student in STUDENTS:
         nbformat.write(samples[student], folder / f"{student}.ipynb")
-    crashing = nbformat.from_dict(nbformat.to_dict(samples["solution"]))
+    crashing = copy.deepcopy(samples["solution"])
     for cell in crashing.cells:
         if cell.get("id") == "compute_cost":
             cell.source = "import os\nos._exit(1)\n" + cell.source
     nbformat.write(crashing, folder / "crashes.ipynb")
+    # A ReLU on the logits, hidden from the in-notebook tests by an np.allclose that always
+    # agrees: the values then pass in the kernel, not in the grader's own process.
+    tampering = copy.deepcopy(samples["solution"])
+    for cell in tampering.cells:
+        if cell.get("id") == "forward_propagation":
+            cell.source = (cell.source.replace("activation=None", "activation=tf.nn.relu")
+                           + "\nnp.allclose = lambda *args, **kwargs: True\n")
+    nbformat.write(tampering, folder / "tampers.ipynb")
 
     results = {r.student_id: r for r in grade_batch(ASSIGNMENT, folder, tmp_path / "out",
                                                     workers=2, progress=False)}
@@ -41,11 +50,21 @@ def test_batch_scores_equal_plain_nbgrader_and_a_dead_kernel_costs_one_student(
         assert scores == graded_application.scores[student].scores, student
         assert results[student].status == "graded", results[student].flags
     crashed = results["crashes"]
-    assert crashed.status == "graded-with-flags" and crashed.score == 0
+    assert crashed.status == "graded-with-flags"
     assert any(flag.startswith("notebook-failed") for flag in crashed.flags), crashed.flags
-    assert all("nbgrader could not finish" in test.output for test in crashed.tests)
+    # The re-run grades what the cells define: compute_cost is never defined, so it and
+    # model get nothing; the functions before it keep their points.
+    scores = {test.name: test.score for test in crashed.tests}
+    assert scores["compute_cost"] == scores["model"] == 0
+    assert scores["create_placeholders"] == POINTS["create_placeholders"]
+    tampered = results["tampers"]
+    trusted = {test.name: test.score for test in tampered.tests}
+    assert trusted["forward_propagation"] == graded_application.scores[
+        "relu-on-logits"].scores["forward_propagation"]
+    assert any(flag.startswith("scores-disagree: forward_propagation")
+               for flag in tampered.flags), tampered.flags
     with (tmp_path / "out" / "grades.csv").open() as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     assert rows["solution"]["score"] == "100" and rows["blank"]["score"] == "0"
-    assert set(rows) == set(STUDENTS) | {"crashes"}
+    assert set(rows) == set(STUDENTS) | {"crashes", "tampers"}
     assert list(POINTS) == [name for name in rows["solution"] if name in POINTS]

@@ -524,3 +524,16 @@ def test_worker_that_cannot_start_is_noted(samples, monkeypatch):
     assert outcome.notes == ["worker-error: the grading process did not start (it ended; "
                              "exit code 1): no IPython here"]
     assert "not called: the grading process did not start" in report(outcome, "zero_pad")
+
+
+def test_only_functions_of_the_hidden_tests_can_be_named_as_probes():
+    from autograder.trusted_worker import resolve_probe
+
+    probe = resolve_probe("autograder.hidden_tests.application:probe_compute_cost")
+    assert probe.__name__ == "probe_compute_cost"
+    for name in ("os:system", "autograder.trusted:trusted_grade",
+                 "autograder.hidden_tests.application:",
+                 "autograder.hidden_tests.application:no_such_probe",
+                 "autograder.hidden_tests.application:probe_compute_cost()", None):
+        with pytest.raises(ValueError):
+            resolve_probe(name)

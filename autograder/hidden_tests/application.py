@@ -18,8 +18,14 @@ What the visible checks cannot see is checked here:
   measured on their own data, and it learns from data stored class by class, which only
   shuffled mini-batches do.
 
-Student functions run with their output, warnings and exceptions captured (``harness``), in
-graphs created here; ``model`` makes its own graph, as the notebook asks.
+The graph functions return TensorFlow objects, which cannot leave the process that made them.
+Each is therefore examined by a probe (``probe_NAME``) that builds a fresh graph with it,
+runs it, and returns plain data: values, shapes, the operations' attributes. The grade
+functions judge that data. In the notebook the probe runs in the kernel; in the trusted
+re-run of the batch grader (``autograder.trusted``) it runs in the student's sandboxed
+process and only the data comes back, so the judging happens where the student's code
+cannot reach it. ``model`` takes and returns plain data and is called directly. Student
+functions run with their output, warnings and exceptions captured (``harness``).
 """
 
 from __future__ import annotations
@@ -40,11 +46,9 @@ from autograder.hidden_tests.harness import (
     expect_tuple,
 )
 
-# The graded functions build TensorFlow graphs: they return tensors and variables of the
-# student's process, which the trusted re-run (autograder.trusted), passing plain data between
-# processes, cannot carry. The batch grader therefore grades this assignment from nbgrader's
-# run of the notebook alone.
-TRUSTED_RERUN = False
+# Read-only cells that only show results (training, predictions, the Keras bridge): the
+# trusted re-run of the batch grader leaves them out, since no hidden test needs them.
+TRUSTED_SKIPS = ("train", "predict", "confusion_matrix", "keras_model", "keras_compare")
 
 POINTS = {
     "create_placeholders": 10,
@@ -109,29 +113,60 @@ def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def _probe(func: Callable, probe: Callable, *args: Any) -> Any:
+    """PROBE(FUNC, *ARGS): in this process for the student's own function, in the student's
+    process for a function of the trusted grader (autograder.trusted), whose ``probe`` runs
+    it there. Either way the result is plain data, and exceptions come back as StudentError.
+    """
+    name = getattr(func, "__name__", "the function")
+    remote = getattr(func, "probe", None)
+    if remote is not None and not callable(getattr(func, "__code__", None)):
+        return call(remote, f"{__name__}:{probe.__name__}", *args, name=name)
+    return call(probe, func, *args, name=name)
+
+
+def _tensor_data(tf, value: Any, graph) -> dict:
+    """What a tensor is, as plain data: its operation, dtype, static shape, graph."""
+    if not isinstance(value, tf.Tensor):
+        return {"tensor": False, "describe": describe(value)}
+    rank = value.shape.rank
+    return {"tensor": True, "op": value.op.type, "dtype": value.dtype.name,
+            "shape": None if rank is None else list(value.shape.as_list()),
+            "in_graph": value.graph is graph}
+
+
 # ---------------------------------------------------------------------------------------------
 # create_placeholders
 # ---------------------------------------------------------------------------------------------
 
+def probe_create_placeholders(func: Callable, args: list) -> Any:
+    """(X, Y) of FUNC(*ARGS) in a fresh graph, as data; anything else as its description."""
+    tf = _tf()
+    graph = tf.Graph()
+    with graph.as_default():
+        pair = func(*args)
+    if isinstance(pair, (tuple, list)) and len(pair) == 2:
+        return [_tensor_data(tf, value, graph) for value in pair]
+    return {"describe": describe(pair)}
+
+
 def grade_create_placeholders(func: Callable) -> float:
     """Grade create_placeholders(n_H0, n_W0, n_C0, n_y) -> (X, Y)."""
-    tf = _tf()
     with Grader("create_placeholders", POINTS["create_placeholders"]) as grader:
         for args in ((64, 64, 3, 6), (48, 40, 1, 10)):
             n_H0, n_W0, n_C0, n_y = args
-            graph = tf.Graph()
-            with graph.as_default():
-                try:
-                    pair = call(func, *args, name="create_placeholders")
-                    failure = None
-                except Failure as error:
-                    pair, failure = None, error
+            try:
+                pair, failure = _probe(func, probe_create_placeholders, list(args)), None
+            except Failure as error:
+                pair, failure = None, error
 
-            def test(index, expected, label, pair=pair, failure=failure, graph=graph):
+            def test(index, expected, label, pair=pair, failure=failure):
                 if failure is not None:
                     raise failure
-                tensor = expect_tuple(pair, "create_placeholders(...)", ("X", "Y"))[index]
-                _expect_placeholder(tf, tensor, graph, label, expected)
+                if isinstance(pair, dict):
+                    raise Failure(f"create_placeholders(...) is {pair['describe']}; expected a "
+                                  "tuple (X, Y)", "end the function with `return X, Y`")
+                _expect_placeholder(pair[index], label, expected)
 
             grader.run(f"X for {args}: a float32 placeholder of shape (None, {n_H0}, {n_W0}, "
                        f"{n_C0})", 2.5, lambda t=test: t(0, (None, n_H0, n_W0, n_C0), "X"))
@@ -140,16 +175,16 @@ def grade_create_placeholders(func: Callable) -> float:
     return grader.score
 
 
-def _expect_placeholder(tf, tensor: Any, graph, label: str, shape: tuple) -> None:
-    if not isinstance(tensor, tf.Tensor):
-        raise Failure(f"{label} is {describe(tensor)}; expected a placeholder tensor",
+def _expect_placeholder(tensor: dict, label: str, shape: tuple) -> None:
+    if not tensor.get("tensor"):
+        raise Failure(f"{label} is {tensor.get('describe')}; expected a placeholder tensor",
                       "create it with tf.compat.v1.placeholder(...)")
-    if tensor.graph is not graph or tensor.op.type != "Placeholder":
-        raise Failure(f"{label} is made by a {tensor.op.type} operation; expected a placeholder",
+    if not tensor["in_graph"] or tensor["op"] != "Placeholder":
+        raise Failure(f"{label} is made by a {tensor['op']} operation; expected a placeholder",
                       "create it with tf.compat.v1.placeholder(...)")
-    if tensor.dtype != tf.float32:
-        raise Failure(f"{label} has dtype {tensor.dtype.name}; expected float32", HINT_FLOAT32)
-    actual = tuple(tensor.shape.as_list()) if tensor.shape.rank is not None else None
+    if tensor["dtype"] != "float32":
+        raise Failure(f"{label} has dtype {tensor['dtype']}; expected float32", HINT_FLOAT32)
+    actual = tuple(tensor["shape"]) if tensor["shape"] is not None else None
     if actual != shape:
         hint = HINT_NONE_BATCH if actual and actual[1:] == shape[1:] else HINT_SIZES
         raise Failure(f"{label} has shape {actual}; expected {shape}", hint)
@@ -180,48 +215,63 @@ def _glorot_uniform(shape: tuple) -> np.ndarray:
         return session.run(tf.keras.initializers.GlorotUniform(seed=0)(shape))
 
 
+def probe_initialize_parameters(func: Callable) -> dict:
+    """FUNC() in a fresh graph: the keys it returned, and for W1 and W2 their initial values
+    and whether they are trainable variables (or why they could not be evaluated)."""
+    tf = _tf()
+    with tf.Graph().as_default():
+        parameters = func()
+        if not isinstance(parameters, dict):
+            return {"describe": describe(parameters)}
+        found = {"keys": sorted(str(key) for key in parameters)}
+        if not set(SHAPES) <= set(parameters):
+            return found
+        trainable = {id(variable) for variable in tf.compat.v1.trainable_variables()}
+        found["trainable"] = {key: id(parameters[key]) in trainable for key in SHAPES}
+        found["describe_values"] = {key: describe(parameters[key]) for key in SHAPES}
+        try:
+            with tf.compat.v1.Session() as session:
+                session.run(tf.compat.v1.global_variables_initializer())
+                found["values"] = {key: np.asarray(session.run(parameters[key]))
+                                   for key in SHAPES}
+        except Exception as error:  # reported as a failure by the judge
+            found["error"] = f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
+        return found
+
+
 def grade_initialize_parameters(func: Callable) -> float:
     """Grade initialize_parameters() -> {"W1": W1, "W2": W2}."""
-    tf = _tf()
     with Grader("initialize_parameters", POINTS["initialize_parameters"]) as grader:
-        graph = tf.Graph()
-        values, failure, trainable = None, None, set()
-        with graph.as_default():
-            try:
-                parameters = call(func, name="initialize_parameters")
-                if not isinstance(parameters, dict) or not set(SHAPES) <= set(parameters):
-                    raise Failure(f"initialize_parameters returned {describe(parameters)}"
-                                  f"{' with keys ' + str(sorted(parameters)) if isinstance(parameters, dict) else ''}"
-                                  "; expected a dict with the keys 'W1' and 'W2'",
-                                  "end with parameters = {\"W1\": W1, \"W2\": W2}")
-                trainable = {id(v) for v in tf.compat.v1.trainable_variables()}
-                with tf.compat.v1.Session() as session:
-                    session.run(tf.compat.v1.global_variables_initializer())
-                    values = {key: np.asarray(session.run(parameters[key])) for key in SHAPES}
-            except Failure as error:
-                failure = error
-            except Exception as error:  # a value the session cannot evaluate
-                failure = Failure(f"W1 and W2 could not be evaluated in a session: "
-                                  f"{type(error).__name__}: {str(error).splitlines()[0]}",
-                                  HINT_INITIALIZER)
+        try:
+            found, failure = _probe(func, probe_initialize_parameters), None
+            if "describe" in found or not set(SHAPES) <= set(found["keys"]):
+                what = found.get("describe") or f"a dict with keys {found['keys']}"
+                raise Failure(f"initialize_parameters returned {what}; expected a dict with "
+                              "the keys 'W1' and 'W2'",
+                              "end with parameters = {\"W1\": W1, \"W2\": W2}")
+            if "error" in found:
+                raise Failure(f"W1 and W2 could not be evaluated in a session: "
+                              f"{found['error']}", HINT_INITIALIZER)
+        except Failure as error:
+            found, failure = None, error
         expected = expected_initial_parameters()
-        shape_outcomes = []
         for key, shape in SHAPES.items():
             def shape_test(key=key, shape=shape):
                 if failure is not None:
                     raise failure
-                if values[key].shape != shape:
-                    raise Failure(f"{key} has shape {values[key].shape}; expected {shape}",
-                                  "(f, f, n_C_prev, n_C): 4 x 4 filters on 3 channels, 8 of "
-                                  "them; then 2 x 2 filters on 8 channels, 16 of them")
-            shape_outcomes.append(grader.run(f"{key} has shape {shape}", 1, shape_test))
+                if found["values"][key].shape != shape:
+                    raise Failure(f"{key} has shape {found['values'][key].shape}; expected "
+                                  f"{shape}", "(f, f, n_C_prev, n_C): 4 x 4 filters on 3 "
+                                  "channels, 8 of them; then 2 x 2 filters on 8 channels, 16 "
+                                  "of them")
+            grader.run(f"{key} has shape {shape}", 1, shape_test)
 
         def trainable_test():
             if failure is not None:
                 raise failure
             for key in SHAPES:
-                if id(parameters[key]) not in trainable:
-                    raise Failure(f"{key} is {describe(parameters[key])}, not a trainable "
+                if not found["trainable"][key]:
+                    raise Failure(f"{key} is {found['describe_values'][key]}, not a trainable "
                                   "variable of the graph: the optimizer could not change it",
                                   HINT_INITIALIZER)
 
@@ -230,7 +280,7 @@ def grade_initialize_parameters(func: Callable) -> float:
             def value_test(key=key):
                 if failure is not None:
                     raise failure
-                actual = values[key]
+                actual = found["values"][key]
                 if actual.shape != expected[key].shape:
                     raise Failure(f"{key} has shape {actual.shape}; not checked further")
                 spread = float(np.std(actual))
@@ -247,38 +297,63 @@ def grade_initialize_parameters(func: Callable) -> float:
 # forward_propagation
 # ---------------------------------------------------------------------------------------------
 
-class _Network:
-    """The student's forward pass built on a placeholder of N_H x N_W images, in its own graph,
-    with W1 and W2 set to known values; what it computes and the operations it added."""
+def probe_forward_propagation(func: Callable, W: dict, X: np.ndarray) -> dict:
+    """FUNC(X_placeholder, {"W1", "W2"}) in a fresh graph with W1 and W2 set to W, run on the
+    images X: Z3's values, its static shape and the operation it comes from, the values of
+    the graph's other trainable variables, and the convolutions, pools and ReLUs it built."""
+    tf = _tf()
+    graph = tf.Graph()
+    with graph.as_default():
+        X_in = tf.compat.v1.placeholder(tf.float32, (None, *X.shape[1:]), name="X")
+        parameters = {key: tf.compat.v1.get_variable(key, initializer=value.astype(np.float32))
+                      for key, value in W.items()}
+        before = set(graph.get_operations())
+        Z3 = func(X_in, parameters)
+        ops = [op for op in graph.get_operations() if op not in before]
+        found = {"Z3": _tensor_data(tf, Z3, graph)}
+        if not found["Z3"]["tensor"]:
+            return found
+        op = Z3.op
+        while op.type == "Identity" and op.inputs:
+            op = op.inputs[0].op
+        found["Z3_op"] = op.type
+        found["ops"] = [{"type": op.type, "name": op.name,
+                         **{attr: (op.get_attr(attr).decode() if attr == "padding"
+                                   else list(op.get_attr(attr)))
+                            for attr in ("strides", "ksize", "padding")
+                            if attr in op.node_def.attr}}
+                        for op in ops if op.type in ("Conv2D", "MaxPool", "AvgPool", "Relu")]
+        with tf.compat.v1.Session() as session:
+            session.run(tf.compat.v1.global_variables_initializer())
+            found["values"] = np.asarray(session.run(Z3, {X_in: X}))
+            others = [v for v in tf.compat.v1.trainable_variables()
+                      if all(v is not p for p in parameters.values())]
+            found["others"] = [np.asarray(value) for value in session.run(others)]
+    return found
 
-    def __init__(self, func: Callable, n_H: int, n_W: int, seed: int):
-        tf = _tf()
+
+class _Network:
+    """What the student's forward pass computes on M images of N_H x N_W, judged against the
+    numpy network with the weights of the student's own graph."""
+
+    def __init__(self, func: Callable, m: int, n_H: int, n_W: int, seed: int):
         rng = _rng(seed)
-        self.tf = tf
-        self.graph = tf.Graph()
         self.W = {key: (rng.standard_normal(shape) * 0.4).astype(np.float32)
                   for key, shape in SHAPES.items()}
-        with self.graph.as_default():
-            self.X = tf.compat.v1.placeholder(tf.float32, (None, n_H, n_W, 3), name="X")
-            parameters = {key: tf.compat.v1.get_variable(key, initializer=value)
-                          for key, value in self.W.items()}
-            before = set(self.graph.get_operations())
-            self.Z3 = call(func, self.X, parameters, name="forward_propagation")
-            self.ops = [op for op in self.graph.get_operations() if op not in before]
-            self.parameters = parameters
+        self.X = rng.random((m, n_H, n_W, 3)).astype(np.float32)
+        self.found = _probe(func, probe_forward_propagation, self.W, self.X)
 
-    def run(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(the student's Z3 for X, the numpy oracle's logits with the graph's own weights)."""
-        tf = self.tf
-        if not isinstance(self.Z3, tf.Tensor):
-            raise Failure(f"forward_propagation returned {describe(self.Z3)}; expected the "
+    def z3(self) -> dict:
+        z3 = self.found["Z3"]
+        if not z3.get("tensor"):
+            raise Failure(f"forward_propagation returned {z3.get('describe')}; expected the "
                           "tensor Z3", "end with `return Z3`")
-        with self.graph.as_default(), tf.compat.v1.Session() as session:
-            session.run(tf.compat.v1.global_variables_initializer())
-            Z3 = session.run(self.Z3, {self.X: X})
-            others = [v for v in tf.compat.v1.trainable_variables()
-                      if all(v is not p for p in self.parameters.values())]
-            values = session.run(others)
+        return z3
+
+    def compare(self) -> None:
+        """Z3 against the numpy network with the graph's own dense weights."""
+        self.z3()
+        Z3, values = self.found["values"], self.found["others"]
         kernels = [v for v in values if v.ndim == 2 and v.shape[1] == 6]
         biases = [v for v in values if v.ndim == 1 and v.shape == (6,)]
         if len(kernels) != 1 or len(biases) != 1:
@@ -286,17 +361,22 @@ class _Network:
             raise Failure(f"expected one dense layer of 6 units (a kernel of shape (n, 6) and a "
                           f"bias of shape (6,)) besides W1 and W2; the graph's other trainable "
                           f"variables have shapes {shapes}", HINT_DENSE)
-        n_H, n_W = (-(-(-(-n // 8)) // 4) for n in X.shape[1:3])
+        n_H, n_W = (-(-(-(-n // 8)) // 4) for n in self.X.shape[1:3])
         if kernels[0].shape[0] != n_H * n_W * 16:
             raise Failure(f"the dense layer takes {kernels[0].shape[0]} inputs; expected "
                           f"{n_H * n_W * 16}, the {n_H} x {n_W} x 16 output of the second pool "
-                          f"for {X.shape[1]} x {X.shape[2]} images, flattened", HINT_LAYERS)
-        expected = oracles.application_forward(X, self.W["W1"], self.W["W2"], kernels[0],
+                          f"for {self.X.shape[1]} x {self.X.shape[2]} images, flattened",
+                          HINT_LAYERS)
+        expected = oracles.application_forward(self.X, self.W["W1"], self.W["W2"], kernels[0],
                                                biases[0])
-        return np.asarray(Z3), expected
+        if Z3.shape != expected.shape:
+            raise Failure(f"Z3 has shape {Z3.shape}; expected {expected.shape}", HINT_DENSE)
+        expect_close(Z3, expected, "Z3", rtol=1e-4, atol=1e-4,
+                     known=[(np.maximum(expected, 0), HINT_LOGITS)])
 
-    def ops_of_type(self, *types: str) -> list:
-        return [op for op in self.ops if op.type in types]
+    def ops_of_type(self, *types: str) -> list[dict]:
+        self.z3()
+        return [op for op in self.found["ops"] if op["type"] in types]
 
 
 def grade_forward_propagation(func: Callable) -> float:
@@ -305,54 +385,39 @@ def grade_forward_propagation(func: Callable) -> float:
         cases = [((3, 64, 64), 6, "64 x 64 images"),
                  ((2, 60, 60), 6, "60 x 60 images (the pools need padding)"),
                  ((2, 40, 56), 6, "40 x 56 images (not square)")]
-        networks = {}
-        value_outcomes = []
+        networks: dict[tuple, _Network] = {}
+
+        def network(m: int, n_H: int, n_W: int, index: int) -> _Network:
+            if (n_H, n_W) not in networks:
+                networks[(n_H, n_W)] = _Network(func, m, n_H, n_W, 200 + index)
+            return networks[(n_H, n_W)]
+
         for index, ((m, n_H, n_W), points, label) in enumerate(cases):
-            def test(m=m, n_H=n_H, n_W=n_W, index=index):
-                network = networks.get((n_H, n_W))
-                if network is None:
-                    network = networks[(n_H, n_W)] = _Network(func, n_H, n_W, 200 + index)
-                X = _rng(300 + index).random((m, n_H, n_W, 3)).astype(np.float32)
-                Z3, expected = network.run(X)
-                if Z3.shape != expected.shape:
-                    raise Failure(f"Z3 has shape {Z3.shape}; expected {expected.shape}",
-                                  HINT_DENSE)
-                expect_close(Z3, expected, "Z3", rtol=1e-4, atol=1e-4,
-                             known=[(np.maximum(expected, 0), HINT_LOGITS)])
-            value_outcomes.append(grader.run(f"Z3 for {m} {label} equals the numpy network's",
-                                             points, test, size=(n_H, n_W)))
+            grader.run(f"Z3 for {m} {label} equals the numpy network's", points,
+                       lambda m=m, n_H=n_H, n_W=n_W, i=index: network(m, n_H, n_W, i).compare(),
+                       size=(n_H, n_W))
         grader.explain([Rule(lambda tags: tags["size"] != (64, 64), HINT_SAME_POOL)])
 
-        def network() -> _Network:
-            expect_some_passed(value_outcomes[:1] + value_outcomes, "the cases above") \
-                if not networks else None
-            return networks.get((64, 64)) or next(iter(networks.values()))
-
         def shape_test():
-            net = _network_for_structure(func, networks)
-            shape = net.Z3.shape.as_list() if net.Z3.shape.rank is not None else None
+            shape = network(3, 64, 64, 0).z3()["shape"]
             if shape != [None, 6]:
                 raise Failure(f"Z3 has the static shape {shape}; expected [None, 6]", HINT_DENSE)
 
         def conv_test():
-            net = _network_for_structure(func, networks)
-            convs = net.ops_of_type("Conv2D")
+            convs = network(3, 64, 64, 0).ops_of_type("Conv2D")
             if len(convs) != 2:
                 raise Failure(f"the graph has {len(convs)} Conv2D operations; expected 2",
                               "tf.nn.conv2d twice: with W1, then with W2")
             for op in convs:
-                strides = list(op.get_attr("strides"))
-                padding = op.get_attr("padding").decode()
-                if strides != [1, 1, 1, 1] or padding != "SAME":
-                    raise Failure(f"{op.name} has strides {strides} and padding {padding}; "
-                                  "expected strides [1, 1, 1, 1] and padding SAME",
-                                  "tf.nn.conv2d(..., strides=[1, 1, 1, 1], padding=\"SAME\")")
+                if op["strides"] != [1, 1, 1, 1] or op["padding"] != "SAME":
+                    raise Failure(f"{op['name']} has strides {op['strides']} and padding "
+                                  f"{op['padding']}; expected strides [1, 1, 1, 1] and padding "
+                                  "SAME", "tf.nn.conv2d(..., strides=[1, 1, 1, 1], "
+                                  "padding=\"SAME\")")
 
         def pool_test():
-            net = _network_for_structure(func, networks)
-            pools = net.ops_of_type("MaxPool", "AvgPool")
-            found = [(op.type, list(op.get_attr("ksize")), list(op.get_attr("strides")),
-                      op.get_attr("padding").decode()) for op in pools]
+            pools = network(3, 64, 64, 0).ops_of_type("MaxPool", "AvgPool")
+            found = [(op["type"], op["ksize"], op["strides"], op["padding"]) for op in pools]
             expected = [("MaxPool", [1, 8, 8, 1], [1, 8, 8, 1], "SAME"),
                         ("MaxPool", [1, 4, 4, 1], [1, 4, 4, 1], "SAME")]
             if found != expected:
@@ -365,13 +430,11 @@ def grade_forward_propagation(func: Callable) -> float:
                               "ksize [1, 4, 4, 1] strides [1, 4, 4, 1] SAME", hint)
 
         def logits_test():
-            net = _network_for_structure(func, networks)
-            op = net.Z3.op
-            while op.type == "Identity" and op.inputs:
-                op = op.inputs[0].op
-            if op.type in ACTIVATIONS:
-                raise Failure(f"Z3 comes out of a {op.type} operation; expected the dense "
-                              "layer's output itself (logits)", HINT_LOGITS)
+            net = network(3, 64, 64, 0)
+            net.z3()
+            if net.found["Z3_op"] in ACTIVATIONS:
+                raise Failure(f"Z3 comes out of a {net.found['Z3_op']} operation; expected the "
+                              "dense layer's output itself (logits)", HINT_LOGITS)
             relus = net.ops_of_type("Relu")
             if len(relus) != 2:
                 raise Failure(f"the graph has {len(relus)} ReLU operations; expected 2, one "
@@ -382,14 +445,6 @@ def grade_forward_propagation(func: Callable) -> float:
         grader.run("max pools 8 x 8 stride 8 and 4 x 4 stride 4, padding SAME", 3, pool_test)
         grader.run("ReLU after each convolution, none after the dense layer", 4, logits_test)
     return grader.score
-
-
-def _network_for_structure(func: Callable, networks: dict) -> _Network:
-    """The 64 x 64 network built by the value tests, or a new one if they could not build it."""
-    if (64, 64) in networks:
-        return networks[(64, 64)]
-    networks[(64, 64)] = _Network(func, 64, 64, 200)
-    return networks[(64, 64)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,33 +483,42 @@ def _known_cost_mistakes(Z: np.ndarray, Y: np.ndarray) -> list:
     ]
 
 
+def probe_compute_cost(func: Callable, cases: list) -> dict:
+    """FUNC(Z3, Y) on placeholders in a fresh graph, run on each (logits, labels) of CASES:
+    the cost tensor as data and its values."""
+    tf = _tf()
+    graph = tf.Graph()
+    with graph.as_default():
+        Z3 = tf.compat.v1.placeholder(tf.float32, (None, 6), name="Z3")
+        Y = tf.compat.v1.placeholder(tf.float32, (None, 6), name="Y")
+        cost = func(Z3, Y)
+        found = {"cost": _tensor_data(tf, cost, graph)}
+        if found["cost"]["tensor"]:
+            with tf.compat.v1.Session() as session:
+                found["values"] = [np.asarray(session.run(cost, {Z3: Z, Y: labels}))
+                                   for Z, labels in cases]
+    return found
+
+
 def grade_compute_cost(func: Callable) -> float:
     """Grade compute_cost(Z3, Y) -> cost against numpy's mean softmax cross-entropy."""
-    tf = _tf()
     with Grader("compute_cost", POINTS["compute_cost"]) as grader:
-        graph = tf.Graph()
-        with graph.as_default():
-            Z3 = tf.compat.v1.placeholder(tf.float32, (None, 6), name="Z3")
-            Y = tf.compat.v1.placeholder(tf.float32, (None, 6), name="Y")
-            try:
-                cost = call(func, Z3, Y, name="compute_cost")
-                failure = None
-            except Failure as error:
-                cost, failure = None, error
-
-        def evaluate(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
-            if failure is not None:
-                raise failure
-            if not isinstance(cost, tf.Tensor):
-                raise Failure(f"compute_cost returned {describe(cost)}; expected a tensor",
-                              "end with `return cost`")
-            with graph.as_default(), tf.compat.v1.Session() as session:
-                return np.asarray(session.run(cost, {Z3: Z, Y: labels}))
+        cases = _label_cases()
+        try:
+            found = _probe(func, probe_compute_cost, [(Z, Y) for _, Z, Y, _ in cases])
+            failure = None
+            if not found["cost"]["tensor"]:
+                raise Failure(f"compute_cost returned {found['cost']['describe']}; expected a "
+                              "tensor", "end with `return cost`")
+        except Failure as error:
+            found, failure = None, error
 
         outcomes = []
-        for label, Z, labels, points in _label_cases():
-            def test(Z=Z, labels=labels):
-                value = evaluate(Z, labels)
+        for index, (label, Z, labels, points) in enumerate(cases):
+            def test(index=index, Z=Z, labels=labels):
+                if failure is not None:
+                    raise failure
+                value = found["values"][index]
                 expected = oracles.softmax_cross_entropy(Z, labels).mean()
                 if value.shape != ():
                     raise Failure(f"the cost has shape {value.shape}; expected one number",
@@ -465,10 +529,10 @@ def grade_compute_cost(func: Callable) -> float:
 
         def scalar_test():
             expect_some_passed(outcomes)
-            rank = cost.shape.rank
-            if rank != 0:
-                raise Failure(f"the cost tensor has static shape {cost.shape}; expected a "
-                              "scalar", HINT_SUM)
+            shape = found["cost"]["shape"]
+            if shape != []:
+                raise Failure(f"the cost tensor has static shape {shape}; expected a scalar",
+                              HINT_SUM)
 
         grader.run("the cost is a scalar tensor", 2, scalar_test)
     return grader.score
@@ -485,14 +549,18 @@ def default_data(examples: int = MODEL_EXAMPLES) -> dict[str, np.ndarray]:
 
     train_x, train_y, _ = signs.read_split(signs.DATA_DIR / signs.DIGITS_FILES[0], "train")
     test_x, test_y, classes = signs.read_split(signs.DATA_DIR / signs.DIGITS_FILES[1], "test")
-    X_train = train_x[:examples] / 255.0
+    # float32, the network's type: half the bytes to send to a student's process.
+    X_train = (train_x[:examples] / 255.0).astype(np.float32)
     labels = train_y[:examples]
     order = np.argsort(labels, kind="stable")
-    n_y = len(classes)
+
+    def one_hot(y):
+        return signs.convert_to_one_hot(y, len(classes)).astype(np.float32)
+
     return {
-        "X_train": X_train, "Y_train": signs.convert_to_one_hot(labels, n_y),
-        "X_test": test_x / 255.0, "Y_test": signs.convert_to_one_hot(test_y, n_y),
-        "X_sorted": X_train[order], "Y_sorted": signs.convert_to_one_hot(labels[order], n_y),
+        "X_train": X_train, "Y_train": one_hot(labels),
+        "X_test": (test_x / 255.0).astype(np.float32), "Y_test": one_hot(test_y),
+        "X_sorted": X_train[order], "Y_sorted": one_hot(labels[order]),
     }
 
 
