@@ -2,7 +2,9 @@
 before grading (reference values and targeted messages, and ``assert_implemented`` for the
 graded cells), ``gradient_check`` holds ``rel_error`` and ``numerical_gradient`` for checking
 backward passes against central differences, ``plotting`` draws the notebooks' figures, and
-``signs`` loads the application assignment's data (``load_dataset``) and cuts mini-batches.
+``signs`` loads the application assignment's data (``load_dataset``) and cuts mini-batches,
+``application_checks`` holds that assignment's visible checks, and ``tensorflow_setup``
+imports TensorFlow for its graph API.
 The package holds no solutions. Import the submodules by name, e.g.
 ``from utils import checks, plotting``.
 """
