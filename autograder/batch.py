@@ -15,14 +15,21 @@ the same kernel, but not tests that only receive its results. Where the two disa
 submission is flagged. A kernel that dies, a cell that never ends, a memory bomb: each
 costs its own submission the tests it breaks, with the reason, and nothing else.
 
-A job carries everything it needs (the course files, the notebook) as data, so workers
-need no shared folder with the instructor's machine.
+The worker then renders the submission's feedback page (HTML), so that the pages are made
+in parallel too; the instructor's process only writes the files.
+
+A job carries everything it needs (the course files, the notebook, the release notebook)
+as data, and its outcome comes back as data, so workers need no shared folder with the
+instructor's machine.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -38,7 +45,7 @@ from typing import Callable, Iterable
 
 import nbformat
 
-from autograder.course import Course, copy_course, notebook_name
+from autograder.course import WORK_DIR, Course, NbgraderError, copy_course, notebook_name
 from autograder.hidden_tests import for_assignment
 from autograder.results import TestResult, SubmissionResult
 from autograder.sandbox import Limits, kernel_config, write_kernelspec
@@ -48,6 +55,11 @@ BUNDLE_FOLDERS = ("source",)
 BUNDLE_FILES = ("nbgrader_config.py", "autograder/gradebook.db")
 
 ExecutorFactory = Callable[[int], Executor]
+
+# The kernel's numerical libraries run one thread each, as the trusted re-run's process
+# does: a batch runs one grading per core, so more threads only contend (their start and
+# their spinning cost about 0.3 s of CPU per submission).
+KERNEL_THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 # A grading changes state of its whole process (os.environ, sys.stdout, the watchdog kills
 # every child process), so a worker process grades one submission at a time, even where
@@ -69,7 +81,7 @@ class CourseBundle:
         notebook_name(assignment)  # a clear error for an unknown assignment
         with tempfile.TemporaryDirectory() as tmp:
             copy = copy_course(Path(tmp) / "course", course.root)
-            copy.generate_release(assignment)
+            generate_assignment(copy, assignment)
             files = {name: (copy.root / name).read_bytes() for name in BUNDLE_FILES}
             for folder in BUNDLE_FOLDERS:
                 for path in sorted((copy.root / folder / assignment).rglob("*")):
@@ -85,30 +97,127 @@ class CourseBundle:
         return Course(root)
 
 
+def generate_assignment(course: Course, assignment: str) -> None:
+    """nbgrader generate_assignment of ASSIGNMENT in COURSE, run in this process.
+
+    This is what ``nbgrader generate_assignment ASSIGNMENT --force --create`` does in
+    COURSE, with the course's nbgrader_config.py, without its two program starts (nbgrader,
+    then alembic, which nbgrader asks for the gradebook's schema revision when it creates a
+    gradebook): together they took most of the five seconds a batch spent on its bundle.
+    The gradebook is created here as nbgrader creates it, the revision read in this process.
+    """
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    gradebook = course.root / WORK_DIR / "gradebook.db"
+    if not gradebook.exists():
+        gradebook.parent.mkdir(parents=True, exist_ok=True)
+        new_gradebook(gradebook)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    config.CourseDirectory.root = str(course.root)
+    config.CourseDirectory.db_url = course.gradebook_url
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        outcome = api.generate_assignment(assignment, force=True, create=True)
+    if not outcome["success"]:
+        tail = "\n".join((outcome.get("log", "") + outcome.get("error", "")).splitlines()[-30:])
+        raise NbgraderError(f"nbgrader generate_assignment {assignment} failed in "
+                            f"{course.root}:\n{tail}")
+
+
+def new_gradebook(path: Path) -> None:
+    """An empty gradebook at PATH, as ``nbgrader.api.Gradebook`` creates one: its tables,
+    and the alembic revision of nbgrader's schema, which nbgrader reads by starting the
+    ``alembic`` program and this function reads from nbgrader's migration scripts."""
+    import nbgrader
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, text
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(nbgrader.__file__).parent / "alembic"))
+    [revision] = ScriptDirectory.from_config(config).get_heads()
+    engine = create_engine(f"sqlite:///{path}", future=True)
+    try:
+        Base.metadata.create_all(bind=engine)
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE alembic_version "
+                                    "(version_num VARCHAR(32) NOT NULL);"))
+            connection.execute(text("INSERT INTO alembic_version (version_num) "
+                                    "VALUES (:revision);"), {"revision": revision})
+    finally:
+        engine.dispose()
+
+
 @dataclass(frozen=True)
 class Job:
-    """One submission to grade: its repaired notebook (JSON) and the flags found so far."""
+    """One submission to grade: its repaired notebook (JSON) and the flags found so far.
+
+    release -- the release notebook (JSON) whose graded cells the feedback page shows;
+               None: the worker makes no feedback page (the caller makes it)
+    """
 
     student_id: str
     notebook: str
     flags: tuple[str, ...]
     bundle: CourseBundle
     limits: Limits
+    release: str | None = None
 
 
 @dataclass
 class JobOutcome:
-    """A graded submission, and nbgrader's autograded notebook (JSON) if it finished one."""
+    """A graded submission, nbgrader's autograded notebook (JSON) if it finished one, and
+    the feedback page (HTML) if the job asked for it and it could be made."""
 
     result: SubmissionResult
     autograded: str | None = None
     in_notebook: dict[str, float] = field(default_factory=dict)
+    feedback_html: str | None = None
 
 
 def grade_job(job: Job) -> JobOutcome:
     """Grade one submission (runs in a worker). Never raises for anything a student did."""
     with _ONE_GRADING_AT_A_TIME:
-        return _grade_job(job)
+        outcome = _grade_job(job)
+        if job.release is not None:
+            outcome.feedback_html = _feedback_html(job, outcome)
+    return outcome
+
+
+def _feedback_html(job: Job, outcome: JobOutcome) -> str | None:
+    """The feedback page of OUTCOME, as grade_batch would make it from the same notebooks;
+    None if it cannot be made here (the caller makes it then: a page never costs a grade)."""
+    from autograder import outputs
+
+    try:
+        notebook = nbformat.reads(outcome.autograded if outcome.autograded is not None
+                                  else job.notebook, as_version=4)
+        return outputs.feedback_html(outcome.result, notebook,
+                                     nbformat.reads(job.release, as_version=4))
+    except Exception:  # noqa: BLE001 - the caller's own attempt reports what is wrong
+        return None
+
+
+def warm_up(assignment: str, worker: int = 0) -> None:
+    """Import what grading ASSIGNMENT needs and load the feedback page's templates, in a
+    worker, while the instructor's process still prepares the batch (WORKER only makes
+    the calls distinct, for executors that merge equal calls). Never raises: a worker that
+    cannot warm up imports at its first job instead."""
+    with contextlib.suppress(Exception):
+        import nbclient  # noqa: F401 - nbgrader's execution
+        import nbgrader.apps  # noqa: F401
+        import nbgrader.converters  # noqa: F401
+        import nbgrader.preprocessors  # noqa: F401
+        import autograder.trusted  # noqa: F401
+        from autograder import outputs
+
+        for_assignment(assignment)
+        outputs._html_exporter()
+        _font_cache()
 
 
 def _grade_job(job: Job) -> JobOutcome:
@@ -165,15 +274,21 @@ def run_nbgrader(course: Course, job: Job, tmp: Path) -> tuple[dict[str, float],
     config.CourseDirectory.root = str(course.root)
     config.CourseDirectory.db_url = course.gradebook_url
     config.Execute.timeout = limits.cell_timeout
+    # Every cell's outputs are in once the last cell has run; a graceful shutdown would then
+    # wait about 0.4 s per submission for the kernel's own exit (and run the student's atexit
+    # hooks), so the kernel's process group is killed instead.
+    config.Execute.shutdown_kernel = "immediate"
     for name, value in kernel_config(tmp / "ipc").items():
         setattr(config.KernelManager, name, value)
     # The kernel may write in the job's folder only; jupyter_client writes its connection
     # file in the runtime folder, which the kernel only reads.
-    write_kernelspec(tmp / "jupyter", limits, writable=[tmp])
+    spec = write_kernelspec(tmp / "jupyter", limits, writable=[tmp])
+    _seed_font_cache(json.loads((spec / "kernel.json").read_text())["env"].get("MPLCONFIGDIR"))
 
     deadline = limits.time_limit / 2
     with _environment(JUPYTER_PATH=str(tmp / "jupyter"),
-                      JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), NBGRADER_EXECUTION="autograde"), \
+                      JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), NBGRADER_EXECUTION="autograde",
+                      **KERNEL_THREADS), \
             _watchdog(deadline) as watchdog, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
@@ -193,6 +308,30 @@ def run_nbgrader(course: Course, job: Job, tmp: Path) -> tuple[dict[str, float],
                   for grade in submission.grades}
     autograded = course.autograded_notebook(job.student_id, assignment).read_text()
     return scores, autograded, []
+
+
+@functools.cache
+def _font_cache() -> Path | None:
+    """This machine's matplotlib font list (made on first use), or None."""
+    try:
+        import matplotlib
+        from matplotlib import font_manager  # reads the list, or makes it if missing
+
+        path = (Path(matplotlib.get_cachedir())
+                / f"fontlist-v{font_manager.FontManager.__version__}.json")
+        return path if path.is_file() else None
+    except Exception:  # noqa: BLE001 - without it the kernel makes its own
+        return None
+
+
+def _seed_font_cache(config_dir: str | None) -> None:
+    """Copy the font list into CONFIG_DIR, the kernel's fresh matplotlib folder, which
+    would otherwise list the machine's fonts again for every submission (0.1 s)."""
+    cache = _font_cache()
+    if config_dir and cache is not None:
+        with contextlib.suppress(OSError):
+            Path(config_dir).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cache, Path(config_dir) / cache.name)
 
 
 def _failure_reason(log: str) -> str:
@@ -268,9 +407,12 @@ def default_executor(workers: int) -> Executor:
 
 
 def run_jobs(jobs: Iterable[Job], workers: int, executor_factory: ExecutorFactory,
-             on_done: Callable[[JobOutcome], None]) -> list[JobOutcome]:
+             on_done: Callable[[JobOutcome], None],
+             executor: Executor | None = None) -> list[JobOutcome]:
     """Run JOBS on an executor; call ON_DONE as each finishes; return outcomes in job order.
 
+    EXECUTOR -- one EXECUTOR_FACTORY(WORKERS) made already (its workers may be warming up),
+                which the caller shuts down; None: one is made here, if there are jobs.
     If a worker dies (the pool breaks), the jobs it took down are run again one at a time,
     so that one submission that kills its worker costs only its own grade.
     """
@@ -278,7 +420,8 @@ def run_jobs(jobs: Iterable[Job], workers: int, executor_factory: ExecutorFactor
     outcomes: dict[str, JobOutcome] = {}
     retry: list[Job] = []
     if jobs:
-        with executor_factory(workers) as executor:
+        with (contextlib.nullcontext(executor) if executor is not None
+              else executor_factory(workers)) as executor:
             futures = {executor.submit(grade_job, job): job for job in jobs}
             for future in as_completed(futures):
                 job = futures[future]
@@ -342,38 +485,55 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
     outputs.prepare(out_dir, protected=[submissions, course.root / "source",
                                         course.root / "release"])
     release = nbformat.read(course.release_notebook(assignment), as_version=4)
-    bundle = CourseBundle.build(course, assignment)
     entries = discover(submissions, assignment)
 
     results: dict[str, SubmissionResult] = {}
     notebooks: dict[str, nbformat.NotebookNode] = {}
-    jobs = []
-    for entry in entries:
-        if entry.problem:
-            results[entry.student_id] = not_gradable(entry.student_id, assignment, entry.problem)
-            continue
-        checked = preflight(entry, release, notebook_name(assignment))
-        if checked.reason:
-            results[entry.student_id] = not_gradable(entry.student_id, assignment,
-                                                     checked.reason, checked.flags)
-            continue
-        notebooks[entry.student_id] = checked.notebook
-        jobs.append(Job(entry.student_id, nbformat.writes(checked.notebook),
-                        tuple(checked.flags), bundle, limits))
+    workers = workers or default_workers()
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if any(not entry.problem for entry in entries):
+            # The workers start, and import what grading needs, while this process
+            # preflights the notebooks and builds the course bundle.
+            executor = stack.enter_context(executor_factory(workers))
+            for worker in range(workers):
+                executor.submit(warm_up, assignment, worker)
+        checked_entries = []
+        for entry in entries:
+            if entry.problem:
+                results[entry.student_id] = not_gradable(entry.student_id, assignment,
+                                                         entry.problem)
+                continue
+            checked = preflight(entry, release, notebook_name(assignment))
+            if checked.reason:
+                results[entry.student_id] = not_gradable(entry.student_id, assignment,
+                                                         checked.reason, checked.flags)
+                continue
+            notebooks[entry.student_id] = checked.notebook
+            checked_entries.append((entry.student_id, checked))
 
-    with tqdm(total=len(entries), initial=len(entries) - len(jobs), unit="submission",
-              desc=f"grading {assignment}", disable=not progress, file=sys.stderr) as bar:
-        outcomes = run_jobs(jobs, workers or default_workers(), executor_factory,
-                            on_done=lambda outcome: bar.update())
+        bundle = CourseBundle.build(course, assignment)
+        release_json = nbformat.writes(release)
+        jobs = [Job(student, nbformat.writes(checked.notebook), tuple(checked.flags), bundle,
+                    limits, release_json)
+                for student, checked in checked_entries]
+        with tqdm(total=len(entries), initial=len(entries) - len(jobs), unit="submission",
+                  desc=f"grading {assignment}", disable=not progress, file=sys.stderr) as bar:
+            outcomes = run_jobs(jobs, workers, executor_factory,
+                                on_done=lambda outcome: bar.update(), executor=executor)
 
+    pages: dict[str, str] = {}
     for outcome in outcomes:
         student = outcome.result.student_id
         results[student] = outcome.result
+        if outcome.feedback_html is not None:
+            pages[student] = outcome.feedback_html
         if outcome.autograded is not None:
-            notebooks[student] = nbformat.reads(outcome.autograded, as_version=4)
             path = out_dir / "autograded" / student / assignment / notebook_name(assignment)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(outcome.autograded)
+            if student not in pages:
+                notebooks[student] = nbformat.reads(outcome.autograded, as_version=4)
 
     ordered = [results[student] for student in sorted(results)]
     outputs.write_csv(out_dir / outputs.GRADES_CSV, ordered)
@@ -381,5 +541,6 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
                             assignment, ordered)
     for result in ordered:
         outputs.write_feedback(out_dir / "feedback" / result.student_id / assignment, result,
-                               notebooks.get(result.student_id), release, assignment)
+                               notebooks.get(result.student_id), release, assignment,
+                               html=pages.get(result.student_id))
     return ordered

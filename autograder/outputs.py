@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import json
 import shutil
+import threading
 import warnings
 from pathlib import Path
 
@@ -142,14 +144,39 @@ def feedback_notebook(result: SubmissionResult, notebook: nbformat.NotebookNode 
     return feedback
 
 
-def write_feedback(folder: Path, result: SubmissionResult,
-                   notebook: nbformat.NotebookNode | None, release: nbformat.NotebookNode,
-                   assignment: str) -> Path:
-    """FOLDER/NOTEBOOK.html and FOLDER/results.json for RESULT; returns the HTML's path."""
+# One HTML exporter per process: building one loads its templates (a tenth of a second or
+# more), and an exporter gives the same page for the same notebook every time. The lock
+# keeps threads (a Dask worker's) from sharing it at once.
+_EXPORTER_LOCK = threading.Lock()
+
+
+@functools.cache
+def _html_exporter():
     from nbconvert import HTMLExporter
 
+    return HTMLExporter()
+
+
+def feedback_html(result: SubmissionResult, notebook: nbformat.NotebookNode | None,
+                  release: nbformat.NotebookNode) -> str:
+    """The feedback page of RESULT as HTML (the notebook of ``feedback_notebook``)."""
+    page = feedback_notebook(result, notebook, release)
+    with _EXPORTER_LOCK:
+        html, _ = _html_exporter().from_notebook_node(page)
+    return html
+
+
+def write_feedback(folder: Path, result: SubmissionResult,
+                   notebook: nbformat.NotebookNode | None, release: nbformat.NotebookNode,
+                   assignment: str, html: str | None = None) -> Path:
+    """FOLDER/NOTEBOOK.html and FOLDER/results.json for RESULT; returns the HTML's path.
+
+    HTML -- the page ``feedback_html`` made of RESULT, NOTEBOOK and RELEASE, where it is
+    made already (the batch grader's workers make it, in parallel); made here if None.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    html, _ = HTMLExporter().from_notebook_node(feedback_notebook(result, notebook, release))
+    if html is None:
+        html = feedback_html(result, notebook, release)
     path = folder / Path(notebook_name(assignment)).with_suffix(".html").name
     path.write_text(html)
     (folder / "results.json").write_text(json.dumps(results_json(result), indent=2) + "\n")
