@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 
 from autograder import trusted
-from autograder.course import Course
+from autograder.course import NOTEBOOKS, Course
+from autograder.hidden_tests import for_assignment
 from autograder.hidden_tests import step_by_step
 from autograder.hidden_tests.harness import OpaqueValue, describe_exception
 from autograder import results
@@ -422,6 +423,26 @@ def test_worker_runs_isolated_in_a_fresh_folder():
         assert found["memory"] == 1024**3
     if any(part.endswith("unshare") for part in command):
         assert found["interfaces"] == ["lo"]
+
+
+@pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
+def test_left_out_cells_are_read_only_cells_of_the_release(assignment):
+    skips = getattr(for_assignment(assignment), "TRUSTED_SKIPS", ())
+    release = nbformat.read(Course().release_notebook(assignment), as_version=4)
+    locked = {cell.metadata["nbgrader"]["grade_id"] for cell in release.cells
+              if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("locked")
+              and not cell.metadata["nbgrader"].get("solution")}
+    assert set(skips) <= locked, set(skips) - locked
+    kept = {cell["name"] for cell in trusted.student_cells(release, skip=skips)}
+    assert not kept & set(skips)
+
+
+def test_a_left_out_name_on_a_student_cell_does_not_hide_it():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    notebook.cells[0].metadata["nbgrader"] = {"grade_id": "zero_pad_figure", "locked": True,
+                                              "solution": True}
+    cells = trusted.student_cells(notebook, skip=step_by_step.TRUSTED_SKIPS)
+    assert [cell["source"] for cell in cells] == ["x = 1"]
 
 
 # The pieces ------------------------------------------------------------------------------
