@@ -153,8 +153,19 @@ _EXPORTER_LOCK = threading.Lock()
 @functools.cache
 def _html_exporter():
     from nbconvert import HTMLExporter
+    from nbconvert.filters import clean_html
 
-    return HTMLExporter()
+    # The page sanitises every code cell's highlighted source (bleach, about half of a
+    # page's time); most cells are the same for every student, so each distinct one is
+    # sanitised once per process.
+    clean_once = functools.lru_cache(maxsize=4096)(clean_html)
+
+    class FeedbackExporter(HTMLExporter):
+        def default_filters(self):
+            yield from super().default_filters()
+            yield ("clean_html", clean_once)
+
+    return FeedbackExporter()
 
 
 def feedback_html(result: SubmissionResult, notebook: nbformat.NotebookNode | None,
