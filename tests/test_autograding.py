@@ -1,58 +1,106 @@
-"""Proof that the hidden tests work, through a real nbgrader autograde.
+"""Proof that the hidden tests work, through a real nbgrader autograde, for each assignment.
 
-Every catalogue bug must lose points on exactly the functions it breaks and
-show its hint; the solution scores full marks and the blank release zero.
+Every catalogue bug must lose points on exactly the functions it breaks and show its hint;
+the solution scores full marks and the blank release zero, without crashing the grader.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pytest
 
-from autograder.hidden_tests.step_by_step import POINTS
-from bug_catalogue import BUGS
+import application_bug_catalogue
+import bug_catalogue
+from autograder.hidden_tests import application, step_by_step
 
 
-def test_solution_scores_full_marks(graded_batch):
-    row = graded_batch.scores["solution"]
-    assert row.scores == {name: float(points) for name, points in POINTS.items()}
+@dataclass(frozen=True)
+class Graded:
+    """One assignment's catalogue as conftest grades it, and what its pages must show."""
+
+    assignment: str
+    fixture: str
+    points: dict[str, int]
+    bugs: list
+    title: str
+
+    def batch(self, request):
+        return request.getfixturevalue(self.fixture)
+
+
+ASSIGNMENTS = [
+    Graded("conv_step_by_step", "graded_batch", step_by_step.POINTS, bug_catalogue.BUGS,
+           "Convolutional networks, step by step"),
+    Graded("conv_application", "graded_application", application.POINTS,
+           application_bug_catalogue.BUGS, "Convolutional networks: application"),
+]
+BY_NAME = {graded.assignment: graded for graded in ASSIGNMENTS}
+EACH = pytest.mark.parametrize("graded", ASSIGNMENTS, ids=lambda graded: graded.assignment)
+BUG_CASES = [pytest.param(graded, bug, id=f"{graded.assignment}-{bug.name}")
+             for graded in ASSIGNMENTS for bug in graded.bugs]
+
+
+@EACH
+def test_solution_scores_full_marks(request, graded):
+    row = graded.batch(request).scores["solution"]
+    assert row.scores == {name: float(points) for name, points in graded.points.items()}
     assert row.total == row.max_score == 100
 
 
-def test_blank_release_scores_zero_without_crashing(graded_batch):
-    row = graded_batch.scores["blank"]
-    assert row.scores == {name: 0.0 for name in POINTS}
-    report = graded_batch.test_cell_output("blank", "zero_pad_tests")
-    assert "not implemented yet" in report
+@EACH
+def test_blank_release_scores_zero_without_crashing(request, graded):
+    batch = graded.batch(request)
+    assert batch.scores["blank"].scores == {name: 0.0 for name in graded.points}
+    first = next(iter(graded.points))
+    assert "not implemented yet" in batch.test_cell_output("blank", f"{first}_tests")
 
 
-@pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
-def test_bug_loses_points_exactly_where_it_breaks(graded_batch, bug):
-    scores = graded_batch.scores[bug.name].scores
-    lost = {name for name, score in scores.items() if score < POINTS[name]}
+@pytest.mark.parametrize("graded, bug", BUG_CASES)
+def test_bug_loses_points_exactly_where_it_breaks(request, graded, bug):
+    scores = graded.batch(request).scores[bug.name].scores
+    lost = {name for name, score in scores.items() if score < graded.points[name]}
     assert lost == set(bug.breaks), (
         f"{bug.name} ({bug.description}) lost points on {sorted(lost)}; "
         f"expected {sorted(bug.breaks)}. Scores: {scores}")
 
 
-@pytest.mark.parametrize("bug", [b for b in BUGS if b.hint], ids=lambda b: b.name)
-def test_bug_report_shows_its_hint(graded_batch, bug):
-    reports = [graded_batch.test_cell_output(bug.name, f"{name}_tests") for name in bug.breaks]
+@pytest.mark.parametrize("graded, bug", [case for case in BUG_CASES if case.values[1].hint])
+def test_bug_report_shows_its_hint(request, graded, bug):
+    batch = graded.batch(request)
+    reports = [batch.test_cell_output(bug.name, f"{name}_tests") for name in bug.breaks]
     assert any(bug.hint in report for report in reports), (
         f"no report of {sorted(bug.breaks)} mentions {bug.hint!r} for {bug.name}:\n"
         + "\n---\n".join(reports))
 
 
-def test_hidden_tests_are_back_in_the_autograded_copy(graded_batch):
-    notebook = graded_batch.autograded("solution")
+@EACH
+def test_hidden_tests_are_back_in_the_autograded_copy(request, graded):
+    notebook = graded.batch(request).autograded("solution")
     test_cells = [cell for cell in notebook.cells
                   if cell.metadata.get("nbgrader", {}).get("grade")]
-    assert len(test_cells) == len(POINTS)
+    assert len(test_cells) == len(graded.points)
     for cell in test_cells:
         assert "hidden_tests.grade_" in cell.source, cell.source
 
 
-def test_feedback_is_written_for_every_student(graded_batch):
-    for student in graded_batch.scores:
-        html = graded_batch.course.feedback_html(student, "conv_step_by_step")
+@EACH
+def test_feedback_is_written_for_every_student_without_hidden_test_source(request, graded):
+    batch = graded.batch(request)
+    for student in batch.scores:
+        html = batch.course.feedback_html(student, graded.assignment)
         assert html.is_file(), f"no feedback for {student}: {html}"
         text = html.read_text()
-        assert "Convolution" in text
+        assert graded.title in text
         assert "hidden_tests" not in text and "BEGIN HIDDEN TESTS" not in text, student
+
+
+def test_graded_application_trains_with_fewer_epochs(request):
+    # nbgrader sets NBGRADER_EXECUTION, and the notebook's training cell reads it.
+    batch = BY_NAME["conv_application"].batch(request)
+    for cell in batch.autograded("solution").cells:
+        if cell.id == "train":
+            text = "".join(output.get("text", "") for output in cell.outputs)
+            assert ", 15 epochs." in text, text
+            return
+    pytest.fail("no cell 'train' in the autograded notebook")
