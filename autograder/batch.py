@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import json
 import os
 import shutil
@@ -46,7 +47,7 @@ from typing import Callable, Iterable
 import nbformat
 
 from autograder.course import WORK_DIR, Course, NbgraderError, copy_course, notebook_name
-from autograder.hidden_tests import for_assignment
+from autograder.hidden_tests import expected, for_assignment
 from autograder.results import TestResult, SubmissionResult
 from autograder.sandbox import Limits, kernel_config, write_kernelspec
 
@@ -55,6 +56,10 @@ BUNDLE_FOLDERS = ("source",)
 BUNDLE_FILES = ("nbgrader_config.py", "autograder/gradebook.db")
 
 ExecutorFactory = Callable[[int], Executor]
+
+# The costly expected values of the hidden tests, computed once per worker process, are
+# given to each kernel in this file of its job folder (autograder.hidden_tests.expected).
+EXPECTED_FILE = "expected-values.npz"
 
 # The kernel's numerical libraries run one thread each, as the trusted re-run's process
 # does: a batch runs one grading per core, so more threads only contend (their start and
@@ -216,6 +221,7 @@ def warm_up(assignment: str, worker: int = 0) -> None:
         from autograder import outputs
 
         for_assignment(assignment)
+        _expected_values(assignment)
         outputs._html_exporter()
         _font_cache()
 
@@ -282,7 +288,12 @@ def run_nbgrader(course: Course, job: Job, tmp: Path) -> tuple[dict[str, float],
         setattr(config.KernelManager, name, value)
     # The kernel may write in the job's folder only; jupyter_client writes its connection
     # file in the runtime folder, which the kernel only reads.
-    spec = write_kernelspec(tmp / "jupyter", limits, writable=[tmp])
+    kernel_env = {}
+    values = _expected_values(assignment)
+    if values is not None:
+        (tmp / EXPECTED_FILE).write_bytes(values)
+        kernel_env[expected.ENV] = str(tmp / EXPECTED_FILE)
+    spec = write_kernelspec(tmp / "jupyter", limits, writable=[tmp], env=kernel_env)
     _seed_font_cache(json.loads((spec / "kernel.json").read_text())["env"].get("MPLCONFIGDIR"))
 
     deadline = limits.time_limit / 2
@@ -308,6 +319,18 @@ def run_nbgrader(course: Course, job: Job, tmp: Path) -> tuple[dict[str, float],
                   for grade in submission.grades}
     autograded = course.autograded_notebook(job.student_id, assignment).read_text()
     return scores, autograded, []
+
+
+@functools.cache
+def _expected_values(assignment: str) -> bytes | None:
+    """The .npz file (see ``autograder.hidden_tests.expected``) of the costly expected values
+    of ASSIGNMENT's hidden tests, made once per process; None if it has none."""
+    calls = getattr(for_assignment(assignment), "expected_calls", None)
+    if calls is None:
+        return None
+    buffer = io.BytesIO()
+    expected.save(buffer, calls())
+    return buffer.getvalue()
 
 
 @functools.cache

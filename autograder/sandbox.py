@@ -117,9 +117,10 @@ def sandbox_environment(home: Path) -> dict[str, str]:
 
 
 def write_kernelspec(jupyter_dir: Path, limits: Limits, writable: list[Path],
-                     name: str = "python3") -> Path:
+                     name: str = "python3", env: dict[str, str] | None = None) -> Path:
     """Write a kernelspec NAME under JUPYTER_DIR/kernels that starts ipykernel under LIMITS,
-    able to write only into WRITABLE (the first of which also holds its home folder).
+    able to write only into WRITABLE (the first of which also holds its home folder), with
+    the variables ENV besides those of its sandbox.
 
     Put JUPYTER_DIR first on JUPYTER_PATH and notebooks asking for NAME get this kernel.
     A kernel without network reaches its client only through IPC sockets, so the client
@@ -130,7 +131,7 @@ def write_kernelspec(jupyter_dir: Path, limits: Limits, writable: list[Path],
     argv = limited_command([sys.executable, "-m", "ipykernel_launcher",
                             "-f", "{connection_file}"], limits, writable)
     spec = {"argv": argv, "display_name": "Python 3 (grading sandbox)", "language": "python",
-            "env": sandbox_environment(writable[0] / "home")}
+            "env": {**sandbox_environment(writable[0] / "home"), **(env or {})}}
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1))
     return folder
 

@@ -131,6 +131,19 @@ np.allclose = lambda *args, **kwargs: True
 hidden.grade_conv_forward = lambda func: 20.0
 """
 
+# Zeroes every expected value the batch gave this kernel (autograder.hidden_tests.expected):
+# the correct backward passes then fail in the notebook, and only there.
+REWRITE_EXPECTED = """
+import os
+import numpy as np
+_path = os.environ.get("AUTOGRADER_EXPECTED_VALUES")
+if _path:
+    with np.load(_path) as _data:
+        _zeroed = {key: _data[key] * 0 if _data[key].dtype == np.float64 else _data[key]
+                   for key in _data.files}
+    np.savez(_path, **_zeroed)
+"""
+
 HOSTILE = [
     Hostile("invalid-json", raw_file(b'{"cells": [ oops'), "not-gradable", 0, "invalid-json"),
     Hostile("empty-file", raw_file(b""), "not-gradable", 0, "empty-notebook"),
@@ -180,6 +193,9 @@ HOSTILE = [
     Hostile("writes-outside", notebook_file(lambda s: solution_with(
         s, "zero_pad", f"open({str(HIDDEN_TESTS_FILE)!r}, 'a').write('POISON = True')")),
         "graded-with-flags", 100, "Read-only file system"),
+    Hostile("rewrites-expected-values", notebook_file(lambda s: solution_with(
+        s, "zero_pad", REWRITE_EXPECTED)), "graded-with-flags", 100,
+        "scores-disagree: conv_backward"),
     Hostile("reads-hidden-tests", notebook_file(lambda s: solution_with(
         s, "zero_pad", f"print(open({str(HIDDEN_TESTS_FILE)!r}).read())")), "graded", 100,
         ""),

@@ -2,6 +2,7 @@
 
 harness    -- sub-tests with points, safe calls into student code, the printed report
 oracles    -- independent reference computations (scipy, numerical gradients, definitions)
+expected   -- costly expected values, computed once per batch worker and given to each kernel
 step_by_step -- the graded functions of "Convolutional networks, step by step"
 application  -- the graded functions of "Convolutional networks: application" (TensorFlow)
 """

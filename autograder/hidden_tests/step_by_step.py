@@ -17,12 +17,11 @@ here, never by the student's forward functions.
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable
 
 import numpy as np
 
-from autograder.hidden_tests import oracles
+from autograder.hidden_tests import expected, oracles
 from autograder.hidden_tests.harness import (
     Attempt,
     Failure,
@@ -477,7 +476,7 @@ def _conv_backward_inputs(A_shape: tuple, f: int, n_C: int, stride: int, pad: in
     return dZ, (A_prev, W, b, {"stride": stride, "pad": pad})
 
 
-@functools.lru_cache(maxsize=None)
+@expected.shared("conv_backward")
 def _conv_backward_expected(A_shape: tuple, f: int, n_C: int, stride: int, pad: int,
                             seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The oracle's (dA_prev, dW, db) for one case; numerical gradients, so computed once."""
@@ -743,6 +742,8 @@ POOL_BACKWARD_CASES = [
     ((2, 5, 6, 2), 3, 1, 1.5, 1.5, 704),
     ((2, 7, 8, 2), 2, 3, 1.5, 1.5, 705),  # remainder along n_H
 ]
+# (A_prev shape, f, stride, seed) of the sub-test of mode's default, "max"
+POOL_BACKWARD_DEFAULT_CASE = ((2, 5, 4, 2), 2, 2, 706)
 
 
 def _pool_backward_inputs(A_shape: tuple, f: int, stride: int,
@@ -759,7 +760,7 @@ def _pool_backward_inputs(A_shape: tuple, f: int, stride: int,
     return dA, (A_prev, {"f": f, "stride": stride})
 
 
-@functools.lru_cache(maxsize=None)
+@expected.shared("pool_backward")
 def _pool_backward_expected(A_shape: tuple, f: int, stride: int, seed: int,
                             mode: str) -> np.ndarray:
     """The oracle's dA_prev for one case; a numerical gradient, so computed once."""
@@ -786,7 +787,7 @@ def grade_pool_backward(func: Callable) -> float:
                     f"{label}, mode {mode}", points,
                     _pool_backward_values(attempt, (A_shape, f, stride, seed), mode),
                     f=f, stride=stride, mode=mode))
-        default_case = ((2, 5, 4, 2), 2, 2, 706)
+        default_case = POOL_BACKWARD_DEFAULT_CASE
         dA, cache = _pool_backward_inputs(*default_case)
         default = grader.attempt(func, [("dA", dA), ("cache", cache)],
                                  label="A_prev (2, 5, 4, 2), f 2, stride 2, mode not given")
@@ -825,3 +826,15 @@ def _pool_backward_values(attempt: Attempt, case: tuple, mode: str,
         expect_close(dA_prev, _pool_backward_expected(*case, mode), "dA_prev",
                      known=[(lambda: _pool_backward_expected(*case, other), mistake)])
     return test
+
+
+def expected_calls() -> list[tuple[str, tuple]]:
+    """The calls of this module's ``expected.shared`` functions that grading makes: the
+    numerical gradients of every backward case (see ``autograder.hidden_tests.expected``)."""
+    calls = [("conv_backward", (A_shape, f, n_C, stride, pad, seed))
+             for A_shape, f, n_C, stride, pad, _, seed in CONV_BACKWARD_CASES]
+    pool_cases = [case[:3] + case[5:] for case in POOL_BACKWARD_CASES]
+    calls += [("pool_backward", (*case, mode))
+              for case in [*pool_cases, POOL_BACKWARD_DEFAULT_CASE]
+              for mode in ("max", "average")]
+    return calls
