@@ -1,11 +1,15 @@
 """The costly expected values computed once per batch (autograder.hidden_tests.expected):
-grading takes every one of them from the file when a process is given one, gets the same
-scores as computing them, and computes them as before when the file is unreadable."""
+grading takes every one of them from the file when a process is given one (and never
+imports scipy), gets the same scores as computing them, and computes them as before when
+the file is unusable."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -14,8 +18,9 @@ from autograder.hidden_tests import expected, oracles, step_by_step
 from autograder.samples import solution_namespace
 from bug_catalogue import BUGS
 
-COSTLY = ("conv_backward", "pool_backward")
-SHARED = (step_by_step._conv_backward_expected, step_by_step._pool_backward_expected)
+COSTLY = ("conv_forward", "conv_backward", "pool_backward")
+SHARED = (step_by_step._conv_forward_expected, step_by_step._conv_backward_expected,
+          step_by_step._pool_backward_expected)
 
 
 def forget():
@@ -39,7 +44,7 @@ def scores(namespace) -> list[float]:
 
 def buggy_namespaces():
     bugs = [bug for bug in BUGS if set(bug.breaks) & set(COSTLY)]
-    assert bugs, "the catalogue has no bug of the backward passes"
+    assert {name for bug in bugs for name in bug.breaks} >= set(COSTLY)
     return [solution_namespace()] + [solution_namespace([bug]) for bug in bugs]
 
 
@@ -56,8 +61,8 @@ def test_grading_takes_every_costly_value_from_the_file(fresh, tmp_path, monkeyp
     def computing(*args, **kwargs):
         raise AssertionError("an expected value was computed, not read from the file")
 
-    monkeypatch.setattr(oracles, "conv_backward", computing)
-    monkeypatch.setattr(oracles, "pool_backward", computing)
+    for name in COSTLY:
+        monkeypatch.setattr(oracles, name, computing)
     assert [scores(namespace) for namespace in namespaces] == computed
 
 
@@ -94,3 +99,31 @@ def test_an_unusable_file_changes_nothing(fresh, tmp_path, monkeypatch, content)
     monkeypatch.setattr(oracles, "conv_backward", lambda *a: calls.append(1) or real(*a))
     assert [scores(namespace) for namespace in namespaces] == computed
     assert calls, "the values were not computed"
+
+
+GRADE_ALL = """
+import contextlib, io, sys
+from autograder.hidden_tests import step_by_step
+from autograder.samples import solution_namespace
+namespace = solution_namespace()
+with contextlib.redirect_stdout(io.StringIO()):
+    total = sum(getattr(step_by_step, "grade_" + name)(namespace[name])
+                for name in step_by_step.POINTS)
+print(total, "scipy" in sys.modules)
+"""
+
+
+def test_a_kernel_given_the_file_never_imports_scipy(tmp_path):
+    path = tmp_path / "expected.npz"
+    expected.save(path, step_by_step.expected_calls())
+    runs = {}
+    for given in (True, False):
+        env = dict(os.environ)
+        env.pop(expected.ENV, None)
+        if given:
+            env[expected.ENV] = str(path)
+        done = subprocess.run([sys.executable, "-c", GRADE_ALL], env=env, capture_output=True,
+                              text=True, check=True)
+        runs[given] = done.stdout.split()
+    assert runs[True] == ["100.0", "False"]
+    assert runs[False] == ["100.0", "True"]

@@ -1,12 +1,12 @@
 """Expected values that are costly to compute, computed once for a whole batch.
 
 A hidden-test module marks a function of fixed case parameters whose result is a float64
-array, or a tuple of them (numerical gradients, say), with ``@shared("NAME")``; its results
-are cached in the process. ``save(file, calls)`` computes the given calls and writes their
-results to an .npz file, and a process started with the variable ``ENV`` naming such a file
-takes those results from it instead of computing them. The batch grader computes them once
+array, or a tuple of them (numerical gradients, scipy's correlations), with
+``@shared("NAME")``; its results are cached in the process. ``save(file, calls)`` computes
+the given calls and writes their results to an .npz file, and a process started with the
+variable ``ENV`` naming such a file takes those results from it instead of computing them. The batch grader computes them once
 per worker process and gives each notebook's kernel a copy, so that a class of 40 does not
-compute the same gradients 40 times.
+compute the same gradients 40 times, nor import scipy 40 times.
 
 The file only saves time. A result it lacks, or holds in another form, is computed as
 before. Nor can it change a grade: student code that rewrites it runs in the kernel, whose

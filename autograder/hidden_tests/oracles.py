@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import signal
 
 from utils.gradient_check import numerical_gradient
 
@@ -53,6 +52,8 @@ def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
     hparameters -- {"stride": int, "pad": int}
     Returns Z -- (m, n_H, n_W, n_C), float64
     """
+    from scipy import signal  # imported where needed: the import takes most of a second
+
     stride, pad = hparameters["stride"], hparameters["pad"]
     A_pad = zero_pad(np.asarray(A_prev, dtype=np.float64), pad)
     m, n_H_pad, n_W_pad, _ = A_pad.shape
@@ -169,6 +170,8 @@ def conv2d_same(X: np.ndarray, W: np.ndarray) -> np.ndarray:
     X -- (m, n_H, n_W, n_C_prev); W -- (f_H, f_W, n_C_prev, n_C)
     Returns (m, n_H, n_W, n_C), float64
     """
+    from scipy import signal  # imported where needed: the import takes most of a second
+
     f_H, f_W = W.shape[:2]
     (top, bottom), (left, right) = same_padding(X.shape[1], f_H, 1), same_padding(X.shape[2], f_W, 1)
     X_pad = np.pad(X.astype(np.float64), ((0, 0), (top, bottom), (left, right), (0, 0)))

@@ -21,7 +21,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.hidden_tests import expected, oracles
+from autograder.hidden_tests import oracles
+from autograder.hidden_tests.expected import shared
 from autograder.hidden_tests.harness import (
     Attempt,
     Failure,
@@ -385,7 +386,8 @@ def grade_conv_forward(func: Callable) -> float:
                                             ("hparameters", hparameters)], label=label)
             attempts.append(attempt)
             values.append(grader.run(label, points,
-                                     _conv_forward_values(attempt, A_prev, W, b, hparameters),
+                                     _conv_forward_values(attempt, (A_shape, f, n_C, stride,
+                                                                    pad, seed)),
                                      f=f, stride=stride, pad=pad))
         reference = attempts[0]
 
@@ -414,12 +416,24 @@ def _conv_forward_result(attempt: Attempt) -> tuple:
     return expect_tuple(attempt(), "conv_forward's result", ("Z", "cache"))
 
 
-def _conv_forward_values(attempt: Attempt, A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
-                         hparameters: dict) -> Callable[[], None]:
+@shared("conv_forward")
+def _conv_forward_expected(A_shape: tuple, f: int, n_C: int, stride: int, pad: int,
+                           seed: int) -> np.ndarray:
+    """The oracle's Z for one case (scipy's correlation, whose import alone takes longer
+    than the whole sub-test)."""
+    A_prev, W, b = _conv_inputs(A_shape, f, n_C, seed)
+    return oracles.conv_forward(A_prev, W, b, {"stride": stride, "pad": pad})
+
+
+def _conv_forward_values(attempt: Attempt, case: tuple) -> Callable[[], None]:
+    """Sub-test: Z of ATTEMPT against the oracle; CASE is (A_shape, f, n_C, stride, pad,
+    seed)."""
+    A_prev, W, b = _conv_inputs(case[0], case[1], case[2], case[5])
+    f, stride, pad = case[1], case[3], case[4]
+
     def test():
         Z = expect_array(_conv_forward_result(attempt)[0], "Z")
-        expected = oracles.conv_forward(A_prev, W, b, hparameters)
-        f, pad, stride = W.shape[0], hparameters["pad"], hparameters["stride"]
+        expected = _conv_forward_expected(*case)
         _expect_output_shape(Z, expected.shape, "Z", A_prev.shape[1:3], f, stride, pad,
                              HINT_CONV_SIZE, "n_C = W.shape[3] channels")
         n_window = f * f * A_prev.shape[3]
@@ -476,7 +490,7 @@ def _conv_backward_inputs(A_shape: tuple, f: int, n_C: int, stride: int, pad: in
     return dZ, (A_prev, W, b, {"stride": stride, "pad": pad})
 
 
-@expected.shared("conv_backward")
+@shared("conv_backward")
 def _conv_backward_expected(A_shape: tuple, f: int, n_C: int, stride: int, pad: int,
                             seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The oracle's (dA_prev, dW, db) for one case; numerical gradients, so computed once."""
@@ -760,7 +774,7 @@ def _pool_backward_inputs(A_shape: tuple, f: int, stride: int,
     return dA, (A_prev, {"f": f, "stride": stride})
 
 
-@expected.shared("pool_backward")
+@shared("pool_backward")
 def _pool_backward_expected(A_shape: tuple, f: int, stride: int, seed: int,
                             mode: str) -> np.ndarray:
     """The oracle's dA_prev for one case; a numerical gradient, so computed once."""
@@ -829,10 +843,13 @@ def _pool_backward_values(attempt: Attempt, case: tuple, mode: str,
 
 
 def expected_calls() -> list[tuple[str, tuple]]:
-    """The calls of this module's ``expected.shared`` functions that grading makes: the
-    numerical gradients of every backward case (see ``autograder.hidden_tests.expected``)."""
-    calls = [("conv_backward", (A_shape, f, n_C, stride, pad, seed))
-             for A_shape, f, n_C, stride, pad, _, seed in CONV_BACKWARD_CASES]
+    """The calls of this module's ``shared`` functions that grading makes: the
+    convolutions of every forward case, the numerical gradients of every backward case
+    (see ``autograder.hidden_tests.expected``)."""
+    calls = [("conv_forward", (A_shape, f, n_C, stride, pad, seed))
+             for A_shape, f, n_C, stride, pad, _, seed in CONV_FORWARD_CASES]
+    calls += [("conv_backward", (A_shape, f, n_C, stride, pad, seed))
+              for A_shape, f, n_C, stride, pad, _, seed in CONV_BACKWARD_CASES]
     pool_cases = [case[:3] + case[5:] for case in POOL_BACKWARD_CASES]
     calls += [("pool_backward", (*case, mode))
               for case in [*pool_cases, POOL_BACKWARD_DEFAULT_CASE]
