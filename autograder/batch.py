@@ -49,7 +49,7 @@ import nbformat
 from autograder.course import WORK_DIR, Course, NbgraderError, copy_course, notebook_name
 from autograder.hidden_tests import expected, for_assignment
 from autograder.results import TestResult, SubmissionResult
-from autograder.sandbox import Limits, kernel_config, write_kernelspec
+from autograder.sandbox import SINGLE_THREADED, Limits, kernel_config, write_kernelspec
 
 # Files of a course folder that a worker needs, besides the submission.
 BUNDLE_FOLDERS = ("source",)
@@ -60,11 +60,6 @@ ExecutorFactory = Callable[[int], Executor]
 # The costly expected values of the hidden tests, computed once per worker process, are
 # given to each kernel in this file of its job folder (autograder.hidden_tests.expected).
 EXPECTED_FILE = "expected-values.npz"
-
-# The kernel's numerical libraries run one thread each, as the trusted re-run's process
-# does: a batch runs one grading per core, so more threads only contend (their start and
-# their spinning cost about 0.3 s of CPU per submission).
-KERNEL_THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 # A grading changes state of its whole process (os.environ, sys.stdout, the watchdog kills
 # every child process), so a worker process grades one submission at a time, even where
@@ -159,24 +154,22 @@ def new_gradebook(path: Path) -> None:
 
 @dataclass(frozen=True)
 class Job:
-    """One submission to grade: its repaired notebook (JSON) and the flags found so far.
-
-    release -- the release notebook (JSON) whose graded cells the feedback page shows;
-               None: the worker makes no feedback page (the caller makes it)
-    """
+    """One submission to grade: its repaired notebook (JSON), the flags found so far, and
+    the release notebook (JSON) whose graded cells its feedback page shows."""
 
     student_id: str
     notebook: str
     flags: tuple[str, ...]
     bundle: CourseBundle
     limits: Limits
-    release: str | None = None
+    release: str
 
 
 @dataclass
 class JobOutcome:
     """A graded submission, nbgrader's autograded notebook (JSON) if it finished one, and
-    the feedback page (HTML) if the job asked for it and it could be made."""
+    the feedback page (HTML) if it could be made (if not, grade_batch makes it, and says
+    what is wrong)."""
 
     result: SubmissionResult
     autograded: str | None = None
@@ -188,8 +181,7 @@ def grade_job(job: Job) -> JobOutcome:
     """Grade one submission (runs in a worker). Never raises for anything a student did."""
     with _ONE_GRADING_AT_A_TIME:
         outcome = _grade_job(job)
-        if job.release is not None:
-            outcome.feedback_html = _feedback_html(job, outcome)
+        outcome.feedback_html = _feedback_html(job, outcome)
     return outcome
 
 
@@ -288,7 +280,7 @@ def run_nbgrader(course: Course, job: Job, tmp: Path) -> tuple[dict[str, float],
         setattr(config.KernelManager, name, value)
     # The kernel may write in the job's folder only; jupyter_client writes its connection
     # file in the runtime folder, which the kernel only reads.
-    kernel_env = {}
+    kernel_env = dict(SINGLE_THREADED)  # one grading per core
     values = _expected_values(assignment)
     if values is not None:
         (tmp / EXPECTED_FILE).write_bytes(values)
@@ -298,8 +290,7 @@ def run_nbgrader(course: Course, job: Job, tmp: Path) -> tuple[dict[str, float],
 
     deadline = limits.time_limit / 2
     with _environment(JUPYTER_PATH=str(tmp / "jupyter"),
-                      JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), NBGRADER_EXECUTION="autograde",
-                      **KERNEL_THREADS), \
+                      JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), NBGRADER_EXECUTION="autograde"), \
             _watchdog(deadline) as watchdog, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)

@@ -27,6 +27,11 @@ from pathlib import Path
 
 GIB = 1024 ** 3
 
+# One thread per numerical library for processes that run student code: a batch runs one
+# grading per core, so more threads only contend, and under an address-space limit every
+# thread's buffers count.
+SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
 
 @dataclass(frozen=True)
 class Limits:

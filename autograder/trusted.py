@@ -66,7 +66,7 @@ import autograder
 from autograder.hidden_tests import for_assignment
 from autograder.hidden_tests.harness import OpaqueValue
 from autograder.results import TestResult
-from autograder.sandbox import Limits, limited_command
+from autograder.sandbox import SINGLE_THREADED, Limits, limited_command
 from autograder.trusted_worker import decode, dumps, encode
 
 # The longest reply read from the worker; a longer one is a protocol error.
@@ -708,10 +708,6 @@ def worker_env(ipython_dir: Path) -> dict:
         "IPYTHONDIR": str(ipython_dir),
         "PYTHONHASHSEED": "0",
         "PYTHONPATH": os.pathsep.join(filter(None, [_PACKAGES_ROOT, env.get("PYTHONPATH")])),
-        # Single-threaded BLAS: several graders share the machine, and under an address-space
-        # limit every BLAS thread's buffers count.
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
+        **SINGLE_THREADED,
     })
     return env
