@@ -18,6 +18,7 @@ import nbformat
 
 import autograder
 from autograder.course import Course
+from autograder.hidden_tests import expected
 from autograder.samples import sample_submissions
 
 from bug_catalogue import BUGS
@@ -133,14 +134,14 @@ hidden.grade_conv_forward = lambda func: 20.0
 
 # Zeroes every expected value the batch gave this kernel (autograder.hidden_tests.expected):
 # the correct backward passes then fail in the notebook, and only there.
-REWRITE_EXPECTED = """
+REWRITE_EXPECTED = f"""
 import os
 import numpy as np
-_path = os.environ.get("AUTOGRADER_EXPECTED_VALUES")
+_path = os.environ.get({expected.ENV!r})
 if _path:
     with np.load(_path) as _data:
-        _zeroed = {key: _data[key] * 0 if _data[key].dtype == np.float64 else _data[key]
-                   for key in _data.files}
+        _zeroed = {{key: _data[key] * 0 if _data[key].dtype == np.float64 else _data[key]
+                    for key in _data.files}}
     np.savez(_path, **_zeroed)
 """
 

@@ -387,7 +387,7 @@ def grade_conv_forward(func: Callable) -> float:
             attempts.append(attempt)
             values.append(grader.run(label, points,
                                      _conv_forward_values(attempt, (A_shape, f, n_C, stride,
-                                                                    pad, seed)),
+                                                                    pad, seed), b),
                                      f=f, stride=stride, pad=pad))
         reference = attempts[0]
 
@@ -425,18 +425,17 @@ def _conv_forward_expected(A_shape: tuple, f: int, n_C: int, stride: int, pad: i
     return oracles.conv_forward(A_prev, W, b, {"stride": stride, "pad": pad})
 
 
-def _conv_forward_values(attempt: Attempt, case: tuple) -> Callable[[], None]:
+def _conv_forward_values(attempt: Attempt, case: tuple, b: np.ndarray) -> Callable[[], None]:
     """Sub-test: Z of ATTEMPT against the oracle; CASE is (A_shape, f, n_C, stride, pad,
-    seed)."""
-    A_prev, W, b = _conv_inputs(case[0], case[1], case[2], case[5])
-    f, stride, pad = case[1], case[3], case[4]
+    seed), B the case's bias."""
+    A_shape, f, _, stride, pad, _ = case
 
     def test():
         Z = expect_array(_conv_forward_result(attempt)[0], "Z")
         expected = _conv_forward_expected(*case)
-        _expect_output_shape(Z, expected.shape, "Z", A_prev.shape[1:3], f, stride, pad,
+        _expect_output_shape(Z, expected.shape, "Z", A_shape[1:3], f, stride, pad,
                              HINT_CONV_SIZE, "n_C = W.shape[3] channels")
-        n_window = f * f * A_prev.shape[3]
+        n_window = f * f * A_shape[3]
         expect_close(Z, expected, "Z",
                      known=[(expected + b * (n_window - 1), HINT_BIAS),
                             (expected - b, "the bias is missing: Z[i, h, w, c] adds "
