@@ -1,11 +1,14 @@
 """The release is build output of the source, and both are checked both ways by nbgrader."""
 
 import json
+import shutil
+import sqlite3
 
 import nbformat
 import pytest
 
-from autograder.course import NOTEBOOKS, REPO_ROOT, Course
+from autograder.batch import generate_assignment
+from autograder.course import NOTEBOOKS, REPO_ROOT, Course, copy_course
 from autograder.samples import SOLUTION_MARKERS, solution_sources
 
 ASSIGNMENTS = list(NOTEBOOKS)
@@ -23,11 +26,36 @@ def comparable(path):
 
 @every_assignment
 def test_committed_release_matches_a_fresh_generate_assignment(course, assignment):
+    shutil.rmtree(course.release_notebook(assignment).parent)  # made anew, not kept
     regenerated = course.generate_release(assignment)
     committed = REPO.release_notebook(assignment)
     assert comparable(regenerated) == comparable(committed), (
         "release/ differs from what `nbgrader generate_assignment` makes of source/: "
         "run `make release` and commit the result")
+
+
+def schema(gradebook):
+    """The tables of a gradebook (their SQL) and its alembic revision."""
+    with sqlite3.connect(gradebook) as connection:
+        tables = sorted(connection.execute("SELECT name, sql FROM sqlite_master"))
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    return tables, revision
+
+
+@every_assignment
+def test_generating_in_process_makes_what_the_nbgrader_command_makes(tmp_path, assignment):
+    # The batch grader generates its course bundle in process (autograder.batch).
+    by_command, in_process = copy_course(tmp_path / "command"), copy_course(tmp_path / "in")
+    for course in (by_command, in_process):  # the copies' release/ must be made anew
+        shutil.rmtree(course.release_notebook(assignment).parent)
+    by_command.generate_release(assignment)
+    generate_assignment(in_process, assignment)
+    assert (comparable(in_process.release_notebook(assignment))
+            == comparable(by_command.release_notebook(assignment)))
+    gradebooks = [course.root / "autograder" / "gradebook.db"
+                  for course in (by_command, in_process)]
+    assert schema(gradebooks[1]) == schema(gradebooks[0])
+    assert schema(gradebooks[0])[1], "no alembic revision in nbgrader's own gradebook"
 
 
 def solution_lines(source: str) -> list[str]:
