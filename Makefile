@@ -8,7 +8,7 @@ BENCH_ARGS ?=
 # nbgrader starts helper programs (alembic) found on PATH: put the venv first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup grade grade-submissions test lab check release benchmark benchmark-batch clean
+.PHONY: setup grade grade-submissions test lint lab check release benchmark benchmark-batch clean
 
 setup: $(VENV)/.installed
 
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-## Regenerate the release, grade sample submissions, print the score table.
+## For every assignment: regenerate the release, grade sample submissions, print the table.
 grade: setup
 	$(PY) -m autograder demo
 
@@ -32,9 +32,13 @@ grade-submissions: setup
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-submissions SUBMISSIONS=path/to/folder-or.zip [OUT=graded] [WORKERS=N]"; exit 2; }
 	$(PY) -m autograder grade $(ASSIGNMENT) "$(SUBMISSIONS)" --out "$(OUT)" $(if $(WORKERS),--workers $(WORKERS))
 
-## Run the test suite.
-test: setup
+## Lint, then run the test suite.
+test: setup lint
 	$(PY) -m pytest
+
+## Check the code with ruff (settings in pyproject.toml).
+lint: setup
+	$(VENV)/bin/ruff check autograder utils tests benchmarks data
 
 ## Copy the release notebooks into notebooks/ (keeping files already there); open JupyterLab.
 ## More options for JupyterLab: make lab LAB_ARGS="--no-browser --port 8889"
@@ -63,4 +67,4 @@ benchmark-batch: setup
 ## Remove nbgrader's working folders and the grading outputs (not the venv).
 clean:
 	rm -rf autograder/submitted autograder/autograded autograder/feedback \
-	       autograder/gradebook.db autograder/grades.csv autograder/.samples
+	       autograder/gradebook.db autograder/grades.csv autograder/samples autograder/graded

@@ -16,10 +16,16 @@ from collections import Counter
 from pathlib import Path
 
 from autograder import demo
-from autograder.course import NOTEBOOKS, Course, NbgraderError
-from autograder.sandbox import GIB, Limits
-from autograder.selfstudy import (assignment_notebooks, check, display, make_workspace,
-                                  nothing_to_check_message, report)
+from autograder.course import ASSIGNMENTS, Course, NbgraderError
+from autograder.engine.sandbox import GIB, Limits, SandboxUnavailable
+from autograder.selfstudy import (
+    assignment_notebooks,
+    check,
+    display,
+    make_workspace,
+    nothing_to_check_message,
+    report,
+)
 
 # The self-study workspace (notebooks/ of the repository).
 WORKSPACE = Course().root / "notebooks"
@@ -35,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Grade every submission in SUBMISSIONS: a folder holding one notebook or "
                     "one folder per student (named by student id), or an LMS zip. Writes "
                     "DIR/grades.csv, DIR/gradebook.db and feedback under DIR/feedback/.")
-    grade.add_argument("assignment", choices=sorted(NOTEBOOKS))
+    grade.add_argument("assignment", choices=list(ASSIGNMENTS))
     grade.add_argument("submissions", type=Path)
     grade.add_argument("--out", type=Path, required=True, metavar="DIR",
                        help="output folder (its earlier grading outputs are replaced)")
@@ -52,10 +58,16 @@ def main(argv: list[str] | None = None) -> int:
                        help="seconds per notebook cell (default: %(default)s)")
     grade.add_argument("--memory-limit", type=float, default=Limits.memory_limit / GIB,
                        help="GiB of memory for the student's code (default: %(default)s)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run student code without isolation where no sandbox can be made "
+                            "(every row is flagged `unsandboxed`)")
+    grade.add_argument("--cross-check", action="store_true",
+                       help="also autograde each notebook with nbgrader in its own kernel and "
+                            "flag functions whose scores differ (`scores-disagree`)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     release = commands.add_parser("release", help="regenerate release/ from source/")
-    release.add_argument("assignments", nargs="*", default=sorted(NOTEBOOKS),
+    release.add_argument("assignments", nargs="*", default=list(ASSIGNMENTS),
                          help="assignment ids (default: all)")
     commands.add_parser("demo", help="grade the sample submissions and print the table")
     workspace = commands.add_parser(
@@ -85,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             workspace_command(args.folder)
         elif args.command == "check":
             return check_command(args.folder)
-    except (NbgraderError, ValueError, LookupError, FileNotFoundError) as error:
+    except (NbgraderError, ValueError, LookupError, FileNotFoundError,
+            SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
@@ -98,7 +111,7 @@ def grade_command(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no submissions at {args.submissions}: expected a folder or "
                                 "a .zip file")
     limits = Limits(time_limit=args.time_limit, cell_timeout=args.cell_timeout,
-                    memory_limit=int(args.memory_limit * GIB))
+                    memory_limit=int(args.memory_limit * GIB), isolated=not args.no_sandbox)
     print(f"limits: {limits.describe()}", file=sys.stderr)
     with contextlib.ExitStack() as stack:
         executor_factory = default_executor
@@ -109,7 +122,8 @@ def grade_command(args: argparse.Namespace) -> int:
             executor_factory = lambda workers: client.get_executor()  # noqa: E731
         results = grade_batch(args.assignment, args.submissions, args.out,
                               workers=args.workers, executor_factory=executor_factory,
-                              limits=limits, progress=not args.no_progress)
+                              limits=limits, progress=not args.no_progress,
+                              cross_check=args.cross_check)
     counts = Counter(result.status for result in results)
     print(f"{len(results)} submissions: "
           + ", ".join(f"{counts[status]} {status}" for status in sorted(counts)))

@@ -1,4 +1,6 @@
-"""Where the course's files live and how to run nbgrader on them.
+"""What the course holds, where its files live, and how to run nbgrader on them.
+
+``ASSIGNMENTS`` is the course's one registry: each assignment is declared there once.
 
 nbgrader reads ``nbgrader_config.py`` from the folder it runs in, and every path
 in that file is relative, so a course folder is the repository root itself or
@@ -8,22 +10,109 @@ grade in such copies, never in the repository).
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import nbformat
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# Assignment id -> the one notebook it holds.
-NOTEBOOKS = {
-    "conv_step_by_step": "Convolution_model_Step_by_Step.ipynb",
-    "conv_application": "Convolution_model_Application.ipynb",
-}
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment of the course: all that grading needs to know of it.
+
+    id            -- its folder in source/ and release/, and nbgrader's assignment id
+    title         -- as the notebook's first heading gives it
+    notebook      -- the notebook file in that folder
+    hidden_tests  -- the module that grades it (see ``autograder.engine.contract``)
+    skipped_cells -- grade_ids of read-only cells that grading leaves out: they only show
+                     results (figures, training), and no hidden test needs what they do
+    catalogue     -- the module whose BUGS are its known mistakes (``autograder.samples.Bug``)
+    samples       -- names of the catalogue's bugs that ``make grade`` grades beside the
+                     solution and the blank release
+    preamble      -- what the notebook's setup cell gives the solution cells, as plain
+                     Python, for running the solutions in a process of our own
+    """
+
+    id: str
+    title: str
+    notebook: str
+    hidden_tests: str
+    skipped_cells: tuple[str, ...]
+    catalogue: str
+    samples: tuple[str, ...]
+    preamble: str
+
+    def grading(self) -> ModuleType:
+        """The hidden-test module, checked against the contract (ContractError if not)."""
+        return _checked_hidden_tests(self.id)
+
+    def bugs(self) -> list:
+        """The catalogue's known mistakes."""
+        return list(importlib.import_module(self.catalogue).BUGS)
+
+    def sample_bugs(self) -> list:
+        by_name = {bug.name: bug for bug in self.bugs()}
+        return [by_name[name] for name in self.samples]
+
+
+# The course, in the order learners take it.
+ASSIGNMENTS = {assignment.id: assignment for assignment in (
+    Assignment(
+        id="conv_step_by_step",
+        title="Convolutional networks, step by step",
+        notebook="Convolution_model_Step_by_Step.ipynb",
+        hidden_tests="autograder.hidden_tests.step_by_step",
+        skipped_cells=("zero_pad_figure", "conv_forward_figure", "conv_backward_figure",
+                       "create_mask_from_window_figure", "distribute_value_figure",
+                       "pool_forward_figure"),
+        catalogue="autograder.catalogue.step_by_step",
+        samples=("bias-per-element", "conv-window-ends-at-stride",
+                 "pool-backward-ignores-stride"),
+        preamble="import numpy as np",
+    ),
+    Assignment(
+        id="conv_application",
+        title="Convolutional networks: application",
+        notebook="Convolution_model_Application.ipynb",
+        hidden_tests="autograder.hidden_tests.application",
+        skipped_cells=("train", "predict", "confusion_matrix", "keras_model",
+                       "keras_compare"),
+        catalogue="autograder.catalogue.application",
+        samples=("pool-valid-padding", "softmax-before-cost"),
+        preamble=("import os\nimport sys\nimport numpy as np\nfrom tqdm.auto import tqdm\n"
+                  "from utils.signs import convert_to_one_hot, random_mini_batches\n"
+                  "from utils.tensorflow_setup import import_tensorflow\n"
+                  "tf = import_tensorflow()"),
+    ),
+)}
+
+
+@functools.cache
+def _checked_hidden_tests(assignment_id: str) -> ModuleType:
+    from autograder.engine.contract import checked
+
+    module = importlib.import_module(ASSIGNMENTS[assignment_id].hidden_tests)
+    return checked(module, assignment_id, Course().release_notebook(assignment_id))
+
+
+def get_assignment(assignment_id: str) -> Assignment:
+    """The registered assignment ASSIGNMENT_ID; ValueError naming the known ones otherwise."""
+    try:
+        return ASSIGNMENTS[assignment_id]
+    except KeyError:
+        known = ", ".join(ASSIGNMENTS)
+        raise ValueError(f"unknown assignment {assignment_id!r}; expected one of: "
+                         f"{known}") from None
+
 
 # nbgrader's working folders and gradebook, as nbgrader_config.py places them.
 WORK_DIR = "autograder"
@@ -100,13 +189,18 @@ def copy_course(destination: Path, origin: Path = REPO_ROOT) -> Course:
     return Course(destination)
 
 
-def notebook_name(assignment: str) -> str:
-    """The notebook file of ASSIGNMENT; a clear error for an unknown assignment."""
-    try:
-        return NOTEBOOKS[assignment]
-    except KeyError:
-        known = ", ".join(sorted(NOTEBOOKS))
-        raise ValueError(f"unknown assignment {assignment!r}; expected one of: {known}") from None
+def notebook_files() -> list[Path]:
+    """What the notebooks' own code reads, and so all of the course that a sandboxed
+    notebook sees: the ``utils`` package and the data sets beside it in ``data/``."""
+    import utils
+
+    package = Path(utils.__file__).resolve().parent
+    return [package, package.parent / "data"]
+
+
+def notebook_name(assignment_id: str) -> str:
+    """The notebook file of ASSIGNMENT_ID; a clear error for an unknown assignment."""
+    return get_assignment(assignment_id).notebook
 
 
 def read_notebook(path: Path) -> nbformat.NotebookNode:

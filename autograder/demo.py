@@ -1,57 +1,63 @@
-"""The main job behind ``make grade``: a full grading round on sample submissions.
+"""The job behind ``make grade``: every assignment's sample submissions, graded as a class.
 
-It regenerates the release, builds sample submissions (the solution, the blank
-release and a few entries of the bug catalogue in ``tests/bug_catalogue.py``)
-into nbgrader's submitted folder, autogrades them, writes feedback, and prints
-and saves the score table. Running it again gives the same table.
+For each assignment of the course's registry it regenerates the release, builds sample
+submissions (the solution, the blank release and the catalogue entries the registry names)
+into ``autograder/samples/ASSIGNMENT/``, and grades them with the instructor's command
+(``autograder.batch.grade_batch``) into ``autograder/graded/ASSIGNMENT/``: grades.csv,
+the gradebook, the graded notebooks, feedback pages and results.json. It prints the score
+table of each. Running it again gives the same tables and files.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import shutil
 from pathlib import Path
 
-from autograder.course import REPO_ROOT, Course
-from autograder.report import collect_scores, format_table, write_csv
-from autograder.samples import Bug, sample_submissions, write_submission
+import nbformat
 
-ASSIGNMENT = "conv_step_by_step"
+from autograder.batch import generate_assignment, grade_batch
+from autograder.course import ASSIGNMENTS, WORK_DIR, Course
+from autograder.engine.sandbox import Limits
+from autograder.outputs import GRADES_CSV, score_table
+from autograder.samples import sample_submissions
+
 SAMPLE_PREFIX = "sample-"
-CATALOGUE = REPO_ROOT / "tests" / "bug_catalogue.py"
+SAMPLES_DIR = "samples"
+GRADED_DIR = "graded"
 
 
-def sample_bugs(catalogue: Path = CATALOGUE) -> list[Bug]:
-    """The catalogue entries named in its SAMPLE_BUGS list."""
-    spec = importlib.util.spec_from_file_location("bug_catalogue", catalogue)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    by_name = {bug.name: bug for bug in module.BUGS}
-    return [by_name[name] for name in module.SAMPLE_BUGS]
+def run(course: Course = Course(), assignments: list[str] | None = None,
+        workers: int | None = None, limits: Limits = Limits()) -> dict[str, Path]:
+    """Grade the sample submissions of ASSIGNMENTS (default: all) in COURSE; return each
+    assignment's grades CSV."""
+    written = {}
+    for assignment_id in assignments or list(ASSIGNMENTS):
+        assignment = ASSIGNMENTS[assignment_id]
+        print(f"{assignment.title} ({assignment_id})")
+        print(f"  regenerating release/{assignment_id} from source/{assignment_id}")
+        generate_assignment(course, assignment_id)
+        submissions = course.root / WORK_DIR / SAMPLES_DIR / assignment_id
+        if submissions.exists():
+            shutil.rmtree(submissions)
+        submissions.mkdir(parents=True)
+        samples = sample_submissions(course, assignment_id, assignment.sample_bugs())
+        for name, notebook in samples.items():
+            nbformat.write(notebook, submissions / f"{SAMPLE_PREFIX}{name}.ipynb")
+        out = course.root / WORK_DIR / GRADED_DIR / assignment_id
+        print(f"  grading {len(samples)} sample submissions ({', '.join(samples)}) with the "
+              "instructor's command")
+        results = grade_batch(assignment_id, submissions, out, workers=workers,
+                              limits=limits, course=course, progress=False)
+        print()
+        print(score_table(results))
+        print()
+        print(f"  grades:   {display(out / GRADES_CSV, course)}")
+        print(f"  feedback: {display(out / 'feedback', course)}/STUDENT/{assignment_id}/")
+        print()
+        written[assignment_id] = out / GRADES_CSV
+    return written
 
 
-def run(course: Course = Course(), assignment: str = ASSIGNMENT) -> Path:
-    """Grade the sample submissions of ASSIGNMENT in COURSE; return the grades CSV's path."""
-    print(f"Regenerating release/{assignment} from source/{assignment} ...")
-    course.generate_release(assignment)
-
-    samples = sample_submissions(course, assignment, sample_bugs())
-    students = [SAMPLE_PREFIX + name for name in samples]
-    for student, notebook in zip(students, samples.values()):
-        write_submission(course, student, assignment, notebook)
-    print(f"Wrote {len(students)} sample submissions to autograder/submitted/: "
-          + ", ".join(students))
-
-    only_samples = f"--CourseDirectory.student_id={SAMPLE_PREFIX}*"
-    print("Autograding with nbgrader (one notebook after another) ...")
-    course.nbgrader("autograde", assignment, "--force", "--create", only_samples)
-    course.nbgrader("generate_feedback", assignment, "--force", only_samples)
-
-    rows = collect_scores(course, assignment, students)
-    csv_path = write_csv(rows, course.root / "autograder" / "grades.csv")
-    print()
-    print(format_table(rows))
-    print()
-    print(f"Grades:   {csv_path.relative_to(course.root)}")
-    print(f"Feedback: {course.feedback_html('STUDENT', assignment).relative_to(course.root)}"
-          " (one per student)")
-    return csv_path
+def display(path: Path, course: Course) -> str:
+    """PATH relative to COURSE's folder."""
+    return str(path.relative_to(course.root))

@@ -91,6 +91,31 @@ def write_gradebook(path: Path, template: bytes, assignment: str,
     return path
 
 
+def score_table(results: list[SubmissionResult]) -> str:
+    """A plain-text table: student, points per function, total, status and the kinds of
+    flags ("time-limit", "cell-error", ...)."""
+    if not results:
+        return "(no submissions)"
+    functions = [test.name for test in results[0].tests]
+    header = ["student", *functions, "total", "status"]
+    body = []
+    for result in results:
+        scores = {test.name: test.score for test in result.tests}
+        kinds = sorted({flag.split(":", 1)[0] for flag in result.flags})
+        status = result.status + (f" ({', '.join(kinds)})" if kinds else "")
+        body.append([result.student_id, *(f"{scores[name]:g}" for name in functions),
+                     f"{result.score:g} / {result.max_score:g}", status])
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+
+    def render(line: list[str]) -> str:
+        cells = [line[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(line[1:-1], widths[1:-1])]
+        return "  ".join([*cells, line[-1]]).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([render(header), rule, *(render(line) for line in body)])
+
+
 def results_json(result: SubmissionResult) -> dict:
     """Gradescope's results.json for RESULT."""
     return {
@@ -109,6 +134,56 @@ def summary(result: SubmissionResult) -> str:
         lines.append(f"Not gradable: {result.reason}")
     lines += [f"- {flag}" for flag in result.flags]
     return "\n".join(lines)
+
+
+def graded_notebook(notebook: nbformat.NotebookNode, outputs: dict[int, list[dict]],
+                    result: SubmissionResult) -> nbformat.NotebookNode:
+    """NOTEBOOK as graded: each cell that ran shows what it showed (OUTPUTS, by cell index),
+    numbered in the order the cells ran, and each graded cell shows its function's report.
+    Cells that did not run (cells left out of grading, a cell after which the student's
+    process ended) show nothing."""
+    graded = copy.deepcopy(notebook)
+    reports = {f"{test.name}{TESTS_SUFFIX}": test for test in result.tests}
+    count = 0
+    for index, cell in enumerate(graded.cells):
+        if cell.cell_type != "code":
+            continue
+        cell.outputs, cell.execution_count = [], None
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in reports:
+            count += 1
+            cell.execution_count = count
+            text = f"{reports[grade_id].output.rstrip()}\n"
+            cell.outputs = [new_output("stream", name="stdout", text=text)]
+        elif index in outputs:
+            count += 1
+            cell.execution_count = count
+            cell.outputs = [_output(item, count) for item in outputs[index]]
+    return graded
+
+
+def _output(item: dict, count: int) -> nbformat.NotebookNode:
+    """The worker's output ITEM as a valid nbformat output (execute results renumbered)."""
+    def text(value) -> str:
+        return value if isinstance(value, str) else ""
+
+    kind = item.get("output_type")
+    if kind == "stream":
+        name = "stderr" if item.get("name") == "stderr" else "stdout"
+        return new_output("stream", name=name, text=text(item.get("text")))
+    if kind == "error":
+        lines = item.get("traceback")
+        return new_output("error", ename=text(item.get("ename")),
+                          evalue=text(item.get("evalue")),
+                          traceback=[text(line) for line in lines]
+                          if isinstance(lines, list) else [])
+    data = item.get("data")
+    data = {mime: value for mime, value in data.items()
+            if isinstance(mime, str) and isinstance(value, (str, dict))} \
+        if isinstance(data, dict) else {}
+    if kind == "execute_result":
+        return new_output("execute_result", data=data, execution_count=count)
+    return new_output("display_data", data=data)
 
 
 def feedback_notebook(result: SubmissionResult, notebook: nbformat.NotebookNode | None,

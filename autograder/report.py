@@ -1,8 +1,8 @@
-"""Scores out of nbgrader's gradebook: a table for the terminal and a CSV file."""
+"""Scores out of an nbgrader gradebook, as plain `nbgrader autograde` leaves them (the
+tests and benchmarks compare the grader with it)."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,34 +53,3 @@ def collect_scores(course: Course, assignment: str, students: list[str]) -> list
                 scores[function_name(grade_id)] = float(grade.score)
             rows.append(StudentScores(student, scores, sum(p for _, p in cells)))
     return rows
-
-
-def format_table(rows: list[StudentScores]) -> str:
-    """A plain-text table: student, points per function, total."""
-    if not rows:
-        return "(no submissions)"
-    functions = list(rows[0].scores)
-    header = ["student", *functions, "total"]
-    body = [[row.student, *(f"{row.scores[f]:g}" for f in functions),
-             f"{row.total:g} / {row.max_score:g}"] for row in rows]
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-
-    def render(line: list[str]) -> str:
-        first = line[0].ljust(widths[0])
-        return "  ".join([first, *(cell.rjust(w) for cell, w in zip(line[1:], widths[1:]))])
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([render(header), rule, *(render(line) for line in body)])
-
-
-def write_csv(rows: list[StudentScores], path: Path) -> Path:
-    """Write student_id, one column per function, score and max_score to PATH."""
-    functions = list(rows[0].scores) if rows else []
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student_id", *functions, "score", "max_score"])
-        for row in rows:
-            writer.writerow([row.student, *(f"{row.scores[f]:g}" for f in functions),
-                             f"{row.total:g}", f"{row.max_score:g}"])
-    return path

@@ -16,18 +16,10 @@ from typing import Iterable
 
 import nbformat
 
-from autograder.course import Course, notebook_name, read_notebook
+from autograder.course import Course, get_assignment, notebook_name, read_notebook
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
-# What the notebook's setup cell provides to the solution cells, as plain Python.
-PREAMBLES = {
-    "conv_step_by_step": "import numpy as np",
-    "conv_application": (
-        "import os\nimport sys\nimport numpy as np\nfrom tqdm.auto import tqdm\n"
-        "from utils.signs import convert_to_one_hot, random_mini_batches\n"
-        "from utils.tensorflow_setup import import_tensorflow\ntf = import_tensorflow()"),
-}
 
 
 @dataclass(frozen=True)
@@ -91,7 +83,7 @@ def solution_namespace(bugs: Iterable[Bug] = (), assignment: str = "conv_step_by
     sources = with_bugs(solution_sources(read_notebook(course.source_notebook(assignment))),
                         bugs)
     namespace: dict = {"__name__": f"solution_{assignment}"}
-    exec(PREAMBLES[assignment], namespace)
+    exec(get_assignment(assignment).preamble, namespace)
     for grade_id, code in sources.items():
         exec(compile(code, f"<solution cell {grade_id}>", "exec"), namespace)
     return {grade_id: namespace[grade_id] for grade_id in sources}

@@ -4,20 +4,23 @@
 (``notebooks/``) unless a file of that name is already there: a learner's work is
 never overwritten. ``check(folder)`` grades each assignment notebook found in
 FOLDER with the batch grader (``autograder.batch.grade_batch``: the same preflight,
-nbgrader run, trusted re-run and hidden tests as the instructor's grading) on a
-temporary copy, and writes the feedback HTML to FOLDER/feedback/<notebook stem>.html.
+sandboxed run and hidden tests as the instructor's grading; where no sandbox can be made,
+the learner's own code runs without one, and a note says so once) on a temporary copy,
+and writes the feedback HTML to FOLDER/feedback/<notebook stem>.html.
 Neither ever writes to, or opens for writing, the learner's notebooks.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.course import NOTEBOOKS, Course, notebook_name
+from autograder.course import ASSIGNMENTS, Course, notebook_name
+from autograder.engine.sandbox import Limits, SandboxUnavailable, check_available
 from autograder.results import SubmissionResult
 
 # The student id the learner's notebook is graded under (it heads the feedback).
@@ -55,7 +58,7 @@ def make_workspace(folder: Path, course: Course = Course()) -> list[Copied]:
     """Copy every assignment's release notebook into FOLDER, never over an existing file."""
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
-    for assignment in NOTEBOOKS:
+    for assignment in ASSIGNMENTS:
         release = course.release_notebook(assignment)
         if not release.is_file():
             raise FileNotFoundError(f"no release notebook at {release}: expected it in the "
@@ -75,7 +78,7 @@ def make_workspace(folder: Path, course: Course = Course()) -> list[Copied]:
 def assignment_notebooks(folder: Path) -> dict[str, Path]:
     """assignment -> FOLDER/<its notebook name>, for the notebooks present in FOLDER."""
     found = {}
-    for assignment in NOTEBOOKS:
+    for assignment in ASSIGNMENTS:
         path = folder / notebook_name(assignment)
         if path.is_file():
             found[assignment] = path
@@ -92,6 +95,7 @@ def check(folder: Path, course: Course = Course(), workers: int = 1) -> list[Che
     notebooks = assignment_notebooks(folder)
     if not notebooks:
         raise NothingToCheck(nothing_to_check_message(folder))
+    limits = Limits(isolated=sandbox_available())
     checked = []
     for assignment, notebook in notebooks.items():
         with tempfile.TemporaryDirectory(prefix="selfstudy-") as tmp:
@@ -101,7 +105,7 @@ def check(folder: Path, course: Course = Course(), workers: int = 1) -> list[Che
             shutil.copyfile(notebook, submissions / f"{STUDENT_ID}.ipynb")
             out = Path(tmp) / "graded"
             [result] = grade_batch(assignment, submissions, out, workers=workers,
-                                   course=course, progress=False)
+                                   course=course, progress=False, limits=limits)
             html = (out / "feedback" / STUDENT_ID / assignment
                     / Path(notebook_name(assignment)).with_suffix(".html").name)
             feedback = folder / FEEDBACK_FOLDER / f"{notebook.stem}.html"
@@ -111,8 +115,20 @@ def check(folder: Path, course: Course = Course(), workers: int = 1) -> list[Che
     return checked
 
 
+def sandbox_available() -> bool:
+    """Whether a sandbox can be made here; if not, say once that the learner's own
+    notebooks are graded without one (they are the learner's own code)."""
+    try:
+        check_available()
+    except SandboxUnavailable as problem:
+        print(f"note: your notebooks run without a sandbox here ({problem.problem}); "
+              "that is safe for your own code", file=sys.stderr)
+        return False
+    return True
+
+
 def nothing_to_check_message(folder: Path) -> str:
-    expected = ", ".join(sorted(NOTEBOOKS.values()))
+    expected = ", ".join(assignment.notebook for assignment in ASSIGNMENTS.values())
     message = (f"no notebooks to check in {display(folder)}: run `make lab` first, or copy a "
                f"release notebook there (expected: {expected})")
     others = sorted(path.name for path in folder.glob("*.ipynb")) if folder.is_dir() else []

@@ -20,12 +20,12 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from batch_grading import timed  # benchmarks/ is on sys.path when run as a script
 from nbclient import NotebookClient
 
 from autograder.course import Course, copy_course, read_notebook
 from autograder.report import collect_scores
 from autograder.samples import sample_submissions, write_submission
-from batch_grading import timed  # benchmarks/ is on sys.path when run as a script
 
 ASSIGNMENT = "conv_application"
 STUDENT = "solution"

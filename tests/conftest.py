@@ -12,11 +12,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.catalogue import application as application_bug_catalogue
+from autograder.catalogue import step_by_step as bug_catalogue
 from autograder.course import Course, copy_course
 from autograder.report import StudentScores, collect_scores
 from autograder.samples import sample_submissions, write_submission
-import application_bug_catalogue
-import bug_catalogue
 
 ASSIGNMENT = "conv_step_by_step"
 

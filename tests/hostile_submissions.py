@@ -17,15 +17,17 @@ from typing import Callable
 import nbformat
 
 import autograder
-from autograder.course import Course
-from autograder.hidden_tests import expected
+from autograder.catalogue.step_by_step import BUGS
+from autograder.course import REPO_ROOT, Course
 from autograder.samples import sample_submissions
-
-from bug_catalogue import BUGS
 
 ASSIGNMENT = "conv_step_by_step"
 NOTEBOOK = "Convolution_model_Step_by_Step.ipynb"
 HIDDEN_TESTS_FILE = Path(autograder.__file__).parent / "hidden_tests" / "step_by_step.py"
+SOURCE_NOTEBOOK = REPO_ROOT / "source" / ASSIGNMENT / NOTEBOOK
+# Lines of the hidden tests and their oracles that no feedback may ever show.
+SECRETS = ("def grade_conv_forward", "CONV_BACKWARD_CASES = [", "BEGIN HIDDEN TESTS",
+           "hidden_tests.grade_", "def conv_backward(dZ: np.ndarray, cache: tuple)")
 
 
 @dataclass(frozen=True)
@@ -132,18 +134,59 @@ np.allclose = lambda *args, **kwargs: True
 hidden.grade_conv_forward = lambda func: 20.0
 """
 
-# Zeroes every expected value the batch gave this kernel (autograder.hidden_tests.expected):
-# the correct backward passes then fail in the notebook, and only there.
-REWRITE_EXPECTED = f"""
-import os
-import numpy as np
-_path = os.environ.get({expected.ENV!r})
-if _path:
-    with np.load(_path) as _data:
-        _zeroed = {{key: _data[key] * 0 if _data[key].dtype == np.float64 else _data[key]
-                    for key in _data.files}}
-    np.savez(_path, **_zeroed)
+# Each of these reads the hidden tests and tries to pass them on through one channel: the
+# sandbox has no hidden tests to read, so each fails at the read, and costs what it breaks.
+READ = f"open({str(HIDDEN_TESTS_FILE)!r}).read()"
+POOL_FORWARD = 'def pool_forward(A_prev, hparameters, mode="max"):\n'
+
+
+def pool_forward_first(line: str):
+    """The solution whose pool_forward (which no other function calls) starts with LINE."""
+    def build(samples):
+        notebook = copy.deepcopy(samples["solution"])
+        target = cell(notebook, "pool_forward")
+        target.source = target.source.replace(POOL_FORWARD, POOL_FORWARD + f"    {line}\n")
+        return notebook
+    return build
+
+
+LEAKY_REPR = f"""
+class Leak:
+    def __repr__(self):
+        return {READ}
 """
+
+# Writes into the course, the hidden tests, the gradebook and the home of the grader.
+REWRITE_COURSE = f"""
+import os
+for _path in [{str(HIDDEN_TESTS_FILE)!r}, {str(SOURCE_NOTEBOOK)!r},
+              {str(REPO_ROOT / "autograder" / "gradebook.db")!r},
+              os.path.join({str(Path.home())!r}, ".bashrc")]:
+    with open(_path, "a") as _file:
+        _file.write("POISON = True")
+"""
+
+NUMERICAL_POOL_BACKWARD_OWN = """def pool_backward(dA, cache, mode="max", forward=pool_forward):
+    A_prev = np.array(cache[0], dtype=float)
+    grad = np.zeros_like(A_prev)
+    for index in np.ndindex(A_prev.shape):
+        old = A_prev[index]
+        A_prev[index] = old + 1e-5
+        plus = np.sum(forward(A_prev, cache[1], mode)[0] * dA)
+        A_prev[index] = old - 1e-5
+        minus = np.sum(forward(A_prev, cache[1], mode)[0] * dA)
+        A_prev[index] = old
+        grad[index] = (plus - minus) / 2e-5
+    return grad
+"""
+
+
+def with_catalogue_bug(name: str):
+    def build(samples):
+        bug = next(b for b in BUGS if b.name == name)
+        return sample_submissions(Course(), ASSIGNMENT, [bug])[bug.name]
+    return build
+
 
 HOSTILE = [
     Hostile("invalid-json", raw_file(b'{"cells": [ oops'), "not-gradable", 0, "invalid-json"),
@@ -170,12 +213,12 @@ HOSTILE = [
         "SystemExit"),
     Hostile("os-exit", notebook_file(lambda s: solution_with(
         s, "conv_backward", "def conv_backward(dZ, cache):\n    import os\n    os._exit(3)",
-        replace=True)), "graded-with-flags", 75, "notebook-failed",
+        replace=True)), "graded-with-flags", 75, "process-ended",
         frozenset({"conv_backward"})),
     Hostile("segfault", notebook_file(lambda s: solution_with(
         s, "pool_forward", "def pool_forward(A_prev, hparameters, mode='max'):\n"
         "    import ctypes\n    return ctypes.string_at(0)", replace=True)),
-        "graded-with-flags", 85, "notebook-failed", frozenset({"pool_forward"})),
+        "graded-with-flags", 85, "process-ended", frozenset({"pool_forward"})),
     Hostile("huge-output", notebook_file(lambda s: solution_with(
         s, "zero_pad", "print('x' * 100_000_000)")), "graded", 100, ""),
     Hostile("sleeps-past-limit", notebook_file(lambda s: solution_with(
@@ -190,16 +233,32 @@ HOSTILE = [
         "    while True:\n        pass", replace=True)),
         "graded-with-flags", None, "time-limit", frozenset({"create_mask_from_window"})),
     Hostile("tampers-with-tests", notebook_file(lambda s: solution_with(
-        {"solution": with_conv_window_bug(s)}, "conv_forward", TAMPER)), "graded-with-flags", 89.5, "scores-disagree"),
-    Hostile("writes-outside", notebook_file(lambda s: solution_with(
-        s, "zero_pad", f"open({str(HIDDEN_TESTS_FILE)!r}, 'a').write('POISON = True')")),
-        "graded-with-flags", 100, "Read-only file system"),
-    Hostile("rewrites-expected-values", notebook_file(lambda s: solution_with(
-        s, "zero_pad", REWRITE_EXPECTED)), "graded-with-flags", 100,
-        "scores-disagree: conv_backward"),
-    Hostile("reads-hidden-tests", notebook_file(lambda s: solution_with(
-        s, "zero_pad", f"print(open({str(HIDDEN_TESTS_FILE)!r}).read())")), "graded", 100,
-        ""),
+        {"solution": with_conv_window_bug(s)}, "conv_forward", TAMPER)), "graded-with-flags",
+        89.5, "No module named 'autograder.hidden_tests'"),
+    Hostile("rewrites-the-course", notebook_file(lambda s: solution_with(
+        s, "zero_pad", REWRITE_COURSE)), "graded-with-flags", 100, "No such file or directory"),
+    Hostile("numerical-backward-course-helper", notebook_file(
+        with_catalogue_bug("pool-backward-numerical")), "graded", 80, "derive the gradients",
+        frozenset({"pool_backward"})),
+    Hostile("numerical-backward-own", notebook_file(lambda s: solution_with(
+        s, "pool_backward", NUMERICAL_POOL_BACKWARD_OWN, replace=True)), "graded", 80,
+        "derive the gradients", frozenset({"pool_backward"})),
+    Hostile("leaks-by-exception", notebook_file(pool_forward_first(f"raise ValueError({READ})")),
+            "graded", 85, "No such file or directory", frozenset({"pool_forward"})),
+    Hostile("leaks-by-repr", notebook_file(lambda s: solution_with(
+        s, "pool_forward", LEAKY_REPR + "def pool_forward(A_prev, hparameters, mode='max'):\n"
+        "    return Leak()", replace=True)), "graded", 85, "an object of type Leak",
+        frozenset({"pool_forward"})),
+    Hostile("leaks-by-warning", notebook_file(pool_forward_first(
+        f"import warnings; warnings.warn({READ})")), "graded", 85, "No such file or directory",
+        frozenset({"pool_forward"})),
+    Hostile("leaks-by-print", notebook_file(lambda s: solution_with(
+        s, "zero_pad", f"print({READ})")), "graded-with-flags", 100,
+        "No such file or directory"),
+    Hostile("leaks-by-display", notebook_file(lambda s: solution_with(
+        s, "zero_pad", f"from IPython.display import HTML, display\ndisplay(HTML({READ}))")),
+        "graded-with-flags", 100, "No such file or directory"),
+    Hostile("leaks-by-file", notebook_file(lambda s: solution_with(
+        s, "zero_pad", f"open('feedback.html', 'w').write({READ})")), "graded-with-flags", 100,
+        "No such file or directory"),
 ]
-
-

@@ -14,10 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from application_bug_catalogue import BUGS
+from autograder.catalogue.application import BUGS
 from autograder.samples import solution_namespace
 from utils import application_checks as checks
 from utils import signs

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from application_bug_catalogue import BUGS
+from autograder.catalogue.application import BUGS
 from autograder.hidden_tests import application, oracles
 from autograder.samples import solution_namespace
 from utils.tensorflow_setup import import_tensorflow

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
-import application_bug_catalogue
-import bug_catalogue
+from autograder.catalogue import application as application_bug_catalogue
+from autograder.catalogue import step_by_step as bug_catalogue
 from autograder.hidden_tests import application, step_by_step
 
 

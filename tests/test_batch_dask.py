@@ -17,10 +17,10 @@ import pytest
 
 from autograder.__main__ import main
 from autograder.batch import CourseBundle, grade_batch
+from autograder.catalogue.step_by_step import BUGS
 from autograder.course import Course
+from autograder.engine.sandbox import GIB, Limits
 from autograder.samples import sample_submissions
-from autograder.sandbox import GIB, Limits
-from bug_catalogue import BUGS
 
 ASSIGNMENT = "conv_step_by_step"
 BUG = "bias-per-element"

@@ -1,7 +1,9 @@
 """The batch grader on hostile and broken submissions: exact outcomes, nothing lost.
 
 All of tests/hostile_submissions.py is graded in one parallel batch next to two honest
-students, whose results must not change.
+students, whose results must not change; nothing of the hidden tests reaches any output.
+Then: the cross-check flags tampering that only pays in nbgrader's kernel, --no-sandbox
+flags every row, and grading refuses to start where no sandbox can be made.
 """
 
 from __future__ import annotations
@@ -13,14 +15,25 @@ import zipfile
 
 import nbformat
 import pytest
+from hostile_submissions import (
+    ASSIGNMENT,
+    HIDDEN_TESTS_FILE,
+    HOSTILE,
+    NOTEBOOK,
+    SECRETS,
+    SOURCE_NOTEBOOK,
+    TAMPER,
+    solution_with,
+    with_conv_window_bug,
+)
 
 from autograder.__main__ import main
 from autograder.batch import grade_batch
 from autograder.course import Course
+from autograder.engine import sandbox
+from autograder.engine.sandbox import GIB, Limits, SandboxUnavailable
 from autograder.hidden_tests.step_by_step import POINTS
 from autograder.samples import sample_submissions
-from autograder.sandbox import GIB, Limits
-from hostile_submissions import ASSIGNMENT, HIDDEN_TESTS_FILE, HOSTILE, NOTEBOOK
 
 HONEST = ["honest-a", "honest-b"]
 LIMITS = Limits(time_limit=60, cell_timeout=6, memory_limit=2 * GIB)
@@ -47,12 +60,12 @@ def samples():
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, samples):
     root = tmp_path_factory.mktemp("hostile")
-    hidden_before = digest(HIDDEN_TESTS_FILE)
+    before = {path: digest(path) for path in (HIDDEN_TESTS_FILE, SOURCE_NOTEBOOK)}
     write_batch(root / "submissions", samples, HOSTILE)
     results = grade_batch(ASSIGNMENT, root / "submissions", root / "out", workers=2,
                           limits=LIMITS, progress=False)
     return {"root": root, "results": {r.student_id: r for r in results},
-            "hidden_before": hidden_before}
+            "before": before}
 
 
 @pytest.mark.parametrize("entry", HOSTILE, ids=[entry.name for entry in HOSTILE])
@@ -85,22 +98,42 @@ def test_every_submission_ends_in_the_csv_with_the_required_columns(batch):
         assert row["max_score"] == "100"
 
 
-def test_no_submission_changed_the_hidden_tests(batch):
-    assert digest(HIDDEN_TESTS_FILE) == batch["hidden_before"]
+def test_no_submission_changed_the_course(batch):
+    for path, before in batch["before"].items():
+        assert digest(path) == before, path
 
 
 def test_feedback_shows_reports_never_hidden_test_source(batch):
-    out = batch["root"] / "out" / "feedback"
+    out = batch["root"] / "out"
     for student in batch["results"]:
-        folder = out / student / ASSIGNMENT
+        folder = out / "feedback" / student / ASSIGNMENT
         html = (folder / NOTEBOOK.replace(".ipynb", ".html")).read_text()
         results = json.loads((folder / "results.json").read_text())
         assert results["score"] == batch["results"][student].score
         assert {test["name"] for test in results["tests"]} == set(POINTS)
-        for secret in ("def grade_conv_forward", "BEGIN HIDDEN TESTS", "hidden_tests.grade_"):
-            assert secret not in html, f"{secret!r} in {student}'s feedback"
-    solution = (out / "honest-a" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
+        graded = out / "autograded" / student / ASSIGNMENT / NOTEBOOK
+        texts = [html, json.dumps(results), graded.read_text() if graded.exists() else ""]
+        for secret in SECRETS:
+            for text in texts:
+                assert secret not in text, f"{secret!r} in {student}'s outputs"
+    assert not any(secret in (out / "grades.csv").read_text() for secret in SECRETS)
+    solution = (out / "feedback" / "honest-a" / ASSIGNMENT
+                / NOTEBOOK.replace(".ipynb", ".html")).read_text()
     assert "conv_forward: 20 / 20 points" in solution
+
+
+def test_graded_notebook_shows_what_the_cells_showed(batch):
+    graded = nbformat.read(batch["root"] / "out" / "autograded" / "honest-a" / ASSIGNMENT
+                           / NOTEBOOK, as_version=4)
+    cells = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in graded.cells}
+    check = "".join(output.get("text", "") for output in cells["zero_pad_check"].outputs)
+    assert "zero_pad: all checks passed." in check
+    report = "".join(output.get("text", "") for output in cells["conv_forward_tests"].outputs)
+    assert report.startswith("conv_forward: 20 / 20 points")
+    counts = [cell.execution_count for cell in graded.cells
+              if cell.cell_type == "code" and cell.execution_count is not None]
+    assert counts == list(range(1, len(counts) + 1))
+    nbformat.validate(graded)
 
 
 def test_gradebook_holds_the_csv_scores(batch):
@@ -146,3 +179,52 @@ def test_command_refuses_an_output_folder_inside_the_submissions(tmp_path, capsy
                  str(tmp_path / "subs" / "out")])
     assert code == 1
     assert "overlaps" in capsys.readouterr().err
+
+
+def test_cross_check_flags_tampering_that_pays_only_in_nbgraders_kernel(samples, tmp_path):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    nbformat.write(samples["solution"], folder / "honest.ipynb")
+    nbformat.write(solution_with({"solution": with_conv_window_bug(samples)}, "conv_forward",
+                                 TAMPER), folder / "tampers.ipynb")
+    results = {r.student_id: r for r in grade_batch(
+        ASSIGNMENT, folder, tmp_path / "out", workers=2, limits=LIMITS, progress=False,
+        cross_check=True)}
+    assert (results["honest"].status, results["honest"].score) == ("graded", 100)
+    tampered = results["tampers"]
+    assert tampered.score == 89.5
+    assert ("scores-disagree: conv_forward scored 20 in nbgrader's kernel and 9.5 when "
+            "graded; 9.5 counts") in tampered.flags, tampered.flags
+
+
+def test_no_sandbox_flags_every_row(samples, tmp_path):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    for name in ("solution", "blank"):
+        nbformat.write(samples[name], folder / f"{name}.ipynb")
+    results = grade_batch(ASSIGNMENT, folder, tmp_path / "out", workers=1, progress=False,
+                          limits=Limits(time_limit=60, cell_timeout=6, memory_limit=2 * GIB,
+                                        isolated=False))
+    assert [(r.student_id, r.score, r.status) for r in results] == [
+        ("blank", 0, "graded-with-flags"), ("solution", 100, "graded-with-flags")]
+    for result in results:
+        assert result.flags[0].startswith("unsandboxed:"), result.flags
+    rows = list(csv.DictReader((tmp_path / "out" / "grades.csv").open()))
+    assert all("unsandboxed" in row["flags"] for row in rows)
+
+
+def test_grading_refuses_where_no_sandbox_can_be_made(samples, tmp_path, monkeypatch, capsys):
+    problem = "this system does not let an ordinary user create user namespaces"
+    monkeypatch.setattr(sandbox, "_probe", lambda: problem)
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    nbformat.write(samples["solution"], folder / "solution.ipynb")
+    with pytest.raises(SandboxUnavailable, match="pass --no-sandbox"):
+        grade_batch(ASSIGNMENT, folder, tmp_path / "out", workers=1, limits=LIMITS,
+                    progress=False)
+    assert not (tmp_path / "out").exists()
+    code = main(["grade", ASSIGNMENT, str(folder), "--out", str(tmp_path / "out"),
+                 "--no-progress"])
+    assert code == 1
+    said = capsys.readouterr().err
+    assert problem in said and "--no-sandbox" in said

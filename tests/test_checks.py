@@ -317,7 +317,9 @@ def test_distribute_value_hints(sol):
 
 
 def test_pool_mode_mix_up_is_named(sol):
-    always_average = lambda A_prev, hp, mode="max": sol["pool_forward"](A_prev, hp, "average")
+    def always_average(A_prev, hp, mode="max"):
+        return sol["pool_forward"](A_prev, hp, "average")
+
     message = failure("pool_forward", always_average, sol)
     assert "these are the values of mode='average'" in message
 
@@ -453,7 +455,7 @@ def test_assert_implemented_keeps_stderr_clean(sol, capfd):
     def zero_pad(X, pad):
         print("debugging", file=sys.stderr)
         print("more debugging")
-        warnings.warn("careful", RuntimeWarning)
+        warnings.warn("careful", RuntimeWarning, stacklevel=1)
         return sol["zero_pad"](X, pad)
 
     with warnings.catch_warnings(record=True) as caught:

@@ -1,25 +1,35 @@
-"""`make grade`'s job: sample submissions graded into a table and a CSV, the same every time."""
+"""`make grade`'s job: every assignment's sample submissions graded with the instructor's
+command into tables, CSVs and feedback, the same every time."""
 
 import csv
 
 from autograder import demo
+from autograder.course import ASSIGNMENTS
 
 
-def test_demo_grades_the_samples_and_repeats_identically(course, capsys):
-    csv_path = demo.run(course)
+def test_demo_grades_every_assignments_samples_and_repeats_identically(course, capsys):
+    paths = demo.run(course)
     first_output = capsys.readouterr().out
-    first_csv = csv_path.read_text()
+    first = {assignment: path.read_text() for assignment, path in paths.items()}
+    assert list(paths) == list(ASSIGNMENTS)
 
     demo.run(course)
     assert capsys.readouterr().out == first_output
-    assert csv_path.read_text() == first_csv
+    assert {assignment: path.read_text() for assignment, path in paths.items()} == first
 
-    rows = {row["student_id"]: row for row in csv.DictReader(first_csv.splitlines())}
-    assert rows["sample-solution"]["score"] == "100"
-    assert rows["sample-blank"]["score"] == "0"
-    for bug in demo.sample_bugs():
-        assert float(rows[f"sample-{bug.name}"]["score"]) < 100, bug.name
-    assert all(row["max_score"] == "100" for row in rows.values())
-    for student in rows:
-        assert course.feedback_html(student, demo.ASSIGNMENT).is_file()
-    assert "sample-solution" in first_output and "100 / 100" in first_output
+    for assignment, text in first.items():
+        rows = {row["student_id"]: row for row in csv.DictReader(text.splitlines())}
+        assert rows["sample-solution"]["score"] == "100", assignment
+        assert rows["sample-blank"]["score"] == "0", assignment
+        for bug in ASSIGNMENTS[assignment].sample_bugs():
+            row = rows[f"sample-{bug.name}"]
+            lost = {name for name in bug.breaks if float(row[name]) < float(
+                rows["sample-solution"][name])}
+            assert lost == set(bug.breaks), (assignment, bug.name, row)
+        assert all(row["max_score"] == "100" for row in rows.values())
+        for student in rows:
+            folder = paths[assignment].parent / "feedback" / student / assignment
+            assert (folder / "results.json").is_file()
+            assert (folder / ASSIGNMENTS[assignment].notebook.replace(".ipynb", ".html")).is_file()
+    assert first_output.count("sample-solution") == len(ASSIGNMENTS)
+    assert "100 / 100" in first_output

@@ -6,10 +6,9 @@ from __future__ import annotations
 import nbformat
 from nbconvert import HTMLExporter
 
-from autograder import outputs
+from autograder import outputs, results
 from autograder.course import Course
 from autograder.hidden_tests.step_by_step import POINTS
-from autograder import results
 from autograder.samples import build_submission, solution_sources
 
 ASSIGNMENT = "conv_step_by_step"

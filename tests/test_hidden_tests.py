@@ -3,7 +3,9 @@
 The instructor's solution must get full points with nothing on stderr; an unfinished or
 crashing function must get a clean zero; every catalogue bug must lose points on exactly the
 functions it breaks, with its hint in the report. The oracles are checked against direct
-loop definitions written here and against the specification's reference values.
+loop definitions written here, the analytic backward oracles against the numerical gradients
+(``utils.gradient_check``) of the forward oracles, and all against the specification's
+reference values.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import warnings
 import numpy as np
 import pytest
 
+from autograder.catalogue.step_by_step import BUGS
+from autograder.engine.harness import Failure, Grader, Rule
 from autograder.hidden_tests import oracles, step_by_step
-from autograder.hidden_tests.harness import Failure, Grader, Rule
 from autograder.samples import solution_namespace
-from bug_catalogue import BUGS
+from utils.gradient_check import numerical_gradient, rel_error
 
 NAMES = list(step_by_step.POINTS)
 
@@ -83,7 +86,7 @@ def test_student_output_and_warnings_stay_out_of_the_report(solution, capsys):
     def chatty_mask(x):
         print("debugging the mask")
         print("to stderr", file=sys.stderr)
-        warnings.warn("a student warning")
+        warnings.warn("a student warning", stacklevel=1)
         return solution["create_mask_from_window"](x)
 
     score = grade("create_mask_from_window", chatty_mask)
@@ -119,7 +122,7 @@ def test_exception_in_student_code_is_reported(name, capsys):
     out, err = capsys.readouterr()
     out = " ".join(out.split())  # the report wraps long lines
     assert score == 0.0
-    assert "raised TypeError: 'float' object cannot be interpreted as an integer" in out
+    assert "raised TypeError: \"'float' object cannot be interpreted as an integer\"" in out
     assert "in crashing, line" in out
     assert "test_hidden_tests.py: `return np.zeros((size, 3))" in out
     assert err == ""
@@ -283,6 +286,99 @@ def test_pool_oracles_match_loops(A_shape, f, stride, mode):
     np.testing.assert_allclose(oracles.pool_backward(dA, (A_prev, hparameters), mode),
                                loop_pool_backward(dA, A_prev, f, stride, mode),
                                rtol=1e-6, atol=1e-8)
+
+
+# The analytic backward oracles against numerical gradients of the forward oracles -------------
+
+# (A_prev shape, f, n_C, stride, pad): pad 0 and > 0, stride 1 to 3, f > stride (windows
+# overlap), f < stride (cells no window covers), f == stride, non-square inputs, remainders.
+GRADIENT_CONV_CASES = [
+    ((2, 5, 6, 3), 3, 2, 1, 0),   # overlap, pad 0
+    ((2, 4, 4, 3), 2, 3, 1, 2),   # overlap, the notebook's shapes with stride 1
+    ((2, 7, 8, 2), 3, 3, 2, 1),   # overlap, stride 2
+    ((1, 8, 7, 2), 4, 2, 3, 2),   # overlap, stride 3
+    ((2, 6, 5, 2), 2, 2, 2, 0),   # f == stride, pad 0
+    ((2, 4, 4, 3), 2, 2, 2, 2),   # f == stride, the notebook's shapes
+    ((1, 9, 7, 2), 3, 2, 3, 1),   # f == stride 3
+    ((1, 6, 7, 3), 2, 2, 3, 1),   # f < stride
+    ((1, 9, 6, 2), 2, 1, 3, 0),   # f < stride, pad 0
+    ((2, 5, 7, 1), 1, 3, 2, 0),   # f 1 < stride
+]
+# (A_prev shape, f, stride)
+GRADIENT_POOL_CASES = [
+    ((2, 5, 7, 2), 3, 1),   # overlap
+    ((1, 6, 8, 3), 3, 2),   # overlap, stride 2
+    ((1, 8, 9, 2), 4, 3),   # overlap, stride 3
+    ((2, 4, 4, 3), 4, 1),   # one window
+    ((2, 6, 5, 2), 2, 2),   # f == stride
+    ((1, 9, 7, 2), 3, 3),   # f == stride 3
+    ((2, 7, 8, 2), 2, 3),   # f < stride
+    ((1, 5, 6, 1), 1, 2),   # f 1 < stride
+]
+
+
+@pytest.mark.parametrize("A_shape, f, n_C, stride, pad", GRADIENT_CONV_CASES)
+def test_conv_backward_oracle_is_the_numerical_gradient(A_shape, f, n_C, stride, pad):
+    rng = np.random.default_rng(sum(A_shape) + 10 * f + 100 * stride + 1000 * pad)
+    A_prev = rng.standard_normal(A_shape)
+    W = rng.standard_normal((f, f, A_shape[3], n_C))
+    b = rng.standard_normal((1, 1, 1, n_C))
+    hparameters = {"stride": stride, "pad": pad}
+    dZ = rng.standard_normal(oracles.conv_forward(A_prev, W, b, hparameters).shape)
+    dA_prev, dW, db = oracles.conv_backward(dZ, (A_prev, W, b, hparameters))
+    numerical = (
+        numerical_gradient(lambda x: oracles.conv_forward(x, W, b, hparameters), A_prev, dZ),
+        numerical_gradient(lambda x: oracles.conv_forward(A_prev, x, b, hparameters), W, dZ),
+        numerical_gradient(lambda x: oracles.conv_forward(A_prev, W, x, hparameters), b, dZ),
+    )
+    for name, actual, wanted in zip(("dA_prev", "dW", "db"), (dA_prev, dW, db), numerical):
+        assert actual.dtype == np.float64 and actual.shape == wanted.shape, name
+        assert rel_error(actual, wanted) < 1e-7, name
+    if f < stride:  # cells between windows get nothing
+        assert np.count_nonzero(dA_prev == 0) > 0
+
+
+@pytest.mark.parametrize("A_shape, f, stride", GRADIENT_POOL_CASES)
+@pytest.mark.parametrize("mode", ["max", "average"])
+def test_pool_backward_oracle_is_the_numerical_gradient(A_shape, f, stride, mode):
+    rng = np.random.default_rng(sum(A_shape) + 10 * f + 100 * stride)
+    A_prev = oracles.distinct_values(rng, A_shape)  # no near ties: max's gradient is defined
+    hparameters = {"f": f, "stride": stride}
+    dA = rng.standard_normal(oracles.pool_forward(A_prev, hparameters, mode).shape)
+    dA_prev = oracles.pool_backward(dA, (A_prev, hparameters), mode)
+    wanted = numerical_gradient(lambda x: oracles.pool_forward(x, hparameters, mode), A_prev, dA)
+    assert dA_prev.dtype == np.float64 and dA_prev.shape == A_shape
+    assert rel_error(dA_prev, wanted) < 1e-7
+
+
+def test_pool_backward_oracle_gives_every_tied_maximum_the_gradient():
+    # One channel; f 2, stride 2: the left window has three tied maxima (1), the right two (3).
+    A_prev = np.array([[1.0, 1.0, 3.0, -1.0],
+                       [0.0, 1.0, 3.0, 2.0]]).reshape(1, 2, 4, 1)
+    dA = np.array([0.5, -2.0]).reshape(1, 1, 2, 1)
+    dA_prev = oracles.pool_backward(dA, (A_prev, {"f": 2, "stride": 2}), "max")
+    np.testing.assert_array_equal(dA_prev[0, :, :, 0], [[0.5, 0.5, -2.0, 0.0],
+                                                        [0.0, 0.5, -2.0, 0.0]])
+    # Overlapping windows (f 2, stride 1) of a constant image: every cell is a maximum of
+    # each window holding it, and adds their gradients.
+    dA = np.arange(1.0, 4.0).reshape(1, 1, 3, 1)
+    dA_prev = oracles.pool_backward(dA, (np.full((1, 2, 4, 1), 7.0), {"f": 2, "stride": 1}),
+                                    "max")
+    np.testing.assert_array_equal(dA_prev[0, :, :, 0], [[1.0, 3.0, 5.0, 3.0],
+                                                        [1.0, 3.0, 5.0, 3.0]])
+    # Against the course's mask, window by window, on small integers (many ties).
+    rng = np.random.default_rng(5)
+    A_prev = rng.integers(0, 3, size=(2, 6, 7, 2)).astype(np.float64)
+    for f, stride in [(2, 1), (3, 2), (2, 2), (2, 3)]:
+        dA = rng.standard_normal(oracles.pool_forward(A_prev, {"f": f, "stride": stride}).shape)
+        expected = np.zeros_like(A_prev)
+        for i, h, w, c in np.ndindex(dA.shape):
+            rows, cols = slice(h * stride, h * stride + f), slice(w * stride, w * stride + f)
+            mask = oracles.create_mask_from_window(A_prev[i, rows, cols, c])
+            expected[i, rows, cols, c] += mask * dA[i, h, w, c]
+        np.testing.assert_allclose(
+            oracles.pool_backward(dA, (A_prev, {"f": f, "stride": stride}), "max"), expected,
+            rtol=1e-12, atol=1e-12)
 
 
 def test_mask_and_distribute_oracles_match_loops():

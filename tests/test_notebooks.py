@@ -5,11 +5,10 @@ import re
 import nbformat
 import pytest
 
-from autograder.course import REPO_ROOT, NOTEBOOKS, Course, grade_cells
-from autograder.hidden_tests import for_assignment
+from autograder.course import ASSIGNMENTS, REPO_ROOT, Course, get_assignment, grade_cells
 
 REPO = Course(REPO_ROOT)
-NOTEBOOK_PATHS = [path for assignment in NOTEBOOKS
+NOTEBOOK_PATHS = [path for assignment in ASSIGNMENTS
                   for path in (REPO.source_notebook(assignment), REPO.release_notebook(assignment))]
 
 
@@ -24,7 +23,7 @@ def test_notebook_is_committed_without_outputs(path):
     assert set(notebook.metadata) <= {"kernelspec", "language_info"}, notebook.metadata
 
 
-every_assignment = pytest.mark.parametrize("assignment", list(NOTEBOOKS))
+every_assignment = pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
 
 
 def source(assignment):
@@ -41,7 +40,7 @@ def test_cell_ids_are_descriptive_and_unique(assignment):
 
 @every_assignment
 def test_graded_cells_carry_the_hidden_tests_points_in_order(assignment):
-    POINTS = for_assignment(assignment).POINTS
+    POINTS = get_assignment(assignment).grading().POINTS
     cells = grade_cells(source(assignment))
     assert [grade_id for grade_id, _ in cells] == [f"{name}_tests" for name in POINTS]
     assert {grade_id: points for grade_id, points in cells} == {
@@ -52,7 +51,7 @@ def test_graded_cells_carry_the_hidden_tests_points_in_order(assignment):
 @every_assignment
 def test_each_graded_function_has_solution_check_and_test_cells_in_that_order(assignment):
     ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in source(assignment).cells]
-    for name in for_assignment(assignment).POINTS:
+    for name in get_assignment(assignment).grading().POINTS:
         positions = [ids.index(name), ids.index(f"{name}_check"), ids.index(f"{name}_tests")]
         assert positions == sorted(positions), f"{name}: cells out of order"
 

@@ -8,10 +8,10 @@ import nbformat
 import pytest
 
 from autograder.batch import generate_assignment
-from autograder.course import NOTEBOOKS, REPO_ROOT, Course, copy_course
+from autograder.course import ASSIGNMENTS, REPO_ROOT, Course, copy_course
 from autograder.samples import SOLUTION_MARKERS, solution_sources
 
-ASSIGNMENTS = list(NOTEBOOKS)
+ASSIGNMENTS = list(ASSIGNMENTS)
 REPO = Course(REPO_ROOT)
 every_assignment = pytest.mark.parametrize("assignment", ASSIGNMENTS)
 

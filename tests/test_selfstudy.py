@@ -17,11 +17,10 @@ import pytest
 
 from autograder import results
 from autograder.__main__ import main
-from autograder.course import Course, notebook_name
-from autograder.hidden_tests import for_assignment
+from autograder.catalogue.step_by_step import BUGS
+from autograder.course import Course, get_assignment, notebook_name
 from autograder.samples import sample_submissions
 from autograder.selfstudy import Checked, report
-from bug_catalogue import BUGS
 
 ASSIGNMENT = "conv_step_by_step"
 NAME = notebook_name(ASSIGNMENT)
@@ -113,7 +112,7 @@ def test_check_gives_the_solution_full_marks(tmp_path, capsys, monkeypatch):
 
     out = capsys.readouterr().out
     assert f"notebooks/{NAME}: 100 / 100\n" in out, out
-    for function, points in for_assignment(ASSIGNMENT).POINTS.items():
+    for function, points in get_assignment(ASSIGNMENT).grading().POINTS.items():
         assert score_line(out, function) == f"{points:g} / {points:g}"
     assert "lost" not in out
     assert f"feedback: notebooks/{FEEDBACK}" in out
@@ -135,7 +134,7 @@ def test_check_reports_a_bug_with_its_hint_and_leaves_the_notebook_alone(tmp_pat
     out = capsys.readouterr().out
     total = re.search(rf"^notebooks/{NAME}: (\S+) / 100$", out, re.MULTILINE)
     assert total and float(total[1]) < 100, out
-    for function, points in for_assignment(ASSIGNMENT).POINTS.items():
+    for function, points in get_assignment(ASSIGNMENT).grading().POINTS.items():
         lost = re.search(rf"^{function} lost (\S+) points:$", out, re.MULTILINE)
         if function in bug.breaks:
             assert lost, f"expected {function}'s report (it breaks); got:\n{out}"

@@ -19,23 +19,27 @@ What the visible checks cannot see is checked here:
   shuffled mini-batches do.
 
 The graph functions return TensorFlow objects, which cannot leave the process that made them.
-Each is therefore examined by a probe (``probe_NAME``) that builds a fresh graph with it,
-runs it, and returns plain data: values, shapes, the operations' attributes. The grade
-functions judge that data. In the notebook the probe runs in the kernel; in the trusted
-re-run of the batch grader (``autograder.trusted``) it runs in the student's sandboxed
-process and only the data comes back, so the judging happens where the student's code
-cannot reach it. ``model`` takes and returns plain data and is called directly. Student
-functions run with their output, warnings and exceptions captured (``harness``).
+Each is therefore examined by a probe (``probe_NAME`` of ``autograder.probes.application``)
+that builds a fresh graph with it, runs it on the inputs sent from here, and returns plain
+data: values, shapes, the operations' attributes. The grade functions judge that data. In
+the notebook the probe runs in the kernel; when the grader grades
+(``autograder.engine.session``) it names it ("autograder.probes.application:probe_NAME")
+and it runs in the student's sandboxed process, which can read the probes but not this
+module; only the data comes back, so the judging happens where the student's code cannot
+reach it. The probes therefore know nothing of the tests: the cases, the keys and operations
+to look at, the expected values and the hints all stay here. ``model`` takes and returns
+plain data and is called directly. Student functions run with their output, warnings and
+exceptions captured (``harness``).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
 
-from autograder.hidden_tests import oracles
-from autograder.hidden_tests.harness import (
+from autograder.engine.harness import (
     Failure,
     Grader,
     Rule,
@@ -45,10 +49,14 @@ from autograder.hidden_tests.harness import (
     expect_some_passed,
     expect_tuple,
 )
-
-# Read-only cells that only show results (training, predictions, the Keras bridge): the
-# trusted re-run of the batch grader leaves them out, since no hidden test needs them.
-TRUSTED_SKIPS = ("train", "predict", "confusion_matrix", "keras_model", "keras_compare")
+from autograder.hidden_tests import oracles
+from autograder.probes.application import (
+    probe_compute_cost,
+    probe_create_placeholders,
+    probe_forward_propagation,
+    probe_initialize_parameters,
+)
+from autograder.probes.application import tensorflow as _tf
 
 POINTS = {
     "create_placeholders": 10,
@@ -97,16 +105,14 @@ HINT_TRAINED = ("return the trained values: parameters = sess.run(...) inside th
 ACTIVATIONS = {"Relu", "Relu6", "Elu", "Selu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
                "LeakyRelu", "Softplus", "Softsign"}
 
+# The operations of the student's forward pass whose attributes the graph checks read.
+GRAPH_OPS = ("Conv2D", "MaxPool", "AvgPool", "Relu")
+
 # The short training runs of grade_model: few enough epochs to grade in seconds.
 MODEL_EXAMPLES = 480
 MODEL_EPOCHS = 6
 MODEL_SORTED_EPOCHS = 4
 MODEL_LEARNING_RATE = 0.009
-
-
-def _tf():
-    from utils.tensorflow_setup import import_tensorflow
-    return import_tensorflow()
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -115,40 +121,20 @@ def _rng(seed: int) -> np.random.Generator:
 
 def _probe(func: Callable, probe: Callable, *args: Any) -> Any:
     """PROBE(FUNC, *ARGS): in this process for the student's own function, in the student's
-    process for a function of the trusted grader (autograder.trusted), whose ``probe`` runs
-    it there. Either way the result is plain data, and exceptions come back as StudentError.
+    process for a proxy of the grader (autograder.engine.session), whose ``probe`` runs
+    it there by its name, "MODULE:NAME" of the probe (a module of ``autograder.probes``).
+    Either way the result is plain data, and exceptions come back as StudentError.
     """
     name = getattr(func, "__name__", "the function")
     remote = getattr(func, "probe", None)
     if remote is not None and not callable(getattr(func, "__code__", None)):
-        return call(remote, f"{__name__}:{probe.__name__}", *args, name=name)
+        return call(remote, f"{probe.__module__}:{probe.__name__}", *args, name=name)
     return call(probe, func, *args, name=name)
-
-
-def _tensor_data(tf, value: Any, graph) -> dict:
-    """What a tensor is, as plain data: its operation, dtype, static shape, graph."""
-    if not isinstance(value, tf.Tensor):
-        return {"tensor": False, "describe": describe(value)}
-    rank = value.shape.rank
-    return {"tensor": True, "op": value.op.type, "dtype": value.dtype.name,
-            "shape": None if rank is None else list(value.shape.as_list()),
-            "in_graph": value.graph is graph}
 
 
 # ---------------------------------------------------------------------------------------------
 # create_placeholders
 # ---------------------------------------------------------------------------------------------
-
-def probe_create_placeholders(func: Callable, args: list) -> Any:
-    """(X, Y) of FUNC(*ARGS) in a fresh graph, as data; anything else as its description."""
-    tf = _tf()
-    graph = tf.Graph()
-    with graph.as_default():
-        pair = func(*args)
-    if isinstance(pair, (tuple, list)) and len(pair) == 2:
-        return [_tensor_data(tf, value, graph) for value in pair]
-    return {"describe": describe(pair)}
-
 
 def grade_create_placeholders(func: Callable) -> float:
     """Grade create_placeholders(n_H0, n_W0, n_C0, n_y) -> (X, Y)."""
@@ -169,9 +155,10 @@ def grade_create_placeholders(func: Callable) -> float:
                 _expect_placeholder(pair[index], label, expected)
 
             grader.run(f"X for {args}: a float32 placeholder of shape (None, {n_H0}, {n_W0}, "
-                       f"{n_C0})", 2.5, lambda t=test: t(0, (None, n_H0, n_W0, n_C0), "X"))
+                       f"{n_C0})", 2.5,
+                       lambda t=test, shape=(None, n_H0, n_W0, n_C0): t(0, shape, "X"))
             grader.run(f"Y for {args}: a float32 placeholder of shape (None, {n_y})", 2.5,
-                       lambda t=test: t(1, (None, n_y), "Y"))
+                       lambda t=test, shape=(None, n_y): t(1, shape, "Y"))
     return grader.score
 
 
@@ -215,35 +202,11 @@ def _glorot_uniform(shape: tuple) -> np.ndarray:
         return session.run(tf.keras.initializers.GlorotUniform(seed=0)(shape))
 
 
-def probe_initialize_parameters(func: Callable) -> dict:
-    """FUNC() in a fresh graph: the keys it returned, and for W1 and W2 their initial values
-    and whether they are trainable variables (or why they could not be evaluated)."""
-    tf = _tf()
-    with tf.Graph().as_default():
-        parameters = func()
-        if not isinstance(parameters, dict):
-            return {"describe": describe(parameters)}
-        found = {"keys": sorted(str(key) for key in parameters)}
-        if not set(SHAPES) <= set(parameters):
-            return found
-        trainable = {id(variable) for variable in tf.compat.v1.trainable_variables()}
-        found["trainable"] = {key: id(parameters[key]) in trainable for key in SHAPES}
-        found["describe_values"] = {key: describe(parameters[key]) for key in SHAPES}
-        try:
-            with tf.compat.v1.Session() as session:
-                session.run(tf.compat.v1.global_variables_initializer())
-                found["values"] = {key: np.asarray(session.run(parameters[key]))
-                                   for key in SHAPES}
-        except Exception as error:  # reported as a failure by the judge
-            found["error"] = f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
-        return found
-
-
 def grade_initialize_parameters(func: Callable) -> float:
     """Grade initialize_parameters() -> {"W1": W1, "W2": W2}."""
     with Grader("initialize_parameters", POINTS["initialize_parameters"]) as grader:
         try:
-            found, failure = _probe(func, probe_initialize_parameters), None
+            found, failure = _probe(func, probe_initialize_parameters, list(SHAPES)), None
             if "describe" in found or not set(SHAPES) <= set(found["keys"]):
                 what = found.get("describe") or f"a dict with keys {found['keys']}"
                 raise Failure(f"initialize_parameters returned {what}; expected a dict with "
@@ -297,41 +260,6 @@ def grade_initialize_parameters(func: Callable) -> float:
 # forward_propagation
 # ---------------------------------------------------------------------------------------------
 
-def probe_forward_propagation(func: Callable, W: dict, X: np.ndarray) -> dict:
-    """FUNC(X_placeholder, {"W1", "W2"}) in a fresh graph with W1 and W2 set to W, run on the
-    images X: Z3's values, its static shape and the operation it comes from, the values of
-    the graph's other trainable variables, and the convolutions, pools and ReLUs it built."""
-    tf = _tf()
-    graph = tf.Graph()
-    with graph.as_default():
-        X_in = tf.compat.v1.placeholder(tf.float32, (None, *X.shape[1:]), name="X")
-        parameters = {key: tf.compat.v1.get_variable(key, initializer=value.astype(np.float32))
-                      for key, value in W.items()}
-        before = set(graph.get_operations())
-        Z3 = func(X_in, parameters)
-        ops = [op for op in graph.get_operations() if op not in before]
-        found = {"Z3": _tensor_data(tf, Z3, graph)}
-        if not found["Z3"]["tensor"]:
-            return found
-        op = Z3.op
-        while op.type == "Identity" and op.inputs:
-            op = op.inputs[0].op
-        found["Z3_op"] = op.type
-        found["ops"] = [{"type": op.type, "name": op.name,
-                         **{attr: (op.get_attr(attr).decode() if attr == "padding"
-                                   else list(op.get_attr(attr)))
-                            for attr in ("strides", "ksize", "padding")
-                            if attr in op.node_def.attr}}
-                        for op in ops if op.type in ("Conv2D", "MaxPool", "AvgPool", "Relu")]
-        with tf.compat.v1.Session() as session:
-            session.run(tf.compat.v1.global_variables_initializer())
-            found["values"] = np.asarray(session.run(Z3, {X_in: X}))
-            others = [v for v in tf.compat.v1.trainable_variables()
-                      if all(v is not p for p in parameters.values())]
-            found["others"] = [np.asarray(value) for value in session.run(others)]
-    return found
-
-
 class _Network:
     """What the student's forward pass computes on M images of N_H x N_W, judged against the
     numpy network with the weights of the student's own graph."""
@@ -341,7 +269,8 @@ class _Network:
         self.W = {key: (rng.standard_normal(shape) * 0.4).astype(np.float32)
                   for key, shape in SHAPES.items()}
         self.X = rng.random((m, n_H, n_W, 3)).astype(np.float32)
-        self.found = _probe(func, probe_forward_propagation, self.W, self.X)
+        self.found = _probe(func, probe_forward_propagation, self.W, self.X,
+                            list(GRAPH_OPS))
 
     def z3(self) -> dict:
         z3 = self.found["Z3"]
@@ -361,7 +290,8 @@ class _Network:
             raise Failure(f"expected one dense layer of 6 units (a kernel of shape (n, 6) and a "
                           f"bias of shape (6,)) besides W1 and W2; the graph's other trainable "
                           f"variables have shapes {shapes}", HINT_DENSE)
-        n_H, n_W = (-(-(-(-n // 8)) // 4) for n in self.X.shape[1:3])
+        # SAME pooling keeps ceil(n / stride) values: 8 then 4.
+        n_H, n_W = (math.ceil(math.ceil(n / 8) / 4) for n in self.X.shape[1:3])
         if kernels[0].shape[0] != n_H * n_W * 16:
             raise Failure(f"the dense layer takes {kernels[0].shape[0]} inputs; expected "
                           f"{n_H * n_W * 16}, the {n_H} x {n_W} x 16 output of the second pool "
@@ -481,23 +411,6 @@ def _known_cost_mistakes(Z: np.ndarray, Y: np.ndarray) -> list:
         (lambda: sigmoid.mean(), HINT_SIGMOID),
         (lambda: sigmoid.mean() / Z.shape[1], HINT_SIGMOID),
     ]
-
-
-def probe_compute_cost(func: Callable, cases: list) -> dict:
-    """FUNC(Z3, Y) on placeholders in a fresh graph, run on each (logits, labels) of CASES:
-    the cost tensor as data and its values."""
-    tf = _tf()
-    graph = tf.Graph()
-    with graph.as_default():
-        Z3 = tf.compat.v1.placeholder(tf.float32, (None, 6), name="Z3")
-        Y = tf.compat.v1.placeholder(tf.float32, (None, 6), name="Y")
-        cost = func(Z3, Y)
-        found = {"cost": _tensor_data(tf, cost, graph)}
-        if found["cost"]["tensor"]:
-            with tf.compat.v1.Session() as session:
-                found["values"] = [np.asarray(session.run(cost, {Z3: Z, Y: labels}))
-                                   for Z, labels in cases]
-    return found
 
 
 def grade_compute_cost(func: Callable) -> float:

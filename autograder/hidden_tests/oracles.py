@@ -1,9 +1,12 @@
 """Independent reference computations for the hidden tests.
 
 None of these follows the course's loop-based solution. The forward convolution is
-``scipy.signal.correlate``; the backward passes are central-difference numerical gradients
-(``utils.gradient_check.numerical_gradient``) of L = sum(forward(...) * dOut), computed from
-the forward oracles; pooling, the mask and distribute_value follow their definitions.
+``scipy.signal.correlate``; the backward passes are exact and vectorised: dW contracts every
+window of the padded input (``sliding_window_view``) with dZ, dA_prev adds dZ @ W^T back
+over the f x f kernel offsets, pooling's gradient goes to each window's maximum (every tied
+one) or evenly over the window. None uses ``utils.gradient_check``, which students can
+call; the tests check these oracles against its numerical gradients of the forward oracles.
+Pooling, the mask and distribute_value follow their definitions.
 Layout is channels-last: activations (m, n_H, n_W, n_C), filters (f, f, n_C_prev, n_C).
 """
 
@@ -11,8 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-
-from utils.gradient_check import numerical_gradient
 
 
 def output_size(n_prev: int, f: int, stride: int, pad: int = 0) -> int:
@@ -71,19 +72,42 @@ def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
 
 
 def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Numerical gradients of L = sum(conv_forward(A_prev, W, b, hparameters) * dZ).
+    """The exact gradients of L = sum(conv_forward(A_prev, W, b, hparameters) * dZ).
+
+    Z[i, h, w, c] = sum_{p, q, k} A_pad[i, h * stride + p, w * stride + q, k] W[p, q, k, c]
+    + b[c], so dW contracts each window with dZ, db sums dZ, and A_pad[.., h * stride + p,
+    w * stride + q, :] receives dZ[i, h, w, :] @ W[p, q]^T for every kernel offset (p, q).
 
     dZ    -- (m, n_H, n_W, n_C)
     cache -- (A_prev, W, b, hparameters), as conv_forward's oracle takes them
     Returns dA_prev -- (m, n_H_prev, n_W_prev, n_C_prev), dW -- (f, f, n_C_prev, n_C),
-            db -- (1, 1, 1, n_C)
+            db -- (1, 1, 1, n_C); all float64
     """
-    A_prev, W, b, hparameters = cache
-    A_prev, W, b = (np.array(x, dtype=np.float64) for x in (A_prev, W, b))
-    dA_prev = numerical_gradient(lambda x: conv_forward(x, W, b, hparameters), A_prev, dZ)
-    dW = numerical_gradient(lambda x: conv_forward(A_prev, x, b, hparameters), W, dZ)
-    db = numerical_gradient(lambda x: conv_forward(A_prev, W, x, hparameters), b, dZ)
-    return dA_prev, dW, db
+    A_prev, W, _, hparameters = cache
+    stride, pad = hparameters["stride"], hparameters["pad"]
+    A_prev = np.asarray(A_prev, dtype=np.float64)
+    W = np.asarray(W, dtype=np.float64)
+    dZ = np.asarray(dZ, dtype=np.float64)
+    m, n_H_prev, n_W_prev, _ = A_prev.shape
+    f = W.shape[0]
+    _, n_H, n_W, _ = dZ.shape
+    A_pad = zero_pad(A_prev, pad)
+
+    # (m, n_H, n_W, n_C_prev, f, f): the windows Z is computed from, stride apart.
+    windows = sliding_window_view(A_pad, (f, f), axis=(1, 2))[:, ::stride, ::stride]
+    windows = windows[:, :n_H, :n_W]
+    # dW[p, q, k, c] = sum_{i, h, w} windows[i, h, w, k, p, q] dZ[i, h, w, c]
+    dW = np.einsum("ihwkpq,ihwc->pqkc", windows, dZ, optimize=True)
+    db = dZ.sum(axis=(0, 1, 2)).reshape(1, 1, 1, -1)
+
+    dA_pad = np.zeros_like(A_pad)
+    rows_end, cols_end = (n_H - 1) * stride + 1, (n_W - 1) * stride + 1
+    for p in range(f):
+        for q in range(f):
+            # The cells at offset (p, q) of every window: rows p, p + stride, ...
+            dA_pad[:, p:p + rows_end:stride, q:q + cols_end:stride, :] += dZ @ W[p, q].T
+    dA_prev = dA_pad[:, pad:pad + n_H_prev, pad:pad + n_W_prev, :]
+    return dA_prev.copy(), dW, db
 
 
 def create_mask_from_window(x: np.ndarray) -> np.ndarray:
@@ -126,24 +150,47 @@ def pool_forward(A_prev: np.ndarray, hparameters: dict, mode: str = "max") -> np
 
 
 def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray:
-    """Numerical gradient of L = sum(pool_forward(A_prev, hparameters, mode) * dA).
+    """The gradient of L = sum(pool_forward(A_prev, hparameters, mode) * dA).
 
-    For "max" the window maxima must be unique with a margin well above the step (1e-5),
-    as with distinct_values' inputs.
+    "max": dA[i, h, w, c] goes to the cells of its window equal to the window's maximum,
+    every one of them where several tie (create_mask_from_window's mask); "average": it is
+    spread evenly, dA / (f * f), over the window. Where windows overlap (f > stride), a cell
+    adds what each of its windows gives it.
 
     dA    -- (m, n_H, n_W, n_C)
     cache -- (A_prev, hparameters)
-    Returns dA_prev -- (m, n_H_prev, n_W_prev, n_C)
+    mode  -- "max" or "average"
+    Returns dA_prev -- (m, n_H_prev, n_W_prev, n_C), float64
     """
     A_prev, hparameters = cache
-    A_prev = np.array(A_prev, dtype=np.float64)
-    return numerical_gradient(lambda x: pool_forward(x, hparameters, mode), A_prev, dA)
+    f, stride = hparameters["f"], hparameters["stride"]
+    A_prev = np.asarray(A_prev, dtype=np.float64)
+    dA = np.asarray(dA, dtype=np.float64)
+    _, n_H, n_W, _ = dA.shape
+    if mode == "max":
+        # (m, n_H, n_W, n_C, f, f): each window, and the share of dA each of its cells gets.
+        windows = sliding_window_view(A_prev, (f, f), axis=(1, 2))[:, ::stride, ::stride]
+        windows = windows[:, :n_H, :n_W]
+        mask = windows == windows.max(axis=(-2, -1), keepdims=True)
+        shares = mask * dA[..., np.newaxis, np.newaxis]
+    elif mode == "average":
+        shares = np.broadcast_to(dA[..., np.newaxis, np.newaxis] / (f * f), dA.shape + (f, f))
+    else:
+        raise ValueError(f"mode must be 'max' or 'average', not {mode!r}")
+
+    dA_prev = np.zeros_like(A_prev)
+    rows_end, cols_end = (n_H - 1) * stride + 1, (n_W - 1) * stride + 1
+    for p in range(f):
+        for q in range(f):
+            dA_prev[:, p:p + rows_end:stride, q:q + cols_end:stride, :] += shares[..., p, q]
+    return dA_prev
 
 
 def distinct_values(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """An array of SHAPE whose entries are distinct and at least 4 / size apart, in [-2, 2].
 
-    Max pooling's gradient is only well defined (and numerically stable) without near ties.
+    Max pooling's gradient is only well defined (and its numerical gradient stable)
+    without near ties.
     """
     size = int(np.prod(shape))
     return np.linspace(-2.0, 2.0, size)[rng.permutation(size)].reshape(shape)
@@ -173,7 +220,8 @@ def conv2d_same(X: np.ndarray, W: np.ndarray) -> np.ndarray:
     from scipy import signal  # imported where needed: the import takes most of a second
 
     f_H, f_W = W.shape[:2]
-    (top, bottom), (left, right) = same_padding(X.shape[1], f_H, 1), same_padding(X.shape[2], f_W, 1)
+    (top, bottom) = same_padding(X.shape[1], f_H, 1)
+    (left, right) = same_padding(X.shape[2], f_W, 1)
     X_pad = np.pad(X.astype(np.float64), ((0, 0), (top, bottom), (left, right), (0, 0)))
     m, n_C = X.shape[0], W.shape[3]
     Z = np.empty((m, X.shape[1], X.shape[2], n_C))
@@ -189,7 +237,8 @@ def max_pool_same(A: np.ndarray, f: int, stride: int) -> np.ndarray:
 
     A -- (m, n_H, n_W, n_C); returns (m, ceil(n_H / stride), ceil(n_W / stride), n_C)
     """
-    (top, bottom), (left, right) = same_padding(A.shape[1], f, stride), same_padding(A.shape[2], f, stride)
+    (top, bottom) = same_padding(A.shape[1], f, stride)
+    (left, right) = same_padding(A.shape[2], f, stride)
     A_pad = np.pad(A.astype(np.float64), ((0, 0), (top, bottom), (left, right), (0, 0)),
                    constant_values=-np.inf)
     windows = sliding_window_view(A_pad, (f, f), axis=(1, 2))[:, ::stride, ::stride]

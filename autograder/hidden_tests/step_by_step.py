@@ -17,13 +17,12 @@ here, never by the student's forward functions.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import numpy as np
 
-from autograder.hidden_tests import oracles
-from autograder.hidden_tests.expected import shared
-from autograder.hidden_tests.harness import (
+from autograder.engine.harness import (
     Attempt,
     Failure,
     Grader,
@@ -38,13 +37,9 @@ from autograder.hidden_tests.harness import (
     expect_tuple,
     expect_unmodified,
     is_close,
+    withholding,
 )
-
-# Read-only cells that only draw figures: the trusted re-run of the batch grader leaves
-# them out, since no hidden test needs them (drawing costs each submission a second).
-TRUSTED_SKIPS = ("zero_pad_figure", "conv_forward_figure", "conv_backward_figure",
-                 "create_mask_from_window_figure", "distribute_value_figure",
-                 "pool_forward_figure")
+from autograder.hidden_tests import oracles
 
 POINTS = {
     "zero_pad": 5,
@@ -98,7 +93,20 @@ HINT_POOL_BACKWARD_AVERAGE = ("it fails only in average mode: each window's grad
                               "dA[i, h, w, c] is spread evenly over its f x f cells, "
                               "dA_prev[window] += distribute_value(dA[i, h, w, c], (f, f))")
 
+# While a backward pass is graded, the forward pass and the numerical gradients of utils
+# raise: a backward pass that differentiates the forward pass numerically earns nothing.
+NUMERICAL_GRADIENTS = ("utils.gradient_check:numerical_gradient",)
+CONV_BACKWARD_WITHHELD = ("conv_forward", "conv_single_step", *NUMERICAL_GRADIENTS)
+POOL_BACKWARD_WITHHELD = ("pool_forward", *NUMERICAL_GRADIENTS)
+WITHHELD_MESSAGE = ("{name} called {forward} or a numerical gradient while it was graded; "
+                    "a backward pass may not")
+HINT_DERIVED = ("derive the gradients: compute them from the upstream gradient and the cache "
+                "with the chain rule, as the formulas above show. Differentiating the forward "
+                "pass numerically is how you check a backward pass (utils.gradient_check), not "
+                "how you write one, and earns no points")
+
 CONV_ERRORS = [
+    ("a backward pass may not", HINT_DERIVED),
     ("setting an array element with a sequence", HINT_SCALAR),
     ("cannot be interpreted as an integer", HINT_INTEGER_SIZE),
     ("operands could not be broadcast together",
@@ -111,6 +119,7 @@ CONV_ERRORS = [
     ("out of bounds", "an index went past the end of an axis: check the loop ranges"),
 ]
 POOL_ERRORS = [
+    ("a backward pass may not", HINT_DERIVED),
     ("cannot be interpreted as an integer", HINT_INTEGER_SIZE),
     ("zero-size array",
      "a window was empty: check " + HINT_POOL_SIZE + ", and that windows start at h * stride"),
@@ -416,7 +425,7 @@ def _conv_forward_result(attempt: Attempt) -> tuple:
     return expect_tuple(attempt(), "conv_forward's result", ("Z", "cache"))
 
 
-@shared("conv_forward")
+@functools.cache
 def _conv_forward_expected(A_shape: tuple, f: int, n_C: int, stride: int, pad: int,
                            seed: int) -> np.ndarray:
     """The oracle's Z for one case (scipy's correlation, whose import alone takes longer
@@ -489,10 +498,10 @@ def _conv_backward_inputs(A_shape: tuple, f: int, n_C: int, stride: int, pad: in
     return dZ, (A_prev, W, b, {"stride": stride, "pad": pad})
 
 
-@shared("conv_backward")
+@functools.cache
 def _conv_backward_expected(A_shape: tuple, f: int, n_C: int, stride: int, pad: int,
                             seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The oracle's (dA_prev, dW, db) for one case; numerical gradients, so computed once."""
+    """The oracle's (dA_prev, dW, db) for one case, computed once per process."""
     return oracles.conv_backward(*_conv_backward_inputs(A_shape, f, n_C, stride, pad, seed))
 
 
@@ -502,6 +511,8 @@ def grade_conv_backward(func: Callable) -> float:
     dZ -- (m, n_H, n_W, n_C); cache -- (A_prev, W, b, hparameters);
     dA_prev -- A_prev's shape; dW -- W's shape; db -- (1, 1, 1, n_C)
     """
+    func = withholding(func, CONV_BACKWARD_WITHHELD, WITHHELD_MESSAGE.format(
+        name="conv_backward", forward="conv_forward, conv_single_step"))
     with Grader("conv_backward", POINTS["conv_backward"]) as grader:
         attempts, values = [], []
         for A_shape, f, n_C, stride, pad, points, seed in CONV_BACKWARD_CASES:
@@ -773,10 +784,10 @@ def _pool_backward_inputs(A_shape: tuple, f: int, stride: int,
     return dA, (A_prev, {"f": f, "stride": stride})
 
 
-@shared("pool_backward")
+@functools.cache
 def _pool_backward_expected(A_shape: tuple, f: int, stride: int, seed: int,
                             mode: str) -> np.ndarray:
-    """The oracle's dA_prev for one case; a numerical gradient, so computed once."""
+    """The oracle's dA_prev for one case, computed once per process."""
     dA, cache = _pool_backward_inputs(A_shape, f, stride, seed)
     return oracles.pool_backward(dA, cache, mode)
 
@@ -787,6 +798,8 @@ def grade_pool_backward(func: Callable) -> float:
     dA -- (m, n_H, n_W, n_C); cache -- (A_prev, hparameters); mode -- "max" (default) or
     "average"; dA_prev -- A_prev's shape
     """
+    func = withholding(func, POOL_BACKWARD_WITHHELD, WITHHELD_MESSAGE.format(
+        name="pool_backward", forward="pool_forward"))
     with Grader("pool_backward", POINTS["pool_backward"]) as grader:
         attempts, values = [], []
         for A_shape, f, stride, max_points, average_points, seed in POOL_BACKWARD_CASES:
@@ -840,17 +853,3 @@ def _pool_backward_values(attempt: Attempt, case: tuple, mode: str,
                      known=[(lambda: _pool_backward_expected(*case, other), mistake)])
     return test
 
-
-def expected_calls() -> list[tuple[str, tuple]]:
-    """The calls of this module's ``shared`` functions that grading makes: the
-    convolutions of every forward case, the numerical gradients of every backward case
-    (see ``autograder.hidden_tests.expected``)."""
-    calls = [("conv_forward", (A_shape, f, n_C, stride, pad, seed))
-             for A_shape, f, n_C, stride, pad, _, seed in CONV_FORWARD_CASES]
-    calls += [("conv_backward", (A_shape, f, n_C, stride, pad, seed))
-              for A_shape, f, n_C, stride, pad, _, seed in CONV_BACKWARD_CASES]
-    pool_cases = [case[:3] + case[5:] for case in POOL_BACKWARD_CASES]
-    calls += [("pool_backward", (*case, mode))
-              for case in [*pool_cases, POOL_BACKWARD_DEFAULT_CASE]
-              for mode in ("max", "average")]
-    return calls

@@ -1,29 +1,30 @@
-"""Trusted grading: the student's code runs in a fresh process, the hidden tests in ours.
+"""The grader's side of a grading: the student's code runs in a sandbox, the hidden tests here.
 
-A student's notebook runs in the same kernel as nbgrader's test cells, so whatever the tests
-check there can be undone from a student's cell (``np.allclose = lambda *a, **k: True``,
-replacing a grade function, an input transformer that rewrites the test cells, a result
-whose ``__eq__`` is always true). ``trusted_grade`` does not trust that kernel:
+A notebook's kernel runs the student's cells and nbgrader's test cells together, so whatever
+the tests check there can be undone from a student's cell (``np.allclose = lambda *a, **k:
+True``, replacing a grade function, an input transformer that rewrites the test cells, a
+result whose ``__eq__`` is always true). ``grade_notebook`` therefore keeps them apart:
 
-1. A worker process (``python -m autograder.trusted_worker``, see its docstring for the
+1. A worker process (``python -m autograder.engine.worker``, see its docstring for the
    protocol) runs the notebook's code cells, except nbgrader's test cells, in an IPython
-   shell, in a fresh temporary folder, under the limits of ``autograder.sandbox`` that this
-   machine offers: a memory limit, no network, every folder but its own read-only.
+   shell, in the sandbox of ``autograder.engine.sandbox``: its own scratch folder, no
+   network, no hidden tests to read, limits on memory, processes and files. What each cell
+   shows (printed text, pictures, errors) comes back, capped, for the graded notebook.
 2. The hidden tests run here, in the grader's process, and call the student's functions
    through proxies: a proxy sends the arguments as data, the worker calls the function and
    sends back the result and the arguments as they are after the call, and the proxy
    rebuilds them as plain data (numpy arrays, numbers, strings, lists, tuples, dicts).
    No object of the student's process ever reaches this one, so none of its code runs here.
 
-Limits: one cell or call waits at most ``call_timeout`` seconds, the whole grading at most
-``time_limit``. Code still running a little before the timeout is interrupted in the worker,
-and the student's function it was in is replaced there by one that raises TimeoutError at
-once, so a function with an endless loop costs one timeout, even when visible checks and
-other functions call it. Code that cannot be interrupted, and a worker that ends, cost a
-kill of the worker's process group and a restart (its cells re-run) for later calls; the
-function that hung or ended it is not called again, and a cell that did is skipped when the
-cells re-run. What went wrong is recorded in ``TrustedOutcome.notes`` as "kind: detail"
-strings:
+Limits: one cell or call waits at most ``Limits.cell_timeout`` seconds, the whole grading at
+most ``Limits.time_limit``. Code still running a little before the timeout is interrupted
+in the worker, and the student's function it was in is replaced there by one that raises
+TimeoutError at once, so a function with an endless loop costs one timeout, even when
+visible checks and other functions call it. Code that cannot be interrupted, and a worker
+that ends, cost a kill of the worker's process group and a restart (its cells re-run) for
+later calls; the function that hung or ended it is not called again, and a cell that did is
+skipped when the cells re-run. What went wrong is recorded in ``NotebookRun.notes`` as
+"kind: detail" strings:
 
     cell-error      a cell raised; not noted for a read-only cell when a visible check
                     failed (AssertionError, NotImplementedError) or the error came from
@@ -35,7 +36,7 @@ strings:
     worker-error    the worker could not start at all
     grader-error    a hidden-test function itself failed (a bug on our side)
 
-The hidden tests print their reports to ``sys.stdout``, which ``trusted_grade`` redirects
+The hidden tests print their reports to ``sys.stdout``, which ``grade_notebook`` redirects
 while it runs: run one grading per process (the batch grader's workers are processes).
 """
 
@@ -62,12 +63,10 @@ from typing import Any
 import nbformat
 import numpy as np
 
-import autograder
-from autograder.hidden_tests import for_assignment
-from autograder.hidden_tests.harness import OpaqueValue
+from autograder.engine.harness import OpaqueValue, describe_exception, student_text
+from autograder.engine.sandbox import Launch, Limits, launch
+from autograder.engine.wire import decode, dumps, encode
 from autograder.results import TestResult
-from autograder.sandbox import SINGLE_THREADED, Limits, limited_command
-from autograder.trusted_worker import decode, dumps, encode
 
 # The longest reply read from the worker; a longer one is a protocol error.
 MAX_REPLY_BYTES = 256 * 1024**2
@@ -75,44 +74,44 @@ MAX_REPLY_BYTES = 256 * 1024**2
 STARTUP_TIMEOUT = 30.0
 # How long a worker asked to exit gets before it is killed.
 EXIT_GRACE = 0.5
-
-# The folder holding the autograder and utils packages: the worker imports them from here.
-_PACKAGES_ROOT = str(Path(autograder.__file__).resolve().parent.parent)
+# The worker's program, and what it is told: it is grading (a notebook may do less then,
+# e.g. train for fewer epochs, as under nbgrader's autograde).
+WORKER = [sys.executable, "-m", "autograder.engine.worker"]
+WORKER_ENV = {"NBGRADER_EXECUTION": "autograde"}
 
 
 @dataclass
-class TrustedOutcome:
-    """What trusted grading gives for one notebook.
+class NotebookRun:
+    """What grading one notebook gives.
 
-    tests -- one TestResult per graded function, in the order of the hidden tests' POINTS;
-             output is that grade function's printed report
-    notes -- "kind: detail" strings about what went wrong in the student's process
+    tests   -- one TestResult per graded function, in the order of the hidden tests' POINTS;
+               output is that grade function's printed report
+    notes   -- "kind: detail" strings about what went wrong in the student's process
+    outputs -- cell index -> the nbformat outputs that cell showed, as the worker sent them
     """
 
     tests: list[TestResult]
     notes: list[str] = field(default_factory=list)
+    outputs: dict[int, list[dict]] = field(default_factory=dict)
 
 
-def trusted_grade(notebook: nbformat.NotebookNode, assignment: str, *,
-                  time_limit: float = 60.0, call_timeout: float = 20.0,
-                  memory_limit: int | None = 2 * 1024**3,
-                  isolate_network: bool = True) -> TrustedOutcome:
-    """Grade NOTEBOOK's functions with ASSIGNMENT's hidden tests, its code in another process.
+def grade_notebook(notebook: nbformat.NotebookNode, hidden_tests: ModuleType,
+                   limits: Limits = Limits(), visible: list[Path] = (),
+                   skip: tuple[str, ...] = ()) -> NotebookRun:
+    """Grade NOTEBOOK's functions with the HIDDEN_TESTS module (see engine.contract), its
+    code in the sandbox.
 
-    time_limit      -- seconds for the whole grading; calls after that fail at once
-    call_timeout    -- seconds one cell or one call of a student function may take
-    memory_limit    -- bytes of address space for the student's process (None: no limit)
-    isolate_network -- run the student's process without network
+    limits  -- time_limit for the whole grading (calls after it fail at once), cell_timeout
+               for one cell or one call, and the sandbox's own
+    visible -- course files the notebook's code may read (see sandbox.launch)
+    skip    -- grade_ids of read-only cells to leave out (see student_cells)
     """
-    module = for_assignment(assignment)
-    cells = student_cells(notebook, skip=getattr(module, "TRUSTED_SKIPS", ()))
-    session = _Session(cells, time_limit=time_limit,
-                       call_timeout=call_timeout, memory_limit=memory_limit,
-                       isolate_network=isolate_network)
-    with session:
+    cells = student_cells(notebook, skip=skip)
+    with _Session(cells, limits, visible) as session:
         session.start()
-        tests = [_grade_function(module, name, session) for name in module.POINTS]
-    return TrustedOutcome(tests, session.notes)
+        tests = [_grade_function(hidden_tests, name, session)
+                 for name in hidden_tests.POINTS]
+    return NotebookRun(tests, session.notes, session.outputs)
 
 
 def student_cells(notebook: nbformat.NotebookNode, skip: tuple[str, ...] = ()) -> list[dict]:
@@ -149,7 +148,7 @@ def _grade_function(module: ModuleType, name: str, session: _Session) -> TestRes
             score = float(grade(StudentFunction(session, name)))
         except Exception as error:  # a broken hidden test must not stop the other functions
             session.note(f"grader-error: grade_{name} raised {type(error).__name__}: "
-                         f"{_first_line(error)}")
+                         f"{student_text(error)}")
             score = 0.0
     return TestResult(name, score, float(module.POINTS[name]), report.getvalue())
 
@@ -162,20 +161,27 @@ class StudentFunction:
     An exception in the student's code is raised here again (see RemoteError).
     """
 
-    def __init__(self, session: _Session, name: str):
+    def __init__(self, session: _Session, name: str, withheld: dict | None = None):
         self._session = session
+        self._withheld = withheld
         self.__name__ = self.__qualname__ = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._session.call(self.__name__, args, kwargs)
+        return self._session.call(self.__name__, args, kwargs, withheld=self._withheld)
+
+    def withholding(self, names: list[str], message: str) -> StudentFunction:
+        """This function, whose calls make the functions NAMES raise RuntimeError(MESSAGE)
+        while they run (see ``autograder.engine.worker.withholding``)."""
+        return StudentFunction(self._session, self.__name__,
+                               {"names": list(names), "message": message})
 
     def probe(self, probe: str, *args: Any, **kwargs: Any) -> Any:
         """PROBE(the student's function, *ARGS, **KWARGS), run in the worker process.
 
-        PROBE names a function of the hidden-test modules ("autograder.hidden_tests.MODULE:
-        NAME"). It is for functions whose results are objects of the student's process
-        (TensorFlow tensors, say): the probe, our code, turns them into plain data there, and
-        the hidden tests judge that data here.
+        PROBE names a function of the probes package ("autograder.probes.MODULE:NAME"). It
+        is for functions whose results are objects of the student's process (TensorFlow
+        tensors, say): the probe, our code, turns them into plain data there, and the hidden
+        tests judge that data here.
         """
         return self._session.call(self.__name__, args, kwargs, probe=probe)
 
@@ -222,7 +228,7 @@ def _remote_class(name: str, base: type) -> type:
 
 
 def remote_error(info: Any) -> Exception:
-    """The local exception for the protocol's ERROR message INFO (see trusted_worker)."""
+    """The local exception for the protocol's ERROR message INFO (see autograder.engine.worker)."""
     if not isinstance(info, dict):
         return _stopped(f"the student's process sent a malformed error: {info!r:.100}")
     name = info.get("type")
@@ -267,17 +273,15 @@ class _BadReply(Exception):
 class _Session:
     """The worker processes of one trusted grading, their limits and the notes."""
 
-    def __init__(self, cells: list[dict], *, time_limit: float, call_timeout: float,
-                 memory_limit: int | None, isolate_network: bool):
+    def __init__(self, cells: list[dict], limits: Limits, visible: list[Path]):
         self.cells = cells
-        self.time_limit = float(time_limit)
-        self.call_timeout = float(call_timeout)
+        self.limits = limits
+        self.time_limit = float(limits.time_limit)
+        self.call_timeout = float(limits.cell_timeout)
         self.deadline = time.monotonic() + self.time_limit
-        self.root = Path(tempfile.mkdtemp(prefix="trusted-grading-"))
-        self.command = worker_command(memory_limit, isolate_network, self.root)
-        self.folder = self.root / "work"
-        self.folder.mkdir()
-        self.env = worker_env(self.root / "ipython")
+        self.root = Path(tempfile.mkdtemp(prefix="grading-"))
+        self.launch = launch(WORKER, limits, self.root, list(visible), env=WORKER_ENV)
+        self.outputs: dict[int, list[dict]] = {}
         self.process: _Process | None = None
         self.notes: list[str] = []
         self.skipped: set[int] = set()      # cells that hung or ended the worker
@@ -325,7 +329,7 @@ class _Session:
             if self.remaining() <= 0:
                 self.ran_out_of_time()
                 return False
-            process = _Process(self.command, self.folder, self.env)
+            process = _Process(self.launch, self.root)
             if not self._ready(process):
                 return False
             todo = [cell for cell in self.cells if cell["index"] not in self.skipped]
@@ -333,7 +337,8 @@ class _Session:
             try:
                 process.send({"cells": [{"index": c["index"], "name": c["name"],
                                          "source": c["source"]} for c in todo],
-                              "timeout": self.call_timeout},
+                              "timeout": self.call_timeout,
+                              "output_size": self.limits.output_size},
                              self.until(self.call_timeout))
                 for cell in todo:
                     current = cell
@@ -341,6 +346,9 @@ class _Session:
                     if reply.get("cell") != cell["index"] or "error" not in reply:
                         raise _BadReply(f"expected the result of cell {cell['name']}, got "
                                         f"{_brief(reply)}")
+                    outputs = reply.get("outputs")
+                    if isinstance(outputs, list):
+                        self.outputs.setdefault(cell["index"], outputs)
                     if reply.get("timed_out"):
                         self._cell_timed_out(cell, reply.get("stopped"))
                     else:
@@ -422,15 +430,11 @@ class _Session:
         if cell["locked"] and (isinstance(local, (AssertionError, NotImplementedError))
                                or inside):
             return  # a visible check failing on, or crashing in, the student's functions
-        text = f"cell-error: cell {cell['name']} raised {type(local).__name__}"
-        message = _first_line(local)
-        if message:
-            text += f": {message}"
-        if local.student_where:
-            text += f" ({local.student_where})"
+        text = f"cell-error: cell {cell['name']} {describe_exception(local)}"
         self.note(text)
 
-    def call(self, name: str, args: tuple, kwargs: dict, probe: str | None = None) -> Any:
+    def call(self, name: str, args: tuple, kwargs: dict, probe: str | None = None,
+             withheld: dict | None = None) -> Any:
         """NAME(*ARGS, **KWARGS) in the worker, or PROBE(NAME, *ARGS, **KWARGS) when a probe is
         named; the student's exception raised here again."""
         if name in self.broken:
@@ -450,6 +454,8 @@ class _Session:
                    "timeout": self.call_timeout}
         if probe is not None:
             request["probe"] = probe
+        if withheld is not None:
+            request["withhold"] = withheld
         deadline = self.until(self.call_timeout)
         try:
             self.process.send(request, deadline)
@@ -564,11 +570,13 @@ def copy_back(target: Any, after: Any) -> bool:
 class _Process:
     """One worker process and its pipes, read and written with deadlines."""
 
-    def __init__(self, command: list[str], folder: Path, env: dict):
+    def __init__(self, start: Launch, root: Path):
         self.stderr = tempfile.TemporaryFile()
-        self.popen = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=self.stderr, cwd=folder, env=env,
-                                      start_new_session=True, close_fds=True)
+        # A sandboxed worker enters its own folder itself; a plain one starts there.
+        folder = start.workdir if Path(start.workdir).is_dir() else root
+        self.popen = subprocess.Popen(start.argv, stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=self.stderr, cwd=folder,
+                                      env=start.env, start_new_session=True, close_fds=True)
         self.reader = self.popen.stdout.fileno()
         self.writer = self.popen.stdin.fileno()
         os.set_blocking(self.reader, False)
@@ -682,32 +690,3 @@ def _parse(line: bytes) -> dict:
 def _brief(message: Any) -> str:
     text = json.dumps(message) if isinstance(message, dict) else repr(message)
     return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _first_line(value: Any) -> str:
-    text = str(value).strip()
-    return text.splitlines()[0] if text else ""
-
-
-# How the worker is started -------------------------------------------------------------
-
-def worker_command(memory_limit: int | None, isolate_network: bool, sandbox: Path) -> list[str]:
-    """The worker's command line, under the memory, network and file limits of
-    ``autograder.sandbox`` that work here; it may write only in SANDBOX."""
-    limits = Limits(memory_limit=memory_limit, isolate_network=isolate_network)
-    return limited_command([sys.executable, "-m", "autograder.trusted_worker"], limits,
-                           writable=[sandbox])
-
-
-def worker_env(ipython_dir: Path) -> dict:
-    """The worker's environment: ours, with a headless matplotlib and single-threaded BLAS."""
-    env = dict(os.environ)
-    env.update({
-        "MPLBACKEND": "Agg",
-        "NBGRADER_EXECUTION": "autograde",
-        "IPYTHONDIR": str(ipython_dir),
-        "PYTHONHASHSEED": "0",
-        "PYTHONPATH": os.pathsep.join(filter(None, [_PACKAGES_ROOT, env.get("PYTHONPATH")])),
-        **SINGLE_THREADED,
-    })
-    return env

@@ -4,7 +4,7 @@ Each entry edits the instructor's solution (source notebook) the way a
 student's mistake would. The tests prove, in process and through a real
 nbgrader autograde, that every entry loses points on exactly the functions in
 its ``breaks`` set and that the report shows its ``hint``. ``make grade`` uses
-the entries named in ``SAMPLE_BUGS`` as sample submissions.
+the entries the course's registry names as sample submissions.
 
 The specification's list of bugs seen in published solutions is covered by
 the entries marked [spec].
@@ -204,7 +204,56 @@ BUGS = [
         hint="+=",
         description="assigns each window's gradient instead of adding it (wrong where windows overlap)",
     ),
+    Bug(
+        name="conv-backward-numerical-helper",
+        function="conv_backward",
+        replace="    (A_prev, W, b, hparameters) = cache\n",
+        by="""    (A_prev, W, b, hparameters) = cache
+    from utils.gradient_check import numerical_gradient
+    dA_prev = numerical_gradient(lambda x: conv_forward(x, W, b, hparameters)[0], A_prev, dZ)
+    dW = numerical_gradient(lambda x: conv_forward(A_prev, x, b, hparameters)[0], W, dZ)
+    db = numerical_gradient(lambda x: conv_forward(A_prev, W, x, hparameters)[0], b, dZ)
+    return dA_prev, dW, db
+""",
+        breaks=frozenset({"conv_backward"}),
+        hint="derive the gradients",
+        description="differentiates conv_forward numerically with the course's helper",
+    ),
+    Bug(
+        name="conv-backward-numerical-own",
+        function="conv_backward",
+        replace="def conv_backward(dZ, cache):\n",
+        by="""def conv_backward(dZ, cache, forward=conv_forward):
+    def gradient(which):
+        inputs = [np.array(x, dtype=float) for x in cache[:3]]
+        grad = np.zeros_like(inputs[which])
+        for index in np.ndindex(grad.shape):
+            old = inputs[which][index]
+            inputs[which][index] = old + 1e-5
+            plus = np.sum(forward(*inputs, cache[3])[0] * dZ)
+            inputs[which][index] = old - 1e-5
+            minus = np.sum(forward(*inputs, cache[3])[0] * dZ)
+            inputs[which][index] = old
+            grad[index] = (plus - minus) / 2e-5
+        return grad
+    return gradient(0), gradient(1), gradient(2)
+""",
+        breaks=frozenset({"conv_backward"}),
+        hint="derive the gradients",
+        description="differentiates its own conv_forward, held as a default argument, by "
+                    "central differences",
+    ),
+    Bug(
+        name="pool-backward-numerical",
+        function="pool_backward",
+        replace="    (A_prev, hparameters) = cache\n",
+        by="""    (A_prev, hparameters) = cache
+    from utils import gradient_check
+    return gradient_check.numerical_gradient(
+        lambda x: pool_forward(x, hparameters, mode), A_prev, dA)
+""",
+        breaks=frozenset({"pool_backward"}),
+        hint="derive the gradients",
+        description="differentiates pool_forward numerically with the course's helper",
+    ),
 ]
-
-# The few catalogue entries `make grade` grades next to the solution and the blank release.
-SAMPLE_BUGS = ["bias-per-element", "conv-window-ends-at-stride", "pool-backward-ignores-stride"]

@@ -24,7 +24,6 @@ import contextlib
 import copy
 import io
 import linecache
-import sysconfig
 import textwrap
 import traceback
 import warnings
@@ -36,16 +35,16 @@ import numpy as np
 
 import autograder
 import utils
+from autograder.engine import wire, worker
 
 REPORT_WIDTH = 100
 
 # Code in these folders is ours; an exception's "student line" is never one of them.
 _OWN_DIRS = tuple(str(Path(folder).resolve())
                   for package in (autograder, utils) for folder in package.__path__)
-# Installed libraries (numpy, scipy, the standard library): the student's line is the last
-# frame before the exception went into one of them.
-_LIBRARY_DIRS = tuple(sorted({str(Path(sysconfig.get_paths()[key]).resolve())
-                              for key in ("stdlib", "platstdlib", "purelib", "platlib")}))
+# Text that came from a student's code (an exception's message, a warning) is cut at this
+# many characters in a report.
+STUDENT_TEXT = 200
 
 NOT_IMPLEMENTED_HINT = ("replace `raise NotImplementedError()` in its cell with your code, "
                         "then run that cell")
@@ -77,7 +76,7 @@ class StudentError(Failure):
 
 class OpaqueValue:
     """Stands for a value a student's function returned in another process that cannot be
-    rebuilt here as data (autograder.trusted): it equals nothing but itself, and messages
+    rebuilt here as data (autograder.engine.session): it equals nothing but itself, and messages
     describe it as what it was.
 
     type_name -- the type of the value in the student's process, e.g. "generator"
@@ -175,10 +174,11 @@ class Grader:
                     outcome.error = failure.error
             except Exception as error:  # the grader must survive whatever came back
                 outcome.message = ("could not check what came back: "
-                                   f"{type(error).__name__}: {_first_line(error)}")
+                                   f"{_name(type(error).__name__)}: {student_text(error)}")
         if caught and not outcome.passed:
             first = caught[0]
-            outcome.warning = f"{first.category.__name__}: {_first_line(first.message)}"
+            outcome.warning = (f"{_name(first.category.__name__)}: "
+                               f"{student_text(first.message)}")
         self.outcomes.append(outcome)
         return outcome
 
@@ -306,6 +306,29 @@ def call(func: Callable, *args, name: str | None = None, **kwargs) -> Any:
             raise StudentError(describe_exception(error), error) from None
 
 
+def withholding(func: Callable, names: Sequence[str], message: str) -> Callable:
+    """FUNC, whose calls make the functions NAMES raise RuntimeError(MESSAGE) while they run.
+
+    NAMES are names of the student's notebook or "module:attribute" of a module it
+    imported (``autograder.engine.worker.resolve_function``): a backward pass graded so
+    cannot call the forward pass, or a numerical gradient, to differentiate it. FUNC is the
+    student's function: a proxy of the sandboxed process, or a function of this process.
+    """
+    remote = getattr(func, "withholding", None)
+    if callable(remote):
+        return remote(list(names), message)
+    from autograder.engine.worker import withholding as withheld
+    namespace = getattr(func, "__globals__", {})
+
+    def call_withholding(*args, **kwargs):
+        with withheld(list(names), namespace, message):
+            return func(*args, **kwargs)
+
+    call_withholding.__name__ = call_withholding.__qualname__ = getattr(func, "__name__",
+                                                                        "function")
+    return call_withholding
+
+
 class Attempt:
     """One call of a student function, made when first needed and then remembered.
 
@@ -417,19 +440,9 @@ def changed_part(before: Any, after: Any, path: str) -> str | None:
 
 def describe(value: Any) -> str:
     """A short description of VALUE's type and shape, for messages."""
-    if value is None:
-        return "None"
     if isinstance(value, OpaqueValue):
         return repr(value)
-    if isinstance(value, np.ndarray):
-        return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
-    if isinstance(value, np.generic):
-        return f"a numpy scalar of type {type(value).__name__}"
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of {len(value)} items"
-    if isinstance(value, (bool, int, float)):
-        return f"a {type(value).__name__} ({value!r})"
-    return f"a {type(value).__name__}"
+    return wire.describe(value)
 
 
 def expect_array(value: Any, what: str) -> np.ndarray:
@@ -526,22 +539,43 @@ def _entry(value: Any) -> str:
 
 
 def describe_exception(error: BaseException) -> str:
-    """'raised TypeError: message (in conv_forward, line 12 of your cell: `code`)'.
+    """'raised TypeError: "message" (in conv_forward, line 12 of your cell: `code`)'.
 
-    An exception that stands for one raised in another process (autograder.trusted) has no
-    student frames in its traceback; its ``student_where`` attribute gives the place instead.
+    The message is the student's code's own text: its first line, quoted, cut at
+    STUDENT_TEXT characters. An exception that stands for one raised in another process
+    (autograder.engine.session) has no student frames in its traceback; its
+    ``student_where`` attribute gives the place instead.
     """
-    message = str(error).strip()
-    text = f"raised {type(error).__name__}"
-    if message:
-        text += f": {message.splitlines()[0]}"
+    try:
+        message = str(error)
+    except Exception:  # a student's exception whose __str__ breaks
+        message = ""
+    text = f"raised {_name(type(error).__name__)}"
+    if message.strip():
+        text += f": {student_text(message)}"
     where = getattr(error, "student_where", None)
     if where is None:
         frame = student_frame(error.__traceback__)
         where = _where(frame) if frame is not None else None
     if where:
-        text += f" ({where})"
+        text += f" ({student_text(where, quoted=False)})"
     return text
+
+
+def student_text(text: str, limit: int | None = None, quoted: bool = True) -> str:
+    """TEXT, which came from a student's code, as a report shows it: its first line, cut
+    at LIMIT (default STUDENT_TEXT) characters, in double quotes (unless not QUOTED)."""
+    limit = STUDENT_TEXT if limit is None else limit
+    lines = str(text).strip().splitlines()
+    line = lines[0] if lines else ""
+    if len(line) > limit or len(lines) > 1:
+        line = line[:limit].rstrip() + " [...]"
+    return f'"{line}"' if quoted else line
+
+
+def _name(name: str) -> str:
+    """An exception's class name as reports show it (a student may name a class anything)."""
+    return name[:60] if name.isidentifier() else "Exception"
 
 
 def raised_in(error: BaseException) -> str | None:
@@ -559,12 +593,7 @@ def raised_in(error: BaseException) -> str | None:
 
 def student_frame(tb) -> traceback.FrameSummary | None:
     """The innermost frame of TB in the student's code: not ours, not a library's."""
-    frames = traceback.extract_tb(tb)
-    outside = [f for f in frames if not _inside(f.filename, _OWN_DIRS)]
-    student = [f for f in outside if not _inside(f.filename, _LIBRARY_DIRS)
-               and not f.filename.startswith("<frozen")]
-    chosen = student or outside
-    return chosen[-1] if chosen else None
+    return worker.student_frame(traceback.extract_tb(tb), _OWN_DIRS)
 
 
 def _where(frame: traceback.FrameSummary) -> str:
@@ -578,21 +607,6 @@ def _where(frame: traceback.FrameSummary) -> str:
     if code:
         text += f": `{code}`"
     return text
-
-
-def _inside(filename: str, folders: Sequence[str]) -> bool:
-    if filename.startswith("<"):
-        return False
-    try:
-        resolved = str(Path(filename).resolve())
-    except (OSError, RuntimeError):
-        return False
-    return any(resolved == folder or resolved.startswith(folder + "/") for folder in folders)
-
-
-def _first_line(value: Any) -> str:
-    text = str(value).strip()
-    return text.splitlines()[0] if text else "(no message)"
 
 
 def _short(value: np.ndarray) -> str:

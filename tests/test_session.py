@@ -1,8 +1,8 @@
-"""Trusted grading: the student's cells run in another process, the hidden tests in ours.
+"""Grading a notebook: the student's cells run in a sandboxed process, the hidden tests in ours.
 
-Real worker processes throughout. The solution gets full points and the blank release none;
-catalogue bugs score what they score in process; and a notebook that tampers with the
-grading in its own kernel (numpy, the grade functions, builtins, input transformers,
+Real sandboxed worker processes throughout. The solution gets full points and the blank
+release none; catalogue bugs score what they score in process; and a notebook that tampers
+with the grading in its own kernel (numpy, the grade functions, builtins, input transformers,
 always-equal objects) gets the score of its real functions, while a function that ends the
 process, loops for ever, exhausts memory or floods the output costs only its own points.
 """
@@ -20,21 +20,31 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import trusted
-from autograder.course import NOTEBOOKS, Course
-from autograder.hidden_tests import for_assignment
-from autograder.hidden_tests import step_by_step
-from autograder.hidden_tests.harness import OpaqueValue, describe_exception
 from autograder import results
+from autograder.catalogue.step_by_step import BUGS
+from autograder.course import ASSIGNMENTS, Course, get_assignment, notebook_files
+from autograder.engine import session as trusted
+from autograder.engine.harness import OpaqueValue, describe_exception
+from autograder.engine.sandbox import GIB, Limits
+from autograder.engine.session import NotebookRun, copy_back, grade_notebook, remote_error
+from autograder.engine.wire import DecodeError, decode, encode
+from autograder.hidden_tests import step_by_step
 from autograder.samples import sample_submissions, solution_namespace
-from autograder.trusted import TrustedOutcome, copy_back, remote_error, trusted_grade
-from autograder.trusted_worker import DecodeError, decode, encode
-from bug_catalogue import BUGS
 
 ASSIGNMENT = "conv_step_by_step"
 POINTS = {name: float(points) for name, points in step_by_step.POINTS.items()}
 # Short limits: nothing here needs long, and the slow cases must fail fast.
-LIMITS = {"time_limit": 60.0, "call_timeout": 10.0}
+LIMITS = {"time_limit": 60.0, "call_timeout": 10}
+
+
+def trusted_grade(notebook: nbformat.NotebookNode, assignment: str, *, time_limit: float,
+                  call_timeout: float, memory_limit: int | None = 2 * GIB) -> NotebookRun:
+    """NOTEBOOK graded with ASSIGNMENT's hidden tests under these limits, in the sandbox."""
+    limits = Limits(time_limit=time_limit, cell_timeout=call_timeout,
+                    memory_limit=memory_limit)
+    graded = get_assignment(assignment)
+    return grade_notebook(notebook, graded.grading(), limits, notebook_files(),
+                          graded.skipped_cells)
 
 BUGS_BY_NAME = {bug.name: bug for bug in BUGS}
 # One bug per kind of check: values, in-place changes, a raised exception, keyword
@@ -52,11 +62,11 @@ def samples() -> dict[str, nbformat.NotebookNode]:
     return sample_submissions(Course(), ASSIGNMENT, sorted(bugs, key=lambda bug: bug.name))
 
 
-def scores(outcome: TrustedOutcome) -> dict[str, float]:
+def scores(outcome: NotebookRun) -> dict[str, float]:
     return {test.name: test.score for test in outcome.tests}
 
 
-def report(outcome: TrustedOutcome, name: str) -> str:
+def report(outcome: NotebookRun, name: str) -> str:
     return next(test.output for test in outcome.tests if test.name == name)
 
 
@@ -95,7 +105,7 @@ def _cell(notebook: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNo
     raise KeyError(f"no cell {grade_id!r}")
 
 
-def others_full(outcome: TrustedOutcome, *names: str) -> dict[str, float]:
+def others_full(outcome: NotebookRun, *names: str) -> dict[str, float]:
     """The scores of the functions other than NAMES, to compare with full points."""
     return {name: score for name, score in scores(outcome).items() if name not in names}
 
@@ -143,8 +153,8 @@ def test_student_error_names_the_line_of_the_cell(samples):
     outcome = trusted_grade(samples["conv-backward-unpads-with-negative-index"], ASSIGNMENT,
                             **LIMITS)
     text = report(outcome, "conv_backward").replace("\n            ", " ")
-    assert ("raised ValueError: could not broadcast input array from shape (0,0,3) into "
-            "shape (5,6,3) (in conv_backward, line 27 of your cell: `dA_prev[i, :, :, :] = "
+    assert ("raised ValueError: \"could not broadcast input array from shape (0,0,3) into "
+            "shape (5,6,3)\" (in conv_backward, line 27 of your cell: `dA_prev[i, :, :, :] = "
             "da_prev_pad[pad:-pad, pad:-pad, :]`)") in text, text
 
 
@@ -243,7 +253,7 @@ def test_function_that_ends_the_process_loses_only_its_points(samples):
     # The visible check calls it too: that cell is skipped when the cells run again.
     assert ("process-ended: the process running the student's code ended in cell "
             "conv_backward_check (exit code 0); that cell was skipped") in outcome.notes
-    assert "raised ProcessEnded: the process running conv_backward ended during the call" in \
+    assert "raised ProcessEnded: \"the process running conv_backward ended during the call" in \
         report(outcome, "conv_backward")
 
 
@@ -264,7 +274,7 @@ def test_endless_loop_costs_one_timeout(samples):
     # The visible check ran into the loop first; the hidden tests never called it.
     assert outcome.notes == ["time-limit: cell pool_backward_check ran longer than 2 s in "
                              "pool_backward; pool_backward was stopped and not called again"]
-    assert "raised TimeoutError: pool_backward did not return within 2 s" in text
+    assert "raised TimeoutError: \"pool_backward did not return within 2 s" in text
     assert elapsed < call_timeout + 4.0, f"took {elapsed:.1f} s"
     assert elapsed < call_timeout * sub_tests / 2
 
@@ -284,8 +294,8 @@ def test_endless_loop_in_a_helper_stops_its_callers_too(samples):
     assert outcome.notes == ["time-limit: cell conv_single_step_check ran longer than 2 s in "
                              "conv_single_step; conv_single_step was stopped and not called "
                              "again"]
-    assert ("raised TimeoutError: conv_single_step did not return within 2 s (is there a loop "
-            "that never ends?) (in conv_forward, line") in \
+    assert ("raised TimeoutError: \"conv_single_step did not return within 2 s (is there a loop "
+            "that never ends?)\" (in conv_forward, line") in \
         report(outcome, "conv_forward").replace("\n            ", " ")
     assert elapsed < 2.0 + 4.0, f"took {elapsed:.1f} s"
 
@@ -339,8 +349,6 @@ def test_whole_grading_stops_at_the_time_limit(samples):
     assert "grading ran out of its 2 s" in report(outcome, "zero_pad")
 
 
-@pytest.mark.skipif(trusted.worker_command(1024**3, False, trusted.Path("/tmp"))[0] == trusted.sys.executable,
-                    reason="prlimit does not work on this machine")
 def test_memory_bomb_hits_the_memory_limit(samples):
     notebook = with_code(samples["solution"], "distribute_value", (
         "def distribute_value(dz, shape):\n"
@@ -380,10 +388,10 @@ def test_cell_error_is_noted_and_later_cells_run(samples):
     outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
     assert scores(outcome) == POINTS
     assert outcome.notes == [
-        "cell-error: cell failing_cell raised ValueError: a cell that fails (in <module>, "
+        "cell-error: cell failing_cell raised ValueError: \"a cell that fails\" (in <module>, "
         "line 1 of your cell: `raise ValueError('a cell that fails')`)",
-        "cell-error: cell conv_forward raised NameError: name 'undefined_name' is not "
-        f"defined (in <module>, line {last_line} of your cell: `undefined_name`)",
+        "cell-error: cell conv_forward raised NameError: \"name 'undefined_name' is not "
+        f"defined\" (in <module>, line {last_line} of your cell: `undefined_name`)",
     ]
 
 
@@ -408,26 +416,30 @@ def test_worker_runs_isolated_in_a_fresh_folder():
              "    return {'cwd': os.listdir('.'),\n"
              "            'interfaces': [name for _, name in socket.if_nameindex()],\n"
              "            'memory': resource.getrlimit(resource.RLIMIT_AS)[0],\n"
+             "            'processes': resource.getrlimit(resource.RLIMIT_NPROC)[0],\n"
              "            'backend': os.environ.get('MPLBACKEND'),\n"
-             "            'execution': os.environ.get('NBGRADER_EXECUTION')}\n")
+             "            'execution': os.environ.get('NBGRADER_EXECUTION'),\n"
+             "            'variables': sorted(os.environ)}\n")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(probe)])
     cells = trusted.student_cells(notebook)
-    with trusted._Session(cells, time_limit=30.0, call_timeout=10.0, memory_limit=1024**3,
-                          isolate_network=True) as session:
-        assert session.start()
-        found = session.call("probe", (), {})
+    limits = Limits(time_limit=30.0, cell_timeout=10, memory_limit=GIB, processes=64)
+    os.environ["INSTRUCTOR_SECRET_TOKEN"] = "never in the sandbox"
+    try:
+        with trusted._Session(cells, limits, []) as session:
+            assert session.start()
+            found = session.call("probe", (), {})
+    finally:
+        del os.environ["INSTRUCTOR_SECRET_TOKEN"]
     assert found["cwd"] == []
     assert found["backend"] == "Agg" and found["execution"] == "autograde"
-    command = trusted.worker_command(1024**3, True, trusted.Path("/tmp"))
-    if "--as=1073741824" in command:  # prlimit works here
-        assert found["memory"] == 1024**3
-    if any(part.endswith("unshare") for part in command):
-        assert found["interfaces"] == ["lo"]
+    assert found["memory"] == GIB and found["processes"] == 64
+    assert found["interfaces"] == ["lo"]
+    assert "INSTRUCTOR_SECRET_TOKEN" not in found["variables"]
 
 
-@pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
 def test_left_out_cells_are_read_only_cells_of_the_release(assignment):
-    skips = getattr(for_assignment(assignment), "TRUSTED_SKIPS", ())
+    skips = get_assignment(assignment).skipped_cells
     release = nbformat.read(Course().release_notebook(assignment), as_version=4)
     locked = {cell.metadata["nbgrader"]["grade_id"] for cell in release.cells
               if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("locked")
@@ -441,7 +453,7 @@ def test_a_left_out_name_on_a_student_cell_does_not_hide_it():
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     notebook.cells[0].metadata["nbgrader"] = {"grade_id": "zero_pad_figure", "locked": True,
                                               "solution": True}
-    cells = trusted.student_cells(notebook, skip=step_by_step.TRUSTED_SKIPS)
+    cells = trusted.student_cells(notebook, skip=get_assignment(ASSIGNMENT).skipped_cells)
     assert [cell["source"] for cell in cells] == ["x = 1"]
 
 
@@ -505,11 +517,11 @@ def test_remote_errors_keep_type_message_and_place():
                           "function": "pool_forward"})
     assert isinstance(error, KeyError) and type(error).__name__ == "KeyError"
     assert describe_exception(error) == \
-        "raised KeyError: 'stride' (in pool_forward, line 3 of your cell)"
+        "raised KeyError: \"'stride'\" (in pool_forward, line 3 of your cell)"
     custom = remote_error({"type": "CheckFailed", "bases": ["CheckFailed", "AssertionError"],
                            "message": "no", "where": None, "function": None})
     assert isinstance(custom, AssertionError) and describe_exception(custom) == \
-        "raised CheckFailed: no"
+        "raised CheckFailed: \"no\""
     odd = remote_error({"type": "SystemExit", "bases": ["SystemExit", "BaseException"],
                         "message": "1", "where": None, "function": None})
     assert isinstance(odd, RuntimeError) and type(odd).__name__ == "SystemExit"
@@ -538,7 +550,7 @@ def _children() -> set[int]:
 
 
 def test_worker_that_cannot_start_is_noted(samples, monkeypatch):
-    monkeypatch.setattr(trusted, "worker_command", lambda memory_limit, isolate_network, sandbox: [
+    monkeypatch.setattr(trusted, "WORKER", [
         trusted.sys.executable, "-c", "import sys; sys.exit('no IPython here')"])
     outcome = trusted_grade(samples["solution"], ASSIGNMENT, **LIMITS)
     assert scores(outcome) == {name: 0.0 for name in POINTS}
@@ -547,14 +559,18 @@ def test_worker_that_cannot_start_is_noted(samples, monkeypatch):
     assert "not called: the grading process did not start" in report(outcome, "zero_pad")
 
 
-def test_only_functions_of_the_hidden_tests_can_be_named_as_probes():
-    from autograder.trusted_worker import resolve_probe
+def test_only_functions_of_the_probes_package_can_be_named_as_probes():
+    from autograder.engine.worker import resolve_probe
+    from autograder.probes.application import probe_compute_cost
 
-    probe = resolve_probe("autograder.hidden_tests.application:probe_compute_cost")
-    assert probe.__name__ == "probe_compute_cost"
-    for name in ("os:system", "autograder.trusted:trusted_grade",
-                 "autograder.hidden_tests.application:",
-                 "autograder.hidden_tests.application:no_such_probe",
-                 "autograder.hidden_tests.application:probe_compute_cost()", None):
+    probe = resolve_probe("autograder.probes.application:probe_compute_cost")
+    assert probe is probe_compute_cost
+    for name in ("os:system", "builtins:eval", "autograder.engine.session:grade_notebook",
+                 "autograder.hidden_tests.application:grade_model",
+                 "autograder.hidden_tests.application:probe_compute_cost",
+                 "autograder.probes:application",
+                 "autograder.probes.application:",
+                 "autograder.probes.application:no_such_probe",
+                 "autograder.probes.application:probe_compute_cost()", None):
         with pytest.raises(ValueError):
             resolve_probe(name)

@@ -1,26 +1,40 @@
-"""The process that runs a student's notebook for trusted grading (see autograder.trusted).
+"""The program that runs a student's notebook in the sandbox (see autograder.engine.session).
 
-Started as ``python -m autograder.trusted_worker`` by the grader, it speaks one JSON
-message per line over its stdin and stdout. Before any student code runs it keeps private
-duplicates of those two pipes and points file descriptors 0, 1 and 2 at /dev/null, so
-nothing the student prints (from Python or from C) or reads can touch the protocol.
+Started as ``python -m autograder.engine.worker``, it speaks one JSON message per line over
+its stdin and stdout. Before any student code runs it keeps private duplicates of those two
+pipes and points file descriptors 0, 1 and 2 at /dev/null, so nothing the student prints
+(from Python or from C) or reads can touch the protocol.
 
     worker -> {"ready": true}
     grader -> {"cells": [{"index": i, "name": "conv_forward", "source": "..."}, ...],
-               "timeout": seconds}
+               "timeout": seconds, "output_size": characters}
     worker -> {"cell": i, "error": null | ERROR, "timed_out": bool,
-               "stopped": null | "conv_forward"}          one per cell, in order
+               "stopped": null | "conv_forward", "outputs": [OUTPUT, ...]}
+                                                          one per cell, in order
     worker -> {"cells_done": n}
     grader -> {"id": k, "call": "conv_forward", "args": [...], "kwargs": {...},
-               "timeout": seconds, "probe": "autograder.hidden_tests.MODULE:NAME" (optional)}
+               "timeout": seconds, "probe": "autograder.probes.MODULE:NAME" (optional),
+               "withhold": {"names": [...], "message": "..."} (optional)}
     worker -> {"id": k, "result": ..., "args_after": [...], "kwargs_after": {...}}
            or {"id": k, "error": ERROR, "timed_out": bool}
     grader -> {"exit": true}
 
-With "probe", the worker calls that function of the hidden-test modules with the student's
+Each cell's OUTPUTs are what Jupyter would show for it, as nbformat outputs: "stream"
+(stdout, stderr), "display_data" and "execute_result" (text, HTML, PNG pictures of
+matplotlib's inline backend) and "error" (the exception's name, message and traceback).
+They hold at most "output_size" characters in all; past that they are cut, and a last
+line says how much was left out.
+
+With "probe", the worker calls that function of the probes package with the student's
 function as its first argument, instead of the student's function itself: a probe turns
 results that are not plain data (TensorFlow tensors, say) into data the grader can judge.
-Only functions of the ``autograder.hidden_tests`` package can be named.
+Only functions of ``autograder.probes`` can be named.
+
+With "withhold", the functions NAMES stand for (a name of the notebook's, or
+"module:attribute" of a module the notebook imported) raise RuntimeError(MESSAGE) while the
+call runs, however the student's code reaches them (by name, an alias, a default
+argument): their code itself is swapped for the call's duration. A backward pass that calls
+the forward pass to differentiate it numerically is caught so.
 
 Time limits: a cell or a call that runs longer than a little under its "timeout" is
 interrupted (SIGALRM raises TimeLimitReached in the student's code). The function that was
@@ -34,227 +48,46 @@ runs on until the grader kills the process at the timeout.
 ERROR is {"type": "ValueError", "bases": ["ValueError", "Exception", ...], "message": "...",
 "where": "in conv_single_step, line 2 of your cell: `s = a_slice_prev * W`" or null,
 "function": "conv_single_step" or null, "inside": whether the traceback went through a
-function of the student's or of the course's packages}.
+function of the student's or of the course's packages}. Messages are cut at MAX_MESSAGE
+characters.
 
-Values are encoded as JSON by ``encode`` and rebuilt by ``decode``: numpy arrays as
-{"__ndarray__": base64 of the raw bytes, "dtype": ..., "shape": [...], "order": "C" or "F"}
-(never object dtypes), numpy scalars, None, bool, int, float (nan and inf included), complex,
-str, bytes, list, tuple and dicts with str keys. Anything else becomes
-{"__opaque__": "its type"}. Nothing is ever pickled: the grader rebuilds plain data only,
-so no code of the student's process can run in the grader.
-
-This module imports numpy only; IPython is imported when the worker starts, and the
-notebook's own imports happen in its cells.
+This module imports numpy and the standard library only; IPython is imported when the
+worker starts, and the notebook's own imports happen in its cells.
 """
 
 from __future__ import annotations
 
-import base64
 import builtins
+import contextlib
+import importlib
+import io
 import json
 import os
 import signal
+import sys
 import sysconfig
 import time
 import traceback
 from importlib.util import find_spec
 from pathlib import Path
+from types import FunctionType
 from typing import Any
 
-import numpy as np
+from autograder.engine.wire import decode, dumps, encode, opaque
 
-# Array dtypes that travel as raw bytes: booleans, numbers, strings, dates and durations.
-DTYPE_KINDS = "biufcSUmM"
-# Containers nested deeper than this come back as opaque values.
-MAX_DEPTH = 64
 # An exception message longer than this is cut.
-MAX_MESSAGE = 2000
-
-
-class DecodeError(ValueError):
-    """An encoded value is malformed."""
-
-
-# Values ----------------------------------------------------------------------------------
-
-def encode(value: Any, depth: int = 0) -> Any:
-    """VALUE as JSON-ready data (see the module docstring); opaque for anything else."""
-    try:
-        return _encode(value, depth)
-    except Exception:  # an object of the student's that breaks while being read
-        return opaque(value)
-
-
-def _encode(value: Any, depth: int) -> Any:
-    if value is None or value is True or value is False:
-        return value
-    if depth > MAX_DEPTH:
-        return opaque(value)
-    if isinstance(value, np.ndarray):
-        return _encode_array(value.view(np.ndarray))
-    if isinstance(value, np.generic):
-        dtype = value.dtype
-        if dtype.kind not in DTYPE_KINDS or dtype.hasobject:
-            return opaque(value)
-        raw = np.asarray(value).tobytes()
-        return {"__scalar__": base64.b64encode(raw).decode("ascii"), "dtype": dtype.str}
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        number = int(value)
-        if number.bit_length() > 13_000:  # over 4,000 digits: JSON could not carry them
-            return opaque(value)
-        return number
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, complex):
-        return {"__complex__": [value.real, value.imag]}
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, (bytes, bytearray)):
-        return {"__bytes__": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, tuple):
-        return {"__tuple__": [encode(item, depth + 1) for item in tuple.__iter__(value)]}
-    if isinstance(value, list):
-        return [encode(item, depth + 1) for item in list.__iter__(value)]
-    if isinstance(value, dict):
-        items = list(dict.items(value))
-        if not all(type(key) is str for key, _ in items):
-            return opaque(value)
-        return {"__dict__": {key: encode(item, depth + 1) for key, item in items}}
-    return opaque(value)
-
-
-def _encode_array(array: np.ndarray) -> dict:
-    if array.dtype.kind not in DTYPE_KINDS or array.dtype.hasobject:
-        return {"__opaque__": f"numpy.ndarray with dtype {array.dtype}"}
-    order = "F" if array.flags.f_contiguous and not array.flags.c_contiguous else "C"
-    return {"__ndarray__": base64.b64encode(array.tobytes(order=order)).decode("ascii"),
-            "dtype": array.dtype.str, "shape": [int(n) for n in array.shape], "order": order}
-
-
-def opaque(value: Any) -> dict:
-    """The placeholder for VALUE, naming its type."""
-    kind = type(value)
-    module = getattr(kind, "__module__", "")
-    name = getattr(kind, "__qualname__", "object")
-    if not isinstance(name, str):
-        name = "object"
-    if isinstance(module, str) and module not in ("builtins", "__main__", ""):
-        name = f"{module}.{name}"
-    return {"__opaque__": name[:200]}
-
-
-def decode(data: Any, opaque_type: Any = None) -> Any:
-    """The value DATA encodes; DecodeError if DATA is malformed.
-
-    opaque_type -- called with a type name to stand for an opaque value (default: the
-                   name itself, a str)
-    """
-    if data is None or isinstance(data, (bool, int, float, str)):
-        return data
-    if isinstance(data, list):
-        return [decode(item, opaque_type) for item in data]
-    if not isinstance(data, dict) or len(data) == 0:
-        raise DecodeError(f"expected an encoded value, got {type(data).__name__}")
-    if "__ndarray__" in data:
-        return _decode_array(data)
-    if "__scalar__" in data:
-        _expect_keys(data, {"__scalar__", "dtype"})
-        dtype = _decode_dtype(data["dtype"])
-        raw = _decode_bytes(data["__scalar__"])
-        if len(raw) != dtype.itemsize:
-            raise DecodeError(f"a {dtype} scalar takes {dtype.itemsize} bytes, got {len(raw)}")
-        return np.frombuffer(raw, dtype=dtype)[0]
-    if "__tuple__" in data:
-        _expect_keys(data, {"__tuple__"})
-        if not isinstance(data["__tuple__"], list):
-            raise DecodeError("a tuple's items must be a list")
-        return tuple(decode(item, opaque_type) for item in data["__tuple__"])
-    if "__dict__" in data:
-        _expect_keys(data, {"__dict__"})
-        if not isinstance(data["__dict__"], dict):
-            raise DecodeError("a dict's items must be an object")
-        return {key: decode(item, opaque_type) for key, item in data["__dict__"].items()}
-    if "__complex__" in data:
-        _expect_keys(data, {"__complex__"})
-        parts = data["__complex__"]
-        if (not isinstance(parts, list) or len(parts) != 2
-                or not all(isinstance(p, (int, float)) and not isinstance(p, bool)
-                           for p in parts)):
-            raise DecodeError("a complex number must be [real, imag]")
-        return complex(parts[0], parts[1])
-    if "__bytes__" in data:
-        _expect_keys(data, {"__bytes__"})
-        return _decode_bytes(data["__bytes__"])
-    if "__opaque__" in data:
-        _expect_keys(data, {"__opaque__"})
-        name = data["__opaque__"]
-        if not isinstance(name, str):
-            raise DecodeError("an opaque value's type must be a str")
-        name = name[:200]
-        return opaque_type(name) if opaque_type is not None else name
-    raise DecodeError(f"unknown encoded value with keys {sorted(data)[:5]}")
-
-
-def _decode_array(data: dict) -> np.ndarray:
-    _expect_keys(data, {"__ndarray__", "dtype", "shape", "order"})
-    dtype = _decode_dtype(data["dtype"])
-    shape = data["shape"]
-    if (not isinstance(shape, list) or len(shape) > 64
-            or not all(type(n) is int and n >= 0 for n in shape)):
-        raise DecodeError(f"an array's shape must be a list of sizes, got {shape!r:.100}")
-    order = data["order"]
-    if order not in ("C", "F"):
-        raise DecodeError(f"an array's order must be C or F, got {order!r:.20}")
-    raw = _decode_bytes(data["__ndarray__"])
-    count = 1
-    for n in shape:
-        count *= n
-    if count * dtype.itemsize != len(raw):
-        raise DecodeError(f"an array of shape {tuple(shape)} and dtype {dtype} takes "
-                          f"{count * dtype.itemsize} bytes, got {len(raw)}")
-    flat = np.frombuffer(raw, dtype=dtype)
-    return flat.reshape(shape, order=order).copy(order="K")
-
-
-def _decode_dtype(text: Any) -> np.dtype:
-    if not isinstance(text, str) or len(text) > 20:
-        raise DecodeError(f"a dtype must be a short str, got {text!r:.40}")
-    try:
-        dtype = np.dtype(text)
-    except TypeError as error:
-        raise DecodeError(f"not a dtype: {text!r}: {error}") from None
-    if (dtype.kind not in DTYPE_KINDS or dtype.hasobject or dtype.fields is not None
-            or dtype.subdtype is not None):
-        raise DecodeError(f"dtype {dtype} is not allowed")
-    return dtype
-
-
-def _decode_bytes(text: Any) -> bytes:
-    if not isinstance(text, str):
-        raise DecodeError("raw bytes must be a base64 str")
-    try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
-    except (ValueError, UnicodeEncodeError) as error:
-        raise DecodeError(f"raw bytes are not valid base64: {error}") from None
-
-
-def _expect_keys(data: dict, keys: set) -> None:
-    if set(data) != keys:
-        raise DecodeError(f"expected the keys {sorted(keys)}, got {sorted(data)[:8]}")
-
-
-def dumps(message: dict) -> bytes:
-    """MESSAGE as one line of JSON, newline included."""
-    return json.dumps(message, separators=(",", ":"), allow_nan=True).encode() + b"\n"
+MAX_MESSAGE = 500
+# The package whose functions may be named as probes.
+PROBE_PACKAGE = "autograder.probes."
+# The file name of a withheld function's code: its frame is never the student's.
+WITHHELD_FILE = "<withheld>"
 
 
 # Exceptions ------------------------------------------------------------------------------
 
 def _package_dirs() -> tuple[str, ...]:
     """Folders of the course's own packages: frames there are never the student's."""
-    folders = [str(Path(__file__).resolve().parent)]
+    folders = [str(Path(__file__).resolve().parent.parent)]
     spec = find_spec("utils")
     if spec is not None and spec.submodule_search_locations:
         folders += [str(Path(f).resolve()) for f in spec.submodule_search_locations]
@@ -273,7 +106,7 @@ def describe_error(error: BaseException, own_dirs: tuple[str, ...]) -> dict:
     except Exception:  # a student's exception whose __str__ breaks
         message = ""
     frames = traceback.extract_tb(error.__traceback__)
-    frame = _student_frame(frames, own_dirs)
+    frame = student_frame(frames, own_dirs)
     return {
         "type": str(getattr(kind, "__name__", "Exception"))[:100],
         "bases": [str(getattr(base, "__name__", "?"))[:100] for base in kind.__mro__[:20]],
@@ -289,11 +122,12 @@ def _in_student_function(frame: traceback.FrameSummary) -> bool:
     return frame.filename.startswith("<ipython-input-") and frame.name != "<module>"
 
 
-def _student_frame(frames: list, own_dirs: tuple[str, ...]) -> traceback.FrameSummary | None:
-    """The innermost of FRAMES in the student's code (as harness.student_frame)."""
+def student_frame(frames: list, own_dirs: tuple[str, ...]) -> traceback.FrameSummary | None:
+    """The innermost of FRAMES in the student's code: not in OWN_DIRS (the course's
+    packages), not a library's, not a withheld function's."""
     outside = [f for f in frames if not _inside(f.filename, own_dirs)]
     student = [f for f in outside if not _inside(f.filename, _LIBRARY_DIRS)
-               and not f.filename.startswith("<frozen")]
+               and not f.filename.startswith(("<frozen", WITHHELD_FILE))]
     chosen = student or outside
     return chosen[-1] if chosen else None
 
@@ -346,6 +180,51 @@ def _give_back_builtins(replaced: dict) -> None:
             namespace.pop(name, None)
         else:
             namespace[name] = value
+
+
+# Withheld functions -------------------------------------------------------------------
+
+def _raising_code(message: str, free: int):
+    """The code of a function that raises RuntimeError(MESSAGE), with FREE free variables
+    (a function's code can only be swapped for code with as many)."""
+    names = [f"_free{index}" for index in range(free)]
+    body = "".join(f"    {name} = None\n" for name in names)
+    uses = f"        ({', '.join(names)},)\n" if names else ""
+    source = (f"def _outer():\n{body}    def withheld(*args, **kwargs):\n{uses}"
+              f"        raise RuntimeError({message!r})\n    return withheld\n")
+    scope: dict = {}
+    exec(compile(source, WITHHELD_FILE, "exec"), scope)  # our own, fixed source
+    return scope["_outer"]().__code__
+
+
+def resolve_function(name: str, namespace: dict) -> FunctionType | None:
+    """The Python function NAME stands for: a name of NAMESPACE, or "module:attribute" of
+    a module already imported; None if there is none."""
+    if ":" in name:
+        module_name, _, attribute = name.partition(":")
+        module = sys.modules.get(module_name)
+        value = getattr(module, attribute, None) if module is not None else None
+    else:
+        value = namespace.get(name)
+    return value if isinstance(value, FunctionType) else None
+
+
+@contextlib.contextmanager
+def withholding(names: list[str], namespace: dict, message: str):
+    """While the block runs, the functions NAMES stand for (see resolve_function) raise
+    RuntimeError(MESSAGE), wherever they are referred to from."""
+    swapped = []
+    for name in names:
+        function = resolve_function(str(name), namespace)
+        if function is None or any(function is done for done, _ in swapped):
+            continue
+        swapped.append((function, function.__code__))
+        function.__code__ = _raising_code(message, len(function.__code__.co_freevars))
+    try:
+        yield
+    finally:
+        for function, code in swapped:
+            function.__code__ = code
 
 
 # Time limits -----------------------------------------------------------------------------
@@ -410,6 +289,99 @@ def timeout_message(name: str, timeout: float) -> str:
     return f"{name} did not return within {timeout:g} s (is there a loop that never ends?)"
 
 
+# Outputs ---------------------------------------------------------------------------------
+
+class Outputs:
+    """What one cell shows, as nbformat outputs, at most SIZE characters in all."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.used = 0
+        self.left_out = 0
+        self.items: list[dict] = []
+
+    def _room(self, length: int) -> int:
+        room = max(self.size - self.used, 0)
+        if length > room:
+            self.left_out += length - room
+        return min(length, room)
+
+    def stream(self, name: str, text: str) -> None:
+        text = text[:self._room(len(text))]
+        if not text:
+            return
+        self.used += len(text)
+        last = self.items[-1] if self.items else None
+        if last is not None and last["output_type"] == "stream" and last["name"] == name:
+            last["text"] += text
+        else:
+            self.items.append({"output_type": "stream", "name": name, "text": text})
+
+    def data(self, kind: str, data: dict, count: int | None = None) -> None:
+        """A display_data or execute_result output; mime types whose content does not fit
+        are left out (text/plain is kept as far as it fits)."""
+        kept = {}
+        for mime, content in data.items():
+            if not isinstance(mime, str) or not isinstance(content, (str, dict, list)):
+                continue
+            text = content if isinstance(content, str) else json.dumps(content)
+            if len(text) <= max(self.size - self.used, 0):
+                kept[mime] = content
+                self.used += len(text)
+            elif mime == "text/plain":
+                kept[mime] = text[:self._room(len(text))]
+                self.used += len(kept[mime])
+            else:
+                self.left_out += len(text)
+        if not kept:
+            return
+        output = {"output_type": kind, "data": kept, "metadata": {}}
+        if kind == "execute_result":
+            output["execution_count"] = count
+        self.items.append(output)
+
+    def error(self, name: str, message: str, lines: list[str]) -> None:
+        message = message[:self._room(len(message))]
+        self.used += len(message)
+        kept = []
+        for line in lines:
+            line = line[:self._room(len(line))]
+            if not line:
+                break
+            self.used += len(line)
+            kept.append(line)
+        self.items.append({"output_type": "error", "ename": name[:100], "evalue": message,
+                           "traceback": kept})
+
+    def finish(self) -> list[dict]:
+        if self.left_out:
+            self.items.append({"output_type": "stream", "name": "stderr",
+                               "text": f"\n[output cut: {self.left_out} more characters "
+                                       "were left out]\n"})
+        return self.items
+
+
+class _Stream(io.TextIOBase):
+    """A text stream that adds what is written to an Outputs (stdout or stderr)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.outputs: Outputs | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text) -> int:
+        text = str(text)
+        if self.outputs is not None:
+            self.outputs.stream(self.name, text)
+        return len(text)
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+
 # The worker ------------------------------------------------------------------------------
 
 class Worker:
@@ -424,7 +396,9 @@ class Worker:
         self.requests = requests
         self.reply_fd = reply_fd
         self.own_dirs = _package_dirs()
-        self.shell = _make_shell()
+        self.stdout, self.stderr = _Stream("stdout"), _Stream("stderr")
+        self.shell = _make_shell(self)
+        self.outputs: Outputs | None = None
         self.student_builtins: dict = {}
 
     def send(self, message: dict) -> None:
@@ -438,7 +412,8 @@ class Worker:
         for line in self.requests:
             message = json.loads(line)
             if "cells" in message:
-                self.run_cells(message["cells"], message["timeout"])
+                self.run_cells(message["cells"], message["timeout"],
+                               int(message.get("output_size", 200_000)))
             elif "call" in message:
                 self.send(self.call(message))
             else:
@@ -446,16 +421,19 @@ class Worker:
 
     def as_student(self, timeout: float, func, *args, **kwargs):
         """FUNC(*ARGS, **KWARGS) with the student's builtins in place, interrupted by
-        TimeLimitReached at soft_limit(TIMEOUT)."""
+        TimeLimitReached at soft_limit(TIMEOUT); what it prints goes to self.outputs."""
         _give_back_builtins(self.student_builtins)
         limit = soft_limit(timeout)
         signal.signal(signal.SIGALRM, _Watch(limit))
         interval = min(0.5, limit / 4)
         signal.setitimer(signal.ITIMER_REAL, interval, interval)
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = self.stdout, self.stderr
         try:
             return func(*args, **kwargs)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+            sys.stdout, sys.stderr = saved
             self.student_builtins = _take_builtins()
 
     def stop_function(self, name: str, timeout: float) -> None:
@@ -463,17 +441,28 @@ class Worker:
         if callable(self.shell.user_ns.get(name)):
             self.shell.user_ns[name] = _stopped_function(name, timeout_message(name, timeout))
 
-    def run_cells(self, cells: list[dict], timeout: float) -> None:
+    def capture(self, outputs: Outputs | None) -> None:
+        """Send what the student's code prints and displays to OUTPUTS (None: nowhere)."""
+        self.outputs = outputs
+        self.stdout.outputs = self.stderr.outputs = outputs
+
+    def run_cells(self, cells: list[dict], timeout: float, output_size: int) -> None:
         for cell in cells:
+            outputs = Outputs(output_size)
+            self.capture(outputs)
             try:
                 result = self.as_student(timeout, self.shell.run_cell, cell["source"],
                                          store_history=True)
                 error = result.error_before_exec or result.error_in_exec
             except TimeLimitReached as interrupted:  # it came outside the cell's own code
                 error = interrupted
+                outputs.error("TimeoutError", timeout_message(f"cell {cell['name']}",
+                                                              timeout), [])
+            finally:
+                self.capture(None)
             reply = {"cell": cell["index"], "timed_out": isinstance(error, TimeLimitReached),
                      "error": describe_error(error, self.own_dirs) if error else None,
-                     "stopped": None}
+                     "stopped": None, "outputs": outputs.finish()}
             if reply["timed_out"] and error.stuck_in is not None:
                 reply["stopped"] = error.stuck_in
                 self.stop_function(error.stuck_in, timeout)
@@ -488,27 +477,26 @@ class Worker:
         kwargs = {key: decode(value) for key, value in message["kwargs"].items()}
         func = self.shell.user_ns.get(name, _MISSING)
         if func is _MISSING:
-            reply["error"] = {"type": "NameError", "bases": ["NameError", "Exception"],
-                              "message": f"{name} is not defined: run the cell that defines it",
-                              "where": None, "function": None}
+            reply["error"] = _error("NameError", f"{name} is not defined: run the cell that "
+                                                 "defines it")
             return reply
         if not callable(func):
-            reply["error"] = {"type": "TypeError", "bases": ["TypeError", "Exception"],
-                              "message": f"{name} is {opaque(func)['__opaque__']}, "
-                                         "not a function: run the cell that defines it",
-                              "where": None, "function": None}
+            reply["error"] = _error("TypeError", f"{name} is {opaque(func)['__opaque__']}, "
+                                                 "not a function: run the cell that defines it")
             return reply
         if message.get("probe") is not None:
             try:
                 probe = resolve_probe(message["probe"])
             except ValueError as error:
-                reply["error"] = {"type": "ValueError", "bases": ["ValueError", "Exception"],
-                                  "message": str(error), "where": None, "function": None}
+                reply["error"] = _error("ValueError", str(error))
                 return reply
             args = [func, *args]
             func = probe
+        withheld = message.get("withhold") or {}
         try:
-            result = self.as_student(timeout, func, *args, **kwargs)
+            with withholding(list(withheld.get("names", [])), self.shell.user_ns,
+                             str(withheld.get("message", ""))):
+                result = self.as_student(timeout, func, *args, **kwargs)
         except TimeLimitReached as error:
             self.stop_function(name, timeout)
             reply["error"] = {**describe_error(error, self.own_dirs), "type": "TimeoutError",
@@ -527,40 +515,74 @@ class Worker:
         return reply
 
 
-PROBE_PACKAGE = "autograder.hidden_tests."
+def _error(kind: str, message: str) -> dict:
+    """An ERROR message for an exception of the builtin type KIND."""
+    bases = [base.__name__ for base in getattr(builtins, kind).__mro__]
+    return {"type": kind, "bases": bases, "message": message, "where": None,
+            "function": None}
 
 
 def resolve_probe(name: Any):
-    """The probe function named "autograder.hidden_tests.MODULE:FUNCTION"; ValueError if the
+    """The probe function named "autograder.probes.MODULE:FUNCTION"; ValueError if the
     name is malformed or outside that package."""
-    import importlib
-
     module_name, _, function = str(name).partition(":")
     if not module_name.startswith(PROBE_PACKAGE) or not function.isidentifier():
-        raise ValueError(f"not a probe of the hidden tests: {name!r}")
+        raise ValueError(f"not a probe: {name!r}")
     probe = getattr(importlib.import_module(module_name), function, None)
     if not callable(probe):
         raise ValueError(f"no probe {function!r} in {module_name}")
     return probe
 
 
-def _make_shell():
+def _make_shell(worker: Worker):
+    """An IPython shell whose displays, results and tracebacks go to WORKER's outputs."""
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
+    class Publisher(DisplayPublisher):
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False,
+                    **kwargs):
+            if worker.outputs is not None and isinstance(data, dict):
+                worker.outputs.data("display_data", data)
+
+        def clear_output(self, wait=False):
+            return None
+
+    class ResultHook(DisplayHook):
+        def write_output_prompt(self):
+            return None
+
+        def write_format_data(self, format_dict, md_dict=None):
+            if worker.outputs is not None and isinstance(format_dict, dict):
+                worker.outputs.data("execute_result", format_dict, self.prompt_count)
+
+        def finish_displayhook(self):
+            return None
+
     class WorkerShell(InteractiveShell):
-        """An IPython shell without a display: figures stay with matplotlib's Agg backend."""
+        """An IPython shell without a terminal: what Jupyter would show goes to outputs."""
 
         def enable_gui(self, gui=None):
             return None
 
-        def enable_matplotlib(self, gui=None):
-            return gui, "agg"
+        def _showtraceback(self, etype, evalue, stb):
+            if worker.outputs is not None:
+                name = getattr(etype, "__name__", "Exception")
+                try:
+                    message = str(evalue)
+                except Exception:  # a student's exception whose __str__ breaks
+                    message = ""
+                worker.outputs.error(str(name), message, [str(line) for line in stb])
 
     config = Config()
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "nocolor"
-    return WorkerShell.instance(config=config)
+    config.InteractiveShell.xmode = "Plain"
+    shell = WorkerShell.instance(config=config, display_pub_class=Publisher,
+                                 displayhook_class=ResultHook)
+    return shell
 
 
 def main() -> None:

@@ -1,0 +1,352 @@
+"""The sandbox that student code runs in, and its limits.
+
+A sandboxed process gets a file system of its own: a fresh root that holds only the
+system's programs and libraries (``/usr``, ``/etc``, ...), the Python installation and its
+packages, and the few course files its notebook needs (the ``utils`` package and ``data/``),
+all read-only, plus an empty scratch folder, ``/tmp``, the only place it can write. The
+hidden tests, the gradebook, the course's other files and the instructor's home are not
+there to read or write. It has no network (a network namespace with only a loopback that is
+down), its own process ids, and limits on memory, processes, file size and CPU time.
+
+It is built with programs every Linux system has (util-linux's ``unshare``, ``mount`` and
+``setpriv``, coreutils' ``chroot``):
+
+- run by root, the process runs as an unprivileged user id of its own (one per sandbox,
+  so that its process limit is its own);
+- run by an ordinary user, it needs unprivileged user namespaces (most distributions allow
+  them); it then stays that user, with every capability dropped.
+
+Isolation fails closed: ``check_available`` raises ``SandboxUnavailable``, naming what is
+missing and how to get it, where no sandbox can be made. ``Limits(isolated=False)`` (the
+``--no-sandbox`` option) runs student code as a plain process with only the resource
+limits that ``prlimit`` can set.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import autograder
+
+GIB = 1024 ** 3
+MIB = 1024 ** 2
+
+# One thread per numerical library for processes that run student code: a batch runs one
+# grading per core, so more threads only contend, and under an address-space limit every
+# thread's buffers count.
+SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+# Variables of the grader's environment a sandboxed process keeps; every other one (tokens,
+# paths of the instructor's) stays out. OpenBLAS's are needed for correct results on some
+# processors.
+PASSED_VARIABLES = ("LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+# Where the sandbox's programs are looked for (chroot is in sbin, which an ordinary user's
+# PATH often lacks), and the PATH of the processes in it.
+SEARCH_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+
+# Where the sandboxed process writes: its scratch folder, as it sees it.
+SCRATCH = "/tmp"
+# User ids for sandboxes started by root: this plus the starting process's id, so that two
+# sandboxes never share a user (nor, so, a process limit).
+FIRST_SANDBOX_UID = 1 << 20
+
+# Folders of installed packages, visible wherever they are.
+INSTALL_FOLDERS = ("site-packages", "dist-packages")
+
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+
+# The parts of the autograder package that run inside the sandbox; nothing else of it is
+# visible there.
+ENGINE_FILES = ("__init__.py", "engine/__init__.py", "engine/wire.py", "engine/worker.py",
+                "probes")
+
+_PACKAGE = Path(autograder.__file__).resolve().parent
+
+# Run by /bin/sh inside new namespaces: build the sandbox's root in ROOT and start the
+# command there. Arguments: ROOT UID SCRATCH_BYTES, then "ro PATH" (bind PATH read-only at
+# the same place), "rw PATH" (bind the folder PATH writable), "own PATH" (give the file
+# PATH, in a folder of "rw", to the sandbox's user) and "hide PATH" (an empty read-only
+# folder over PATH) operations, "--", then the command.
+_JAIL = r"""
+set -eu
+root=$1; uid=$2; scratch=$3; shift 3
+mount -t tmpfs -o mode=755 sandbox "$root"
+mkdir "$root/tmp"
+mount -t tmpfs -o "size=$scratch,mode=700,uid=$uid,gid=$uid,nosuid,nodev" scratch "$root/tmp"
+while [ "$1" != "--" ]; do
+  path=$2
+  case $1 in
+    ro)
+      if [ -L "$path" ]; then
+        mkdir -p "$root${path%/*}"; ln -s "$(readlink "$path")" "$root$path"
+      else
+        if [ -d "$path" ]; then mkdir -p "$root$path"
+        else mkdir -p "$root${path%/*}"; : > "$root$path"; fi
+        mount --rbind "$path" "$root$path"
+        mount -o remount,bind,ro,nosuid,nodev "$root$path"
+      fi ;;
+    rw)
+      mkdir -p "$root$path"; mount --bind "$path" "$root$path" ;;
+    own)
+      chown "$uid:$uid" "$path" ;;
+    hide)
+      if [ -d "$root$path" ]; then mount -t tmpfs -o ro,mode=755 hidden "$root$path"; fi ;;
+  esac
+  shift 2
+done
+shift
+mkdir -p "$root/proc" "$root/dev"
+mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
+mount -t tmpfs -o mode=755,nosuid dev "$root/dev"
+for name in null zero full random urandom; do
+  : > "$root/dev/$name"; mount --bind "/dev/$name" "$root/dev/$name"
+done
+ln -s /proc/self/fd "$root/dev/fd"
+mkdir "$root/dev/shm"
+mount -t tmpfs -o size=64m,mode=1777,nosuid,nodev shm "$root/dev/shm"
+mount -o remount,bind,ro "$root"
+cd "$root"
+exec chroot . "$@"
+"""
+
+# Inside the sandbox, as its user: make the home and work folders, then run the command
+# in a child of a child of the namespace's first process, so that its parent is not
+# process 1 (a Jupyter kernel whose parent is process 1 takes itself for an orphan).
+_ENTER = ('mkdir -p /tmp/home /tmp/work && cd /tmp/work && '
+          'sh -c \'"$@"; exit $?\' sh "$@"')
+
+
+class SandboxUnavailable(RuntimeError):
+    """No sandbox can be made on this machine; the message says why and what to do.
+
+    problem -- why, and how to get one
+    """
+
+    def __init__(self, problem: str):
+        super().__init__(f"student code cannot be isolated here: {problem}. To grade without "
+                         "isolation anyway, pass --no-sandbox (every row is then flagged "
+                         "`unsandboxed`).")
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use.
+
+    time_limit   -- seconds for the whole submission
+    cell_timeout -- seconds one notebook cell, or one call of a student's function, may run
+    memory_limit -- bytes of address space for the process that runs student code, or None
+    processes    -- processes and threads that process may have at once
+    file_size    -- bytes of the largest file it may write
+    scratch_size -- bytes its scratch folder holds
+    output_size  -- characters of output kept per cell (printed text, a picture, an error)
+    isolated     -- run it in the sandbox; False runs it as a plain process (--no-sandbox)
+    """
+
+    time_limit: float = 300.0
+    cell_timeout: int = 60
+    memory_limit: int | None = 4 * GIB
+    processes: int = 256
+    file_size: int = 64 * MIB
+    scratch_size: int = 256 * MIB
+    output_size: int = 200_000
+    isolated: bool = True
+
+    def describe(self) -> str:
+        memory = (f"{self.memory_limit / GIB:g} GiB of memory" if self.memory_limit
+                  else "no memory limit")
+        where = ("in a sandbox (no network; reads only its notebook's files, writes only its "
+                 "scratch folder)" if self.isolated else "WITHOUT a sandbox (--no-sandbox)")
+        return (f"{self.time_limit:g} s per submission, {self.cell_timeout} s per cell, "
+                f"{memory}, {self.processes} processes, student code {where}")
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How to start a process that runs student code.
+
+    argv    -- the command line
+    env     -- its whole environment
+    workdir -- the folder it starts in, as it sees it (its scratch folder)
+    """
+
+    argv: list[str]
+    env: dict[str, str]
+    workdir: str
+
+
+def launch(argv: list[str], limits: Limits, scratch: Path, visible: list[Path] = (),
+           env: dict[str, str] | None = None, shared: list[Path] = (),
+           owned: list[str] = ()) -> Launch:
+    """ARGV (a command of the Python installation, e.g. ``[sys.executable, "-m", ...]``)
+    started under LIMITS.
+
+    scratch -- an empty folder of the grader's: the sandbox's root is built on it; without
+               a sandbox, the process writes there
+    visible -- course files and folders the process may read (besides the Python
+               installation and the engine's worker)
+    env     -- variables besides the sandbox's own
+    shared  -- folders of the grader's that the process may write in too (a kernel's
+               connection files and sockets)
+    owned   -- files in SHARED that the process must read although the grader made them
+               for itself alone (a kernel's connection file, whose name may be a
+               placeholder that jupyter_client fills in)
+    """
+    scratch.mkdir(parents=True, exist_ok=True)
+    if not limits.isolated:
+        home = scratch / "home"
+        (scratch / "work").mkdir(exist_ok=True)
+        return Launch(_resource_limits(limits) + list(argv),
+                      _environment(home, str(scratch), env), str(scratch / "work"))
+    check_available()
+    return Launch(_sandboxed(argv, limits, scratch, visible, shared, owned),
+                  _environment(Path(SCRATCH) / "home", SCRATCH, env), f"{SCRATCH}/work")
+
+
+def _environment(home: Path, tmp: str, extra: dict[str, str] | None) -> dict[str, str]:
+    """A sandboxed process's variables: what Python and its libraries need, nothing else."""
+    env = {name: os.environ[name] for name in PASSED_VARIABLES if name in os.environ}
+    env.setdefault("LANG", "C.UTF-8")
+    env.update({
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), SEARCH_PATH]),
+        "HOME": str(home), "TMPDIR": tmp, "IPYTHONDIR": str(home / "ipython"),
+        "MPLCONFIGDIR": str(home / "matplotlib"), "MPLBACKEND": "Agg",
+        "PYTHONPATH": os.pathsep.join([str(_PACKAGE.parent), *_python_path_variable()]),
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1", **SINGLE_THREADED,
+    })
+    if sys.prefix != sys.base_prefix:
+        env["VIRTUAL_ENV"] = sys.prefix
+    env.update(extra or {})
+    return env
+
+
+def _resource_limits(limits: Limits) -> list[str]:
+    """prlimit's command prefix for LIMITS' memory, process and file limits."""
+    prlimit = shutil.which("prlimit", path=SEARCH_PATH)
+    if prlimit is None:
+        return []
+    command = [prlimit, f"--nproc={limits.processes}", f"--fsize={limits.file_size}",
+               "--core=0", f"--cpu={int(limits.time_limit) + 1}"]
+    if limits.memory_limit:
+        command.append(f"--as={limits.memory_limit}")
+    return command + ["--"]
+
+
+def _sandboxed(argv: list[str], limits: Limits, root: Path, visible: list[Path],
+               shared: list[Path] = (), owned: list[str] = ()) -> list[str]:
+    as_root = os.geteuid() == 0
+    uid = FIRST_SANDBOX_UID + os.getpid() if as_root else 0
+    for folder in shared:
+        if as_root:
+            os.chown(folder, uid, uid)
+    namespaces = ["--mount", "--net", "--pid", "--ipc", "--uts", "--fork", "--kill-child",
+                  "--propagation", "private"]
+    if not as_root:
+        namespaces = ["--user", "--map-root-user", *namespaces]
+    user = ([f"--reuid={uid}", f"--regid={uid}", "--clear-groups"] if as_root else [])
+    drop = ["setpriv", *user, "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"]
+    unshare = shutil.which("unshare", path=SEARCH_PATH) or "unshare"
+    return [unshare, *namespaces, "--", "/bin/sh", "-c", _JAIL, "sh", str(root), str(uid),
+            str(limits.scratch_size), *_mounts(visible, shared),
+            *(operation for path in owned for operation in ("own", str(path))), "--",
+            *drop, *_resource_limits(limits), "sh", "-c", _ENTER, "sh", *argv]
+
+
+def _mounts(visible: list[Path], shared: list[Path] = ()) -> list[str]:
+    """The jail's operations for a sandbox that reads VISIBLE and writes SHARED."""
+    shown: list[str] = [path for path in SYSTEM_PATHS if os.path.lexists(path)]
+    for path in {sys.base_prefix, sys.prefix, *_python_paths()}:
+        path = os.path.realpath(path)
+        if os.path.isdir(path) and not _covered(path, shown):
+            shown.append(path)
+    operations = []
+    for path in sorted(set(shown), key=len):
+        operations += ["ro", path]
+    # A package installed into site-packages would be visible with it: hide all of it but
+    # the worker's own files.
+    if _covered(str(_PACKAGE), shown):
+        operations += ["hide", str(_PACKAGE)]
+    for path in [*(_PACKAGE / name for name in ENGINE_FILES), *visible]:
+        if Path(path).exists():
+            operations += ["ro", str(Path(path).resolve())]
+    for path in shared:
+        operations += ["rw", str(Path(path).resolve())]
+    return operations
+
+
+def _python_paths() -> list[str]:
+    """The folders Python imports installed packages from: the installation's, folders of
+    installed packages, and the PYTHONPATH entries; never the course's own folder (whose
+    parts are bound one by one), a folder that holds it, or the sandbox's scratch."""
+    course = str(_PACKAGE.parent)
+    prefixes = [os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)]
+    variable = [os.path.realpath(entry) for entry in
+                os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    paths = []
+    for entry in sys.path:
+        path = os.path.realpath(entry or os.getcwd())
+        if not os.path.isdir(path) or _covered(course, [path]) or _covered(SCRATCH, [path]):
+            continue
+        installed = (_covered(path, prefixes) or Path(path).name in INSTALL_FOLDERS
+                     or path in variable)
+        inside_course = _covered(path, [course]) and not (_covered(path, prefixes)
+                                                          or Path(path).name in INSTALL_FOLDERS)
+        if installed and not inside_course:
+            paths.append(path)
+    return paths
+
+
+def _python_path_variable() -> list[str]:
+    """The grader's PYTHONPATH entries that the sandbox shows too."""
+    shown = _python_paths()
+    entries = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    return [entry for entry in entries if entry and os.path.realpath(entry) in shown]
+
+
+def _covered(path: str, folders: list[str]) -> bool:
+    return any(path == folder or path.startswith(folder.rstrip("/") + "/")
+               for folder in folders)
+
+
+@functools.cache
+def _probe() -> str | None:
+    """Why no sandbox can be made here, or None if one can (tried once per process)."""
+    for program, package in (("unshare", "util-linux"), ("setpriv", "util-linux"),
+                             ("mount", "util-linux"), ("chroot", "coreutils"),
+                             ("prlimit", "util-linux")):
+        if shutil.which(program, path=SEARCH_PATH) is None:
+            return (f"the program `{program}` is missing; install the {package} package "
+                    f"(Debian and Ubuntu: `apt-get install {package}`)")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as folder:
+        command = _sandboxed([sys.executable, "-c", "pass"], Limits(), Path(folder), [])
+        try:
+            run = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                                 env=_environment(Path("/tmp/home"), SCRATCH, None))
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return f"starting a sandbox failed: {error}"
+    if run.returncode == 0:
+        return None
+    said = " | ".join(run.stderr.strip().splitlines()[-3:])[-400:]
+    if os.geteuid() != 0 and "unshare" in said:
+        return (f"this system does not let an ordinary user create user namespaces "
+                f"(unshare said: {said}). Allow them (`sysctl -w "
+                "kernel.unprivileged_userns_clone=1`; on Ubuntu 23.10 and later also `sysctl "
+                "-w kernel.apparmor_restrict_unprivileged_userns=0`), or grade as root")
+    return f"the sandbox could not be started (exit code {run.returncode}: {said})"
+
+
+def check_available() -> None:
+    """Raise SandboxUnavailable, saying why and what to do, if no sandbox can be made."""
+    problem = _probe()
+    if problem is not None:
+        raise SandboxUnavailable(problem)
