@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import os
 import sys
 import tempfile
@@ -46,7 +47,7 @@ from autograder.course import (
     notebook_files,
     notebook_name,
 )
-from autograder.engine.sandbox import Limits, check_available
+from autograder.engine.sandbox import SINGLE_THREADED, Limits, check_available
 from autograder.results import SubmissionResult, TestResult
 
 # Files of a course folder that the cross-check needs, besides the submission.
@@ -245,27 +246,44 @@ def _grade_job(job: Job) -> JobOutcome:
 
 
 def default_executor(workers: int) -> Executor:
-    """A pool of WORKERS processes, started fresh (spawn), so no state leaks between them."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    """A pool of WORKERS processes, started fresh (spawn), so no state leaks between them;
+    each runs numerical libraries on one thread (a batch runs one grading per core)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                               initializer=_single_threaded)
+
+
+def _single_threaded() -> None:
+    """In a new worker, before numpy is imported there: one thread per numerical library."""
+    os.environ.update(SINGLE_THREADED)
 
 
 def run_jobs(jobs: Iterable[Job], workers: int, executor_factory: ExecutorFactory,
-             on_done: Callable[[JobOutcome], None],
-             executor: Executor | None = None) -> list[JobOutcome]:
+             on_done: Callable[[JobOutcome], None], executor: Executor | None = None,
+             while_waiting: Callable[[], None] | None = None) -> list[JobOutcome]:
     """Run JOBS on an executor; call ON_DONE as each finishes; return outcomes in job order.
 
-    EXECUTOR -- one EXECUTOR_FACTORY(WORKERS) made already (its workers may be warming up),
-                which the caller shuts down; None: one is made here, if there are jobs.
+    JOBS may be made one by one (a generator): each is submitted as soon as it is made.
+    EXECUTOR      -- one EXECUTOR_FACTORY(WORKERS) made already (its workers may be warming
+                     up), which the caller shuts down; None: one is made here, if there are
+                     jobs
+    WHILE_WAITING -- called once every job is submitted, while the workers grade
     If a worker dies (the pool breaks), the jobs it took down are run again one at a time,
     so that one submission that kills its worker costs only its own grade.
     """
-    jobs = list(jobs)
+    jobs = iter(jobs)
+    first = next(jobs, None)
+    submitted: list[Job] = []
     outcomes: dict[str, JobOutcome] = {}
     retry: list[Job] = []
-    if jobs:
+    if first is not None:
         with (contextlib.nullcontext(executor) if executor is not None
               else executor_factory(workers)) as executor:
-            futures = {executor.submit(grade_job, job): job for job in jobs}
+            futures = {}
+            for job in itertools.chain([first], jobs):
+                futures[executor.submit(grade_job, job)] = job
+                submitted.append(job)
+            if while_waiting is not None:
+                while_waiting()
             for future in as_completed(futures):
                 job = futures[future]
                 try:
@@ -276,6 +294,8 @@ def run_jobs(jobs: Iterable[Job], workers: int, executor_factory: ExecutorFactor
                 except Exception as error:  # the grader itself failed on this submission
                     outcomes[job.student_id] = _grader_failure(job, error)
                 on_done(outcomes[job.student_id])
+    elif while_waiting is not None:
+        while_waiting()
     for job in retry:
         with executor_factory(1) as executor:
             try:
@@ -283,7 +303,7 @@ def run_jobs(jobs: Iterable[Job], workers: int, executor_factory: ExecutorFactor
             except Exception as error:  # this submission takes its worker down on its own
                 outcomes[job.student_id] = _grader_failure(job, error)
         on_done(outcomes[job.student_id])
-    return [outcomes[job.student_id] for job in jobs]
+    return [outcomes[job.student_id] for job in submitted]
 
 
 def _grader_failure(job: Job, error: BaseException) -> JobOutcome:
@@ -333,20 +353,17 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
     outputs.prepare(out_dir, protected=[submissions, course.root / "source",
                                         course.root / "release"])
     release = nbformat.read(course.release_notebook(assignment), as_version=4)
+    release_json = nbformat.writes(release)
     entries = discover(submissions, assignment)
-
+    visible = tuple(str(path) for path in notebook_files())
     results: dict[str, SubmissionResult] = {}
     notebooks: dict[str, nbformat.NotebookNode] = {}
-    workers = workers or default_workers()
-    with contextlib.ExitStack() as stack:
-        executor = None
-        if any(not entry.problem for entry in entries):
-            # The workers start, and import what grading needs, while this process
-            # preflights the notebooks and builds the course bundle.
-            executor = stack.enter_context(executor_factory(workers))
-            for worker in range(workers):
-                executor.submit(warm_up, assignment, worker)
-        checked_entries = []
+    bundles: list[CourseBundle] = []
+    if cross_check:
+        bundles.append(CourseBundle.build(course, assignment))
+
+    def jobs() -> Iterable[Job]:
+        """A job for each gradable entry, preflighted as the workers take earlier ones."""
         for entry in entries:
             if entry.problem:
                 results[entry.student_id] = not_gradable(entry.student_id, assignment,
@@ -358,39 +375,57 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
                                                          checked.reason, checked.flags)
                 continue
             notebooks[entry.student_id] = checked.notebook
-            checked_entries.append((entry.student_id, checked))
+            yield Job(entry.student_id, assignment, nbformat.writes(checked.notebook),
+                      tuple(checked.flags), limits, release_json, visible,
+                      bundles[0] if cross_check else None)
 
-        bundle = CourseBundle.build(course, assignment)
-        release_json = nbformat.writes(release)
-        visible = tuple(str(path) for path in notebook_files())
-        jobs = [Job(student, assignment, nbformat.writes(checked.notebook),
-                    tuple(checked.flags), limits, release_json, visible,
-                    bundle if cross_check else None)
-                for student, checked in checked_entries]
-        with tqdm(total=len(entries), initial=len(entries) - len(jobs), unit="submission",
-                  desc=f"grading {assignment}", disable=not progress, file=sys.stderr) as bar:
-            outcomes = run_jobs(jobs, workers, executor_factory,
-                                on_done=lambda outcome: bar.update(), executor=executor)
-
-    pages: dict[str, str] = {}
-    for outcome in outcomes:
+    def write(outcome: JobOutcome) -> None:
+        """A graded submission's files, written while the workers grade the others."""
         student = outcome.result.student_id
         results[student] = outcome.result
-        if outcome.feedback_html is not None:
-            pages[student] = outcome.feedback_html
         if outcome.graded is not None:
             path = out_dir / "autograded" / student / assignment / notebook_name(assignment)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(outcome.graded)
-            if student not in pages:
-                notebooks[student] = nbformat.reads(outcome.graded, as_version=4)
+            notebooks[student] = nbformat.reads(outcome.graded, as_version=4)
+        outputs.write_feedback(out_dir / "feedback" / student / assignment, outcome.result,
+                               notebooks.get(student), release, assignment,
+                               html=outcome.feedback_html)
+        gradebook[0].add(outcome.result)
+        bar.update()
+
+    gradebook: list[outputs.GradebookWriter] = []
+
+    def make_gradebook() -> None:
+        """The gradebook, started while the workers grade."""
+        if not bundles:
+            bundles.append(CourseBundle.build(course, assignment))
+        gradebook.append(stack.enter_context(contextlib.closing(outputs.GradebookWriter(
+            out_dir / outputs.GRADEBOOK, bundles[0].files["autograder/gradebook.db"],
+            assignment))))
+
+    workers = workers or default_workers()
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if any(not entry.problem for entry in entries):
+            # The workers start, and import what grading needs, while this process
+            # preflights the first notebooks.
+            executor = stack.enter_context(executor_factory(workers))
+            for worker in range(workers):
+                executor.submit(warm_up, assignment, worker)
+        bar = stack.enter_context(tqdm(total=len(entries), unit="submission",
+                                       desc=f"grading {assignment}", disable=not progress,
+                                       file=sys.stderr))
+        graded = run_jobs(jobs(), workers, executor_factory, on_done=write,
+                          executor=executor, while_waiting=make_gradebook)
+        done = {outcome.result.student_id for outcome in graded}
+        for student in sorted(set(results) - done):  # those that could not be graded
+            outputs.write_feedback(out_dir / "feedback" / student / assignment,
+                                   results[student], notebooks.get(student), release,
+                                   assignment)
+            gradebook[0].add(results[student])
+            bar.update()
 
     ordered = [results[student] for student in sorted(results)]
     outputs.write_csv(out_dir / outputs.GRADES_CSV, ordered)
-    outputs.write_gradebook(out_dir / outputs.GRADEBOOK, bundle.files["autograder/gradebook.db"],
-                            assignment, ordered)
-    for result in ordered:
-        outputs.write_feedback(out_dir / "feedback" / result.student_id / assignment, result,
-                               notebooks.get(result.student_id), release, assignment,
-                               html=pages.get(result.student_id))
     return ordered

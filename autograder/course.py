@@ -34,7 +34,8 @@ class Assignment:
     notebook      -- the notebook file in that folder
     hidden_tests  -- the module that grades it (see ``autograder.engine.contract``)
     skipped_cells -- grade_ids of read-only cells that grading leaves out: they only show
-                     results (figures, training), and no hidden test needs what they do
+                     results (visible checks, figures, training), and no hidden test needs
+                     what they do
     catalogue     -- the module whose BUGS are its known mistakes (``autograder.samples.Bug``)
     samples       -- names of the catalogue's bugs that ``make grade`` grades beside the
                      solution and the blank release
@@ -71,9 +72,12 @@ ASSIGNMENTS = {assignment.id: assignment for assignment in (
         title="Convolutional networks, step by step",
         notebook="Convolution_model_Step_by_Step.ipynb",
         hidden_tests="autograder.hidden_tests.step_by_step",
-        skipped_cells=("zero_pad_figure", "conv_forward_figure", "conv_backward_figure",
-                       "create_mask_from_window_figure", "distribute_value_figure",
-                       "pool_forward_figure"),
+        skipped_cells=("zero_pad_check", "zero_pad_figure", "conv_single_step_check",
+                       "conv_forward_figure", "conv_forward_check", "conv_backward_figure",
+                       "conv_backward_check", "create_mask_from_window_figure",
+                       "create_mask_from_window_check", "distribute_value_figure",
+                       "distribute_value_check", "pool_forward_figure", "pool_forward_check",
+                       "pool_backward_check"),
         catalogue="autograder.catalogue.step_by_step",
         samples=("bias-per-element", "conv-window-ends-at-stride",
                  "pool-backward-ignores-stride"),
@@ -84,8 +88,10 @@ ASSIGNMENTS = {assignment.id: assignment for assignment in (
         title="Convolutional networks: application",
         notebook="Convolution_model_Application.ipynb",
         hidden_tests="autograder.hidden_tests.application",
-        skipped_cells=("train", "predict", "confusion_matrix", "keras_model",
-                       "keras_compare"),
+        skipped_cells=("create_placeholders_check", "initialize_parameters_check",
+                       "forward_propagation_figure", "forward_propagation_check",
+                       "compute_cost_check", "model_check", "train", "predict",
+                       "confusion_matrix", "keras_model", "keras_compare"),
         catalogue="autograder.catalogue.application",
         samples=("pool-valid-padding", "softmax-before-cost"),
         preamble=("import os\nimport sys\nimport numpy as np\nfrom tqdm.auto import tqdm\n"

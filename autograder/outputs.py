@@ -69,26 +69,35 @@ def write_csv(path: Path, results: list[SubmissionResult]) -> Path:
     return path
 
 
-def write_gradebook(path: Path, template: bytes, assignment: str,
-                    results: list[SubmissionResult]) -> Path:
-    """A gradebook (TEMPLATE: one that knows ASSIGNMENT) with every student's scores."""
-    from nbgrader.api import Gradebook
+class GradebookWriter:
+    """An nbgrader gradebook at PATH, made from TEMPLATE (one that knows ASSIGNMENT), to
+    which each student's scores are added as they come; ``close`` commits them."""
 
-    path.write_bytes(template)
-    stem = Path(notebook_name(assignment)).stem
-    with warnings.catch_warnings(), Gradebook(f"sqlite:///{path.resolve()}") as gradebook:
-        # nbgrader's own session handling warns (SAWarning) on every new submission.
-        warnings.simplefilter("ignore")
-        for result in results:
-            scores = {test.name: test.score for test in result.tests}
-            gradebook.update_or_create_student(result.student_id)
-            gradebook.update_or_create_submission(assignment, result.student_id)
-            submission = gradebook.find_submission_notebook(stem, assignment, result.student_id)
+    def __init__(self, path: Path, template: bytes, assignment: str):
+        from nbgrader.api import Gradebook
+
+        path.write_bytes(template)
+        self.assignment = assignment
+        self.stem = Path(notebook_name(assignment)).stem
+        self.gradebook = Gradebook(f"sqlite:///{path.resolve()}")
+
+    def add(self, result: SubmissionResult) -> None:
+        scores = {test.name: test.score for test in result.tests}
+        gradebook, student = self.gradebook, result.student_id
+        with warnings.catch_warnings():
+            # nbgrader's own session handling warns (SAWarning) on every new submission.
+            warnings.simplefilter("ignore")
+            gradebook.update_or_create_student(student)
+            gradebook.update_or_create_submission(self.assignment, student)
+            submission = gradebook.find_submission_notebook(self.stem, self.assignment,
+                                                            student)
             for grade in submission.grades:
                 grade.auto_score = scores.get(grade.name.removesuffix(TESTS_SUFFIX), 0.0)
                 grade.needs_manual_grade = False
-            gradebook.db.commit()
-    return path
+
+    def close(self) -> None:
+        self.gradebook.db.commit()
+        self.gradebook.close()
 
 
 def score_table(results: list[SubmissionResult]) -> str:

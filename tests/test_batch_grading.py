@@ -122,18 +122,34 @@ def test_feedback_shows_reports_never_hidden_test_source(batch):
     assert "conv_forward: 20 / 20 points" in solution
 
 
+def graded_notebook(batch, student):
+    return nbformat.read(batch["root"] / "out" / "autograded" / student / ASSIGNMENT / NOTEBOOK,
+                         as_version=4)
+
+
+def graded_cells(batch, student) -> dict:
+    return {cell.metadata.get("nbgrader", {}).get("grade_id"): cell
+            for cell in graded_notebook(batch, student).cells}
+
+
 def test_graded_notebook_shows_what_the_cells_showed(batch):
-    graded = nbformat.read(batch["root"] / "out" / "autograded" / "honest-a" / ASSIGNMENT
-                           / NOTEBOOK, as_version=4)
-    cells = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in graded.cells}
-    check = "".join(output.get("text", "") for output in cells["zero_pad_check"].outputs)
-    assert "zero_pad: all checks passed." in check
+    cells = graded_cells(batch, "honest-a")
     report = "".join(output.get("text", "") for output in cells["conv_forward_tests"].outputs)
     assert report.startswith("conv_forward: 20 / 20 points")
+    assert cells["zero_pad_check"].outputs == []  # a visible check: left out of grading
+    graded = graded_notebook(batch, "honest-a")
     counts = [cell.execution_count for cell in graded.cells
               if cell.cell_type == "code" and cell.execution_count is not None]
     assert counts == list(range(1, len(counts) + 1))
     nbformat.validate(graded)
+
+
+def test_what_a_cell_shows_is_capped(batch):
+    outputs = graded_cells(batch, "huge-output")["zero_pad"].outputs
+    printed = "".join(o.text for o in outputs if o.get("name") == "stdout")
+    assert printed == "x" * Limits().output_size
+    note = "".join(o.text for o in outputs if o.get("name") == "stderr")
+    assert f"[output cut: {100_000_001 - Limits().output_size} more characters" in note
 
 
 def test_gradebook_holds_the_csv_scores(batch):
