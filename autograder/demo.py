@@ -15,7 +15,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.batch import generate_assignment, grade_batch
+from autograder.batch import grade_batch
+from autograder.bundle import generate_assignment
 from autograder.course import ASSIGNMENTS, WORK_DIR, Course
 from autograder.engine.sandbox import Limits
 from autograder.outputs import GRADES_CSV, score_table

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.batch import generate_assignment
+from autograder.bundle import generate_assignment
 from autograder.course import ASSIGNMENTS, REPO_ROOT, Course, copy_course, notebook_files
 from autograder.engine.sandbox import Limits
 from autograder.engine.session import grade_notebook

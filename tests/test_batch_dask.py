@@ -16,7 +16,8 @@ import nbformat
 import pytest
 
 from autograder.__main__ import main
-from autograder.batch import CourseBundle, grade_batch
+from autograder.batch import grade_batch
+from autograder.bundle import CourseBundle
 from autograder.catalogue.step_by_step import BUGS
 from autograder.course import Course
 from autograder.engine.sandbox import GIB, Limits

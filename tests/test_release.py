@@ -7,7 +7,7 @@ import sqlite3
 import nbformat
 import pytest
 
-from autograder.batch import generate_assignment
+from autograder.bundle import generate_assignment
 from autograder.course import ASSIGNMENTS, REPO_ROOT, Course, copy_course
 from autograder.samples import SOLUTION_MARKERS, solution_sources
 

@@ -227,3 +227,16 @@ def test_an_unprivileged_instructors_course_and_home_survive_a_hostile_submissio
     assert rows["honest"].startswith("honest,100,100,graded,")
     assert rows["hostile"].startswith("hostile,100,100,graded-with-flags,")
     assert "Read-only file system" in rows["hostile"] or "No such file" in rows["hostile"]
+
+
+def test_home_files_are_copies_in_the_sandboxs_home(tmp_path):
+    cache = tmp_path / "cache.json"
+    cache.write_text('{"fonts": []}')
+    code = ("import os; path = os.path.expanduser('~/matplotlib/cache.json'); "
+            "open(path, 'a').write(' changed'); print(open(path).read())")
+    start = sandbox.launch([sys.executable, "-c", code], Limits(), tmp_path / "root",
+                           home_files={"matplotlib/cache.json": cache})
+    done = subprocess.run(start.argv, env=start.env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.strip() == '{"fonts": []} changed', done.stderr
+    assert cache.read_text() == '{"fonts": []}'

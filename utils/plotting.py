@@ -81,7 +81,6 @@ def _new_figure(width, height):
 def _setup_grid_axes(ax, n_rows, n_cols, title=None, tick_labels=True):
     """Prepare ax for an n_rows x n_cols grid of unit cells, row 0 at the top.
 
-    Arguments:
     ax -- a matplotlib Axes
     n_rows, n_cols -- number of rows and columns of the grid
     title -- text above the grid, or None
@@ -238,13 +237,11 @@ def show_padding(x, x_pad):
     16 cells a side also print each value. The original image is outlined inside
     the padded one.
 
-    Arguments:
     x -- (n_H, n_W), one channel of one example, e.g. X[0, :, :, 0]
     x_pad -- (n_H + 2 * pad, n_W + 2 * pad), the same channel after padding,
              e.g. X_pad[0, :, :, 0]
 
-    Returns:
-    fig -- matplotlib Figure
+    Returns fig -- matplotlib Figure
     """
     hint = "Pass one channel of one example, e.g. x[0, :, :, 0]."
     x = _as_2d("x", x, hint)
@@ -314,15 +311,13 @@ def show_sliding_window(n_H_prev, n_W_prev, f, stride, pad=0, position=(0, 0)):
     (n_W likewise), with the matching cell filled in orange. Row and column
     indices are those of the padded input, the array that gets sliced.
 
-    Arguments:
     n_H_prev, n_W_prev -- height and width of the input, before padding
     f -- size of the (square) window
     stride -- step between two neighbouring windows
     pad -- number of rings of zeros around the input (0 for pooling)
     position -- (h, w), the output cell whose window is drawn
 
-    Returns:
-    fig -- matplotlib Figure
+    Returns fig -- matplotlib Figure
     """
     n_H, n_W = _check_window_parameters(n_H_prev, n_W_prev, f, stride, pad)
     h, w = _check_position(position, n_H, n_W)
@@ -404,15 +399,13 @@ def show_conv_backward(n_H_prev, n_W_prev, f, stride, pad=0, positions=((0, 0), 
     when dA_prev is cut out of dA_prev_pad. With pad = 0 the right panel is
     dA_prev itself.
 
-    Arguments:
     n_H_prev, n_W_prev -- height and width of the input, before padding
     f -- size of the (square) filter
     stride -- step between two neighbouring windows
     pad -- number of rings of zeros around the input
     positions -- sequence of at most 4 output cells (h, w) whose windows are drawn
 
-    Returns:
-    fig -- matplotlib Figure
+    Returns fig -- matplotlib Figure
     """
     n_H, n_W = _check_window_parameters(n_H_prev, n_W_prev, f, stride, pad)
     positions = [_check_position(p, n_H, n_W) for p in positions]
@@ -501,11 +494,9 @@ def show_pooling_mask(window):
     of max pooling, the gradient of the window's output flows only through the
     True cell. If several cells share the largest value, all of them are marked.
 
-    Arguments:
     window -- (f, f) or any 2D shape, the values of one window of one channel
 
-    Returns:
-    fig -- matplotlib Figure
+    Returns fig -- matplotlib Figure
     """
     window = _as_2d("window", window, "Pass one window of one channel, e.g. a_prev[0:2, 0:2, c].")
     n_rows, n_cols = window.shape
@@ -543,12 +534,10 @@ def show_distribute_value(dz, shape):
     dz / (n_H * n_W). The shares add back up to dz, and every input cell gets the
     same part because every input cell counts the same in an average.
 
-    Arguments:
     dz -- a number, the gradient of one output of average pooling
     shape -- (n_H, n_W), the shape of the window
 
-    Returns:
-    fig -- matplotlib Figure
+    Returns fig -- matplotlib Figure
     """
     dz = float(dz)
     n_H, n_W = (int(size) for size in shape)
@@ -647,7 +636,6 @@ def _as_labels(name, labels, m=None):
 def _class_names(classes, n_classes, *named):
     """Return one printable name per class, checking every label in `named` has a name.
 
-    Arguments:
     classes -- sequence of class names (or numbers), or None for the indices themselves
     n_classes -- number of classes needed when classes is None
     named -- pairs (name, labels) of 1D int arrays to check against the names
@@ -708,7 +696,6 @@ def show_images(images, labels, predictions=None, classes=None, n_cols=6, max_im
     vermilion title and a thick vermilion frame. The first `max_images` images are
     drawn, `n_cols` per row.
 
-    Arguments:
     images -- (m, n_H, n_W, 3), uint8 values or floats in [0, 1]
     labels -- the true classes: (m,) or (1, m) class indices, or one-hot (m, C)
     predictions -- None, or the predicted classes in the same forms; (m, C)
@@ -719,8 +706,7 @@ def show_images(images, labels, predictions=None, classes=None, n_cols=6, max_im
     max_images -- largest number of images drawn
     title -- text above the grid, or None
 
-    Returns:
-    fig -- matplotlib Figure
+    Returns fig -- matplotlib Figure
     """
     images = _as_images(images)
     m = images.shape[0]
@@ -784,14 +770,12 @@ def show_images(images, labels, predictions=None, classes=None, n_cols=6, max_im
 def plot_costs(costs, learning_rate=None, every=1, title=None):
     """Draw the cost against the epoch at which it was recorded.
 
-    Arguments:
     costs -- sequence (list or 1D array) of costs, costs[i] recorded at epoch i * every
     learning_rate -- None, or the learning rate, printed in the title
     every -- number of epochs between two recorded costs
     title -- text above the plot, or None for "cost during training"
 
-    Returns:
-    fig -- matplotlib Figure
+    Returns fig -- matplotlib Figure
     """
     if costs is None:
         raise ValueError("costs is None; expected a list or 1D array of costs")
@@ -855,13 +839,11 @@ def plot_costs(costs, learning_rate=None, every=1, title=None):
 def confusion_matrix(labels, predictions, n_classes):
     """Count how often each true class was predicted as each class.
 
-    Arguments:
     labels -- the true classes: (m,) or (1, m) class indices, or one-hot (m, C)
     predictions -- the predicted classes in the same forms, or (m, C) scores
     n_classes -- number of classes
 
-    Returns:
-    counts -- (n_classes, n_classes) int array: counts[t, p] is the number of examples
+    Returns counts -- (n_classes, n_classes) int array: counts[t, p] is the number of examples
               of true class t predicted as class p (rows true, columns predicted)
     """
     labels, _ = _as_labels("labels", labels)
@@ -898,14 +880,12 @@ def plot_confusion_matrix(labels, predictions, classes=None, title=None):
     more); the non-zero cells off the diagonal are the mistakes (vermilion, darker
     for more). The title gives the overall accuracy.
 
-    Arguments:
     labels -- the true classes: (m,) or (1, m) class indices, or one-hot (m, C)
     predictions -- the predicted classes in the same forms, or (m, C) scores
     classes -- None, or one name per class, printed along the axes
     title -- text above the matrix, or None for "confusion matrix"
 
-    Returns:
-    fig -- matplotlib Figure
+    Returns fig -- matplotlib Figure
     """
     labels, label_width = _as_labels("labels", labels)
     predictions, prediction_width = _as_labels("predictions", predictions)
@@ -1005,7 +985,6 @@ def _draw_window_row(ax, n, f, stride, starts, pads, dropped, lanes, sizes):
     The axes use x in cells (input cell i is centred on x = i) and y in inches,
     with the cells between y = 0 and y = cell_height.
 
-    Arguments:
     ax -- a matplotlib Axes, already placed and scaled
     n -- number of input cells
     f -- window size
@@ -1112,13 +1091,11 @@ def show_same_padding(n, f, stride):
     Each row's title gives its number of outputs, e.g.
     "SAME: 8 outputs (pad 2 before, 2 after)" and "VALID: 7 outputs (4 cells dropped)".
 
-    Arguments:
     n -- number of input cells along the axis (e.g. the image width)
     f -- window size (of the pooling window or the filter)
     stride -- step between two neighbouring windows
 
-    Returns:
-    fig -- matplotlib Figure
+    Returns fig -- matplotlib Figure
     """
     n = _positive_integer("n", n)
     f = _positive_integer("f", f)

@@ -106,13 +106,11 @@ def find_dataset(folder: str | Path | None = None) -> DatasetFiles:
 def read_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Read one file of the SIGNS schema.
 
-    Arguments:
     path -- the HDF5 file
     split -- "train" or "test": the file holds ``{split}_set_x``, ``{split}_set_y`` and
              ``list_classes``
 
-    Returns:
-    x -- the images as stored, shape (m, n_H, n_W, 3) (uint8 in the shipped files)
+    Returns x -- the images as stored, shape (m, n_H, n_W, 3) (uint8 in the shipped files)
     y -- the labels, shape (m,), int64, each one of ``classes``
     classes -- the classes, shape (n_classes,), int64
 
@@ -178,8 +176,7 @@ def read_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray, np
 def load_dataset(folder: str | Path | None = None):
     """Load the data set that ``find_dataset(folder)`` picks, as the original course did.
 
-    Returns:
-    X_train_orig -- (m_train, 64, 64, 3) uint8 images
+    Returns X_train_orig -- (m_train, 64, 64, 3) uint8 images
     Y_train_orig -- (1, m_train) int64 labels
     X_test_orig -- (m_test, 64, 64, 3) uint8 images
     Y_test_orig -- (1, m_test) int64 labels
@@ -204,12 +201,10 @@ def load_dataset(folder: str | Path | None = None):
 def convert_to_one_hot(Y, C: int) -> np.ndarray:
     """One-hot encode labels.
 
-    Arguments:
     Y -- integer labels in [0, C), shape (1, m) or (m,)
     C -- the number of classes
 
-    Returns:
-    a float array of shape (m, C) whose row i is 1 at column Y[i] and 0 elsewhere (the
+    Returns a float array of shape (m, C) whose row i is 1 at column Y[i] and 0 elsewhere (the
     original course's helper returned (C, m), which its notebook then transposed)
     """
     Y = np.asarray(Y)
@@ -231,14 +226,12 @@ def random_mini_batches(X: np.ndarray, Y: np.ndarray, mini_batch_size: int = 64,
                         seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """Shuffle (X, Y) with ``np.random.seed(seed)`` and cut them into mini-batches.
 
-    Arguments:
     X -- inputs, shape (m, n_H, n_W, n_C)
     Y -- labels, shape (m, n_y)
     mini_batch_size -- the size of each mini-batch but the last
     seed -- the seed of the shuffle
 
-    Returns:
-    a list of (mini_batch_X, mini_batch_Y): the full batches of mini_batch_size in order,
+    Returns a list of (mini_batch_X, mini_batch_Y): the full batches of mini_batch_size in order,
     then the remainder if m is not a multiple of mini_batch_size. The same as the original
     course's helper, so the batches (and the costs of a training) reproduce.
     """

@@ -116,11 +116,19 @@ cd "$root"
 exec chroot . "$@"
 """
 
-# Inside the sandbox, as its user: make the home and work folders, then run the command
-# in a child of a child of the namespace's first process, so that its parent is not
-# process 1 (a Jupyter kernel whose parent is process 1 takes itself for an orphan).
-_ENTER = ('mkdir -p /tmp/home /tmp/work && cd /tmp/work && '
-          'sh -c \'"$@"; exit $?\' sh "$@"')
+# Inside the sandbox, as its user: make the home and work folders, copy "SOURCE TARGET"
+# pairs (up to "--") into the home, then run the command in a child of a child of the
+# namespace's first process, so that its parent is not process 1 (a Jupyter kernel whose
+# parent is process 1 takes itself for an orphan).
+_ENTER = r"""set -e
+mkdir -p /tmp/home /tmp/work
+while [ "$1" != "--" ]; do
+  mkdir -p "/tmp/home/${2%/*}"; cp "$1" "/tmp/home/$2"; shift 2
+done
+shift
+cd /tmp/work
+sh -c '"$@"; exit $?' sh "$@"
+"""
 
 
 class SandboxUnavailable(RuntimeError):
@@ -184,7 +192,7 @@ class Launch:
 
 def launch(argv: list[str], limits: Limits, scratch: Path, visible: list[Path] = (),
            env: dict[str, str] | None = None, shared: list[Path] = (),
-           owned: list[str] = ()) -> Launch:
+           owned: list[str] = (), home_files: dict[str, Path] | None = None) -> Launch:
     """ARGV (a command of the Python installation, e.g. ``[sys.executable, "-m", ...]``)
     started under LIMITS.
 
@@ -198,15 +206,22 @@ def launch(argv: list[str], limits: Limits, scratch: Path, visible: list[Path] =
     owned   -- files in SHARED that the process must read although the grader made them
                for itself alone (a kernel's connection file, whose name may be a
                placeholder that jupyter_client fills in)
+    home_files -- files of the grader's copied into the process's home before it starts,
+               by their path there (a cache it would otherwise make every time)
     """
+    home_files = {name: path for name, path in (home_files or {}).items()
+                  if Path(path).is_file()}
     scratch.mkdir(parents=True, exist_ok=True)
     if not limits.isolated:
         home = scratch / "home"
         (scratch / "work").mkdir(exist_ok=True)
+        for name, path in home_files.items():
+            (home / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, home / name)
         return Launch(_resource_limits(limits) + list(argv),
                       _environment(home, str(scratch), env), str(scratch / "work"))
     check_available()
-    return Launch(_sandboxed(argv, limits, scratch, visible, shared, owned),
+    return Launch(_sandboxed(argv, limits, scratch, visible, shared, owned, home_files),
                   _environment(Path(SCRATCH) / "home", SCRATCH, env), f"{SCRATCH}/work")
 
 
@@ -241,7 +256,9 @@ def _resource_limits(limits: Limits) -> list[str]:
 
 
 def _sandboxed(argv: list[str], limits: Limits, root: Path, visible: list[Path],
-               shared: list[Path] = (), owned: list[str] = ()) -> list[str]:
+               shared: list[Path] = (), owned: list[str] = (),
+               home_files: dict[str, Path] | None = None) -> list[str]:
+    home_files = home_files or {}
     as_root = os.geteuid() == 0
     uid = FIRST_SANDBOX_UID + os.getpid() if as_root else 0
     for folder in shared:
@@ -255,9 +272,11 @@ def _sandboxed(argv: list[str], limits: Limits, root: Path, visible: list[Path],
     drop = ["setpriv", *user, "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"]
     unshare = shutil.which("unshare", path=SEARCH_PATH) or "unshare"
     return [unshare, *namespaces, "--", "/bin/sh", "-c", _JAIL, "sh", str(root), str(uid),
-            str(limits.scratch_size), *_mounts(visible, shared),
+            str(limits.scratch_size), *_mounts([*visible, *home_files.values()], shared),
             *(operation for path in owned for operation in ("own", str(path))), "--",
-            *drop, *_resource_limits(limits), "sh", "-c", _ENTER, "sh", *argv]
+            *drop, *_resource_limits(limits), "sh", "-c", _ENTER, "sh",
+            *(part for name, path in home_files.items()
+              for part in (str(Path(path).resolve()), name)), "--", *argv]
 
 
 def _mounts(visible: list[Path], shared: list[Path] = ()) -> list[str]:
