@@ -247,7 +247,7 @@ HOSTILE = [
             "graded", 85, "No such file or directory", frozenset({"pool_forward"})),
     Hostile("leaks-by-repr", notebook_file(lambda s: solution_with(
         s, "pool_forward", LEAKY_REPR + "def pool_forward(A_prev, hparameters, mode='max'):\n"
-        "    return Leak()", replace=True)), "graded", 85, "an object of type Leak",
+        "    return Leak()", replace=True)), "graded", 85, 'an object of type "Leak"',
         frozenset({"pool_forward"})),
     Hostile("leaks-by-warning", notebook_file(pool_forward_first(
         f"import warnings; warnings.warn({READ})")), "graded", 85, "No such file or directory",

@@ -43,8 +43,9 @@ REPORT_WIDTH = 100
 _OWN_DIRS = tuple(str(Path(folder).resolve())
                   for package in (autograder, utils) for folder in package.__path__)
 # Text that came from a student's code (an exception's message, a warning) is cut at this
-# many characters in a report.
+# many characters in a report, and a sub-test's whole message at MESSAGE_LIMIT.
 STUDENT_TEXT = 200
+MESSAGE_LIMIT = 1000
 
 NOT_IMPLEMENTED_HINT = ("replace `raise NotImplementedError()` in its cell with your code, "
                         "then run that cell")
@@ -86,8 +87,8 @@ class OpaqueValue:
         self.type_name = type_name
 
     def __repr__(self) -> str:
-        return (f"an object of type {self.type_name} that cannot be checked outside the "
-                "notebook")
+        return (f"an object of type {student_text(self.type_name, 60)} that cannot be "
+                "checked outside the notebook")
 
     def __eq__(self, other: object) -> bool:
         return self is other
@@ -169,7 +170,7 @@ class Grader:
                 test()
                 outcome.passed = True
             except Failure as failure:
-                outcome.message, outcome.hint = failure.message, failure.hint
+                outcome.message, outcome.hint = _capped(failure.message), failure.hint
                 if isinstance(failure, StudentError):
                     outcome.error = failure.error
             except Exception as error:  # the grader must survive whatever came back
@@ -571,6 +572,12 @@ def student_text(text: str, limit: int | None = None, quoted: bool = True) -> st
     if len(line) > limit or len(lines) > 1:
         line = line[:limit].rstrip() + " [...]"
     return f'"{line}"' if quoted else line
+
+
+def _capped(message: str) -> str:
+    """MESSAGE, cut at MESSAGE_LIMIT characters: a message may quote what a student's
+    function returned."""
+    return message if len(message) <= MESSAGE_LIMIT else message[:MESSAGE_LIMIT] + " [...]"
 
 
 def _name(name: str) -> str:

@@ -37,10 +37,11 @@ import autograder
 GIB = 1024 ** 3
 MIB = 1024 ** 2
 
-# One thread per numerical library for processes that run student code: a batch runs one
-# grading per core, so more threads only contend, and under an address-space limit every
-# thread's buffers count.
-SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# One thread per numerical library (TensorFlow's thread pools included) for processes that
+# grade: a batch runs one grading per core, so more threads only contend, and under an
+# address-space limit every thread's buffers count.
+SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
 
 # Variables of the grader's environment a sandboxed process keeps; every other one (tokens,
 # paths of the instructor's) stays out. OpenBLAS's are needed for correct results on some
