@@ -27,7 +27,7 @@ from autograder.engine.sandbox import GIB, MIB, Limits
 from autograder.samples import sample_submissions
 
 PROBE = r"""
-import errno, json, os, resource, socket, sys
+import errno, json, os, resource, socket, subprocess, sys
 repo, hidden, source = sys.argv[1:4]
 found = {"uid": os.getuid(), "cwd": os.getcwd(), "repo": sorted(os.listdir(repo)),
          "package": sorted(os.listdir(os.path.join(repo, "autograder"))),
@@ -55,6 +55,14 @@ try:
     found["big_file"] = "written"
 except OSError as error:
     found["big_file"] = errno.errorcode[error.errno]
+nested = subprocess.run(["unshare", "--user", "--map-root-user", "true"],
+                        capture_output=True, text=True)
+found["nested_namespace"] = nested.returncode
+try:
+    open("/dev/planted", "w")
+    found["dev_writable"] = True
+except OSError as error:
+    found["dev_writable"] = errno.errorcode[error.errno]
 children = 0
 try:
     for _ in range(200):
@@ -91,6 +99,9 @@ def test_student_code_sees_only_what_its_notebook_needs(tmp_path):
     assert found["package"] == ["__init__.py", "engine", "probes"]
     assert not found["hidden_readable"] and not found["source_readable"]
     assert found["utils_writable"] == "EROFS"
+    assert found["dev_writable"] in ("EROFS", "EACCES")
+    # No user namespace of its own, in which it could gain capabilities (and chroot out).
+    assert found["nested_namespace"] != 0
     assert found["scratch_writable"] and found["cwd"] == "/tmp/work"
 
 

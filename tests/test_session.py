@@ -23,7 +23,7 @@ import pytest
 from autograder import results
 from autograder.catalogue.step_by_step import BUGS
 from autograder.course import ASSIGNMENTS, Course, get_assignment, notebook_files
-from autograder.engine import session as trusted
+from autograder.engine import session as engine_session
 from autograder.engine.harness import OpaqueValue, describe_exception
 from autograder.engine.sandbox import GIB, Limits
 from autograder.engine.session import NotebookRun, copy_back, grade_notebook, remote_error
@@ -37,14 +37,15 @@ POINTS = {name: float(points) for name, points in step_by_step.POINTS.items()}
 LIMITS = {"time_limit": 60.0, "call_timeout": 10}
 
 
-def trusted_grade(notebook: nbformat.NotebookNode, assignment: str, *, time_limit: float,
-                  call_timeout: float, memory_limit: int | None = 2 * GIB) -> NotebookRun:
+def grade(notebook: nbformat.NotebookNode, assignment: str, *, time_limit: float,
+          call_timeout: float, memory_limit: int | None = 2 * GIB) -> NotebookRun:
     """NOTEBOOK graded with ASSIGNMENT's hidden tests under these limits, in the sandbox."""
     limits = Limits(time_limit=time_limit, cell_timeout=call_timeout,
                     memory_limit=memory_limit)
     graded = get_assignment(assignment)
     return grade_notebook(notebook, graded.grading(), limits, notebook_files(),
                           graded.skipped_cells)
+
 
 BUGS_BY_NAME = {bug.name: bug for bug in BUGS}
 # One bug per kind of check: values, in-place changes, a raised exception, keyword
@@ -117,7 +118,7 @@ def full_except(*names: str) -> dict[str, float]:
 # The plain cases ------------------------------------------------------------------------
 
 def test_solution_gets_full_points_without_notes(samples):
-    outcome = trusted_grade(samples["solution"], ASSIGNMENT, **LIMITS)
+    outcome = grade(samples["solution"], ASSIGNMENT, **LIMITS)
     assert [test.name for test in outcome.tests] == list(POINTS)
     assert all(isinstance(test, results.TestResult) for test in outcome.tests)
     assert scores(outcome) == POINTS
@@ -130,7 +131,7 @@ def test_solution_gets_full_points_without_notes(samples):
 
 
 def test_blank_release_gets_zero_everywhere(samples):
-    outcome = trusted_grade(samples["blank"], ASSIGNMENT, **LIMITS)
+    outcome = grade(samples["blank"], ASSIGNMENT, **LIMITS)
     assert scores(outcome) == {name: 0.0 for name in POINTS}
     for test in outcome.tests:
         assert f"{test.name} raised NotImplementedError: it is not implemented yet" in \
@@ -141,7 +142,7 @@ def test_blank_release_gets_zero_everywhere(samples):
 @pytest.mark.parametrize("bug_name", COMPARED_BUGS)
 def test_catalogue_bug_scores_as_in_process(samples, bug_name):
     bug = BUGS_BY_NAME[bug_name]
-    outcome = trusted_grade(samples[bug_name], ASSIGNMENT, **LIMITS)
+    outcome = grade(samples[bug_name], ASSIGNMENT, **LIMITS)
     expected = in_process_scores(bug)
     assert scores(outcome) == expected
     assert any(expected[name] < POINTS[name] for name in bug.breaks)
@@ -150,7 +151,7 @@ def test_catalogue_bug_scores_as_in_process(samples, bug_name):
 
 
 def test_student_error_names_the_line_of_the_cell(samples):
-    outcome = trusted_grade(samples["conv-backward-unpads-with-negative-index"], ASSIGNMENT,
+    outcome = grade(samples["conv-backward-unpads-with-negative-index"], ASSIGNMENT,
                             **LIMITS)
     text = report(outcome, "conv_backward").replace("\n            ", " ")
     assert ("raised ValueError: \"could not broadcast input array from shape (0,0,3) into "
@@ -161,7 +162,7 @@ def test_student_error_names_the_line_of_the_cell(samples):
 def test_missing_function_is_not_defined(samples):
     notebook = copy.deepcopy(samples["solution"])
     notebook.cells.remove(_cell(notebook, "pool_forward"))
-    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    outcome = grade(notebook, ASSIGNMENT, **LIMITS)
     assert scores(outcome)["pool_forward"] == 0.0
     assert "pool_forward is not defined: run the cell that defines it" in \
         report(outcome, "pool_forward")
@@ -173,7 +174,7 @@ def test_missing_function_is_not_defined(samples):
 def test_patched_allclose_does_not_reach_the_grader(samples):
     notebook = with_code(samples[CONV_FORWARD_BUG.name], "conv_forward",
                          "np.allclose = lambda *a, **k: True\nnp.isclose = np.allclose")
-    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    outcome = grade(notebook, ASSIGNMENT, **LIMITS)
     assert scores(outcome) == in_process_scores(CONV_FORWARD_BUG)
     assert scores(outcome)["conv_forward"] < POINTS["conv_forward"]
     assert np.allclose(0.0, 1.0) is False
@@ -185,7 +186,7 @@ def test_replaced_grade_function_does_not_reach_the_grader(samples):
                          "import autograder.hidden_tests.step_by_step as hidden\n"
                          "hidden.grade_conv_forward = lambda func: 20.0\n"
                          "hidden.POINTS['conv_forward'] = 0")
-    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    outcome = grade(notebook, ASSIGNMENT, **LIMITS)
     assert scores(outcome) == in_process_scores(CONV_FORWARD_BUG)
     assert step_by_step.grade_conv_forward is original
     assert step_by_step.POINTS["conv_forward"] == 20
@@ -199,7 +200,7 @@ def test_always_equal_result_cannot_pass(samples):
         "    __array_priority__ = 1000\n"
         "def create_mask_from_window(x):\n"
         "    return AlwaysEqual()"), replace=True)
-    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    outcome = grade(notebook, ASSIGNMENT, **LIMITS)
     assert scores(outcome)["create_mask_from_window"] == 0.0
     assert 'an object of type "AlwaysEqual" that cannot be checked outside the notebook' in \
         report(outcome, "create_mask_from_window")
@@ -220,7 +221,7 @@ def test_patched_builtins_do_not_reach_the_grader(samples):
         "    return real_isinstance(obj, kind)\n"
         "builtins.isinstance = lenient_isinstance\n"
         "builtins.abs = lambda x: 0.0"))
-    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    outcome = grade(notebook, ASSIGNMENT, **LIMITS)
     assert scores(outcome) == in_process_scores(SINGLE_STEP_BUG)
     assert scores(outcome)["conv_single_step"] < POINTS["conv_single_step"]
     assert builtins.isinstance("text", int) is False
@@ -234,7 +235,7 @@ def test_input_transformer_cannot_rewrite_the_tests(samples):
         "        return ['score = 20.0\\n']\n"
         "    return lines\n"
         "get_ipython().input_transformers_cleanup.append(full_marks)"))
-    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    outcome = grade(notebook, ASSIGNMENT, **LIMITS)
     assert scores(outcome) == in_process_scores(CONV_FORWARD_BUG)
 
 
@@ -246,7 +247,7 @@ def test_function_that_ends_the_process_loses_only_its_points(samples):
         "def conv_backward(dZ, cache):\n"
         "    os._exit(0)"), replace=True)
     notebook = with_cell(notebook, "conv_backward", "conv_backward(None, None)", "calls_it")
-    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    outcome = grade(notebook, ASSIGNMENT, **LIMITS)
     assert scores(outcome)["conv_backward"] == 0.0
     assert others_full(outcome, "conv_backward") == full_except("conv_backward")
     assert ("process-ended: the process running the student's code ended during a call of "
@@ -266,7 +267,7 @@ def test_endless_loop_costs_one_timeout(samples):
         "        pass"), replace=True)
     notebook = with_cell(notebook, "pool_backward", "pool_backward(None, None)", "calls_it")
     start = time.perf_counter()
-    outcome = trusted_grade(notebook, ASSIGNMENT, time_limit=60.0, call_timeout=call_timeout)
+    outcome = grade(notebook, ASSIGNMENT, time_limit=60.0, call_timeout=call_timeout)
     elapsed = time.perf_counter() - start
     text = report(outcome, "pool_backward")
     sub_tests = text.count("\n  FAIL ") + text.count("\n  ok ")
@@ -289,7 +290,7 @@ def test_endless_loop_in_a_helper_stops_its_callers_too(samples):
     notebook = with_cell(notebook, "conv_single_step", "conv_single_step(None, None, None)",
                          "calls_it")
     start = time.perf_counter()
-    outcome = trusted_grade(notebook, ASSIGNMENT, time_limit=60.0, call_timeout=2.0)
+    outcome = grade(notebook, ASSIGNMENT, time_limit=60.0, call_timeout=2.0)
     elapsed = time.perf_counter() - start
     assert scores(outcome)["conv_single_step"] == 0.0
     assert scores(outcome)["conv_forward"] == 0.0
@@ -308,7 +309,7 @@ def test_slow_cell_does_not_stop_the_fast_function_it_calls(samples):
     notebook = with_cell(samples["solution"], "pool_backward", (
         "for _ in range(10**9):\n"
         "    distribute_value(1.0, (2, 2))"), cell_id="slow_cell")
-    outcome = trusted_grade(notebook, ASSIGNMENT, time_limit=60.0, call_timeout=2.0)
+    outcome = grade(notebook, ASSIGNMENT, time_limit=60.0, call_timeout=2.0)
     assert scores(outcome) == POINTS
     assert outcome.notes == ["time-limit: cell slow_cell ran longer than 2 s; it was stopped "
                              "and skipped"]
@@ -326,7 +327,7 @@ def test_loop_that_cannot_be_interrupted_is_killed(samples):
         "            pass"), replace=True)
     notebook = with_cell(notebook, "conv_backward", "conv_backward(None, None)", "calls_it")
     start = time.perf_counter()
-    outcome = trusted_grade(notebook, ASSIGNMENT, time_limit=60.0, call_timeout=call_timeout)
+    outcome = grade(notebook, ASSIGNMENT, time_limit=60.0, call_timeout=call_timeout)
     elapsed = time.perf_counter() - start
     text = report(outcome, "conv_backward")
     sub_tests = text.count("\n  FAIL ") + text.count("\n  ok ")
@@ -345,7 +346,7 @@ def test_loop_that_cannot_be_interrupted_is_killed(samples):
 def test_whole_grading_stops_at_the_time_limit(samples):
     notebook = with_code(samples["solution"], "zero_pad", "import time\ntime.sleep(30)")
     start = time.perf_counter()
-    outcome = trusted_grade(notebook, ASSIGNMENT, time_limit=2.0, call_timeout=10.0)
+    outcome = grade(notebook, ASSIGNMENT, time_limit=2.0, call_timeout=10.0)
     elapsed = time.perf_counter() - start
     assert elapsed < 6.0, f"took {elapsed:.1f} s"
     assert scores(outcome) == {name: 0.0 for name in POINTS}
@@ -359,7 +360,7 @@ def test_memory_bomb_hits_the_memory_limit(samples):
         "def distribute_value(dz, shape):\n"
         "    hoard = bytearray(8 * 1024**3)\n"
         "    return hoard"), replace=True)
-    outcome = trusted_grade(notebook, ASSIGNMENT, memory_limit=2 * 1024**3, **LIMITS)
+    outcome = grade(notebook, ASSIGNMENT, memory_limit=2 * 1024**3, **LIMITS)
     assert scores(outcome)["distribute_value"] == 0.0
     assert "raised MemoryError" in report(outcome, "distribute_value")
     # pool_backward's average mode uses distribute_value
@@ -380,7 +381,7 @@ def test_printing_cannot_corrupt_the_protocol(samples):
         "    sys.__stdout__.write('y' * 1_000_000 + '\\n')\n"
         "    os.write(1, b'{\"id\": 3, \"error\": null}\\n')\n"
         "    return _zero_pad(X, pad)"))
-    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    outcome = grade(notebook, ASSIGNMENT, **LIMITS)
     assert scores(outcome) == POINTS
     assert outcome.notes == []
 
@@ -390,7 +391,7 @@ def test_cell_error_is_noted_and_later_cells_run(samples):
                          cell_id="failing_cell")
     notebook = with_code(notebook, "conv_forward", "undefined_name")
     last_line = len(_cell(notebook, "conv_forward").source.splitlines())
-    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    outcome = grade(notebook, ASSIGNMENT, **LIMITS)
     assert scores(outcome) == POINTS
     assert outcome.notes == [
         "cell-error: cell failing_cell raised ValueError: \"a cell that fails\" (in <module>, "
@@ -404,7 +405,7 @@ def test_result_of_unsupported_type_fails_clearly(samples):
     notebook = with_code(samples["solution"], "distribute_value", (
         "def distribute_value(dz, shape):\n"
         "    return (dz / n for n in shape)"), replace=True)
-    outcome = trusted_grade(notebook, ASSIGNMENT, **LIMITS)
+    outcome = grade(notebook, ASSIGNMENT, **LIMITS)
     assert scores(outcome)["distribute_value"] == 0.0
     assert ('a is an object of type "generator" that cannot be checked outside the notebook; '
             "expected a numpy array") in report(outcome, "distribute_value").replace(
@@ -426,11 +427,11 @@ def test_worker_runs_isolated_in_a_fresh_folder():
              "            'execution': os.environ.get('NBGRADER_EXECUTION'),\n"
              "            'variables': sorted(os.environ)}\n")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(probe)])
-    cells = trusted.student_cells(notebook)
+    cells = engine_session.student_cells(notebook)
     limits = Limits(time_limit=30.0, cell_timeout=10, memory_limit=GIB, processes=64)
     os.environ["INSTRUCTOR_SECRET_TOKEN"] = "never in the sandbox"
     try:
-        with trusted._Session(cells, limits, []) as session:
+        with engine_session._Session(cells, limits, []) as session:
             assert session.start()
             found = session.call("probe", (), {})
     finally:
@@ -450,7 +451,7 @@ def test_left_out_cells_are_read_only_cells_of_the_release(assignment):
               if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("locked")
               and not cell.metadata["nbgrader"].get("solution")}
     assert set(skips) <= locked, set(skips) - locked
-    kept = {cell["name"] for cell in trusted.student_cells(release, skip=skips)}
+    kept = {cell["name"] for cell in engine_session.student_cells(release, skip=skips)}
     assert not kept & set(skips)
 
 
@@ -458,7 +459,7 @@ def test_a_left_out_name_on_a_student_cell_does_not_hide_it():
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     notebook.cells[0].metadata["nbgrader"] = {"grade_id": "zero_pad_figure", "locked": True,
                                               "solution": True}
-    cells = trusted.student_cells(notebook, skip=get_assignment(ASSIGNMENT).skipped_cells)
+    cells = engine_session.student_cells(notebook, skip=get_assignment(ASSIGNMENT).skipped_cells)
     assert [cell["source"] for cell in cells] == ["x = 1"]
 
 
@@ -539,7 +540,7 @@ def test_remote_errors_keep_type_message_and_place():
 
 def test_no_worker_is_left_running(samples):
     before = _children()
-    trusted_grade(samples["solution"], ASSIGNMENT, **LIMITS)
+    grade(samples["solution"], ASSIGNMENT, **LIMITS)
     assert _children() <= before
 
 
@@ -556,9 +557,9 @@ def _children() -> set[int]:
 
 
 def test_worker_that_cannot_start_is_noted(samples, monkeypatch):
-    monkeypatch.setattr(trusted, "WORKER", [
-        trusted.sys.executable, "-c", "import sys; sys.exit('no IPython here')"])
-    outcome = trusted_grade(samples["solution"], ASSIGNMENT, **LIMITS)
+    monkeypatch.setattr(engine_session, "WORKER", [
+        engine_session.sys.executable, "-c", "import sys; sys.exit('no IPython here')"])
+    outcome = grade(samples["solution"], ASSIGNMENT, **LIMITS)
     assert scores(outcome) == {name: 0.0 for name in POINTS}
     assert outcome.notes == ["worker-error: the grading process did not start (it ended; "
                              "exit code 1): no IPython here"]

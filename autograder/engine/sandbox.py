@@ -16,6 +16,10 @@ It is built with programs every Linux system has (util-linux's ``unshare``, ``mo
 - run by an ordinary user, it needs unprivileged user namespaces (most distributions allow
   them); it then stays that user, with every capability dropped.
 
+The process is chrooted into its root inside a mount namespace of its own, so the kernel
+also refuses it a user namespace of its own (none may be made from a chroot), the way it
+could otherwise gain capabilities again.
+
 Isolation fails closed: ``check_available`` raises ``SandboxUnavailable``, naming what is
 missing and how to get it, where no sandbox can be made. ``Limits(isolated=False)`` (the
 ``--no-sandbox`` option) runs student code as a plain process with only the resource
@@ -111,6 +115,7 @@ for name in null zero full random urandom; do
 done
 ln -s /proc/self/fd "$root/dev/fd"
 mkdir "$root/dev/shm"
+mount -o remount,bind,ro,nosuid "$root/dev"
 mount -t tmpfs -o size=64m,mode=1777,nosuid,nodev shm "$root/dev/shm"
 mount -o remount,bind,ro "$root"
 cd "$root"

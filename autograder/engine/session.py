@@ -285,7 +285,7 @@ def _caches() -> dict[str, Path]:
 
 
 class _Session:
-    """The worker processes of one trusted grading, their limits and the notes."""
+    """The worker processes of one grading, their limits and the notes."""
 
     def __init__(self, cells: list[dict], limits: Limits, visible: list[Path]):
         self.cells = cells

@@ -34,6 +34,7 @@ exceptions captured (``harness``).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable
 
@@ -184,8 +185,10 @@ def _expect_placeholder(tensor: dict, label: str, shape: tuple) -> None:
 SHAPES = {"W1": (4, 4, 3, 8), "W2": (2, 2, 8, 16)}
 
 
+@functools.cache
 def expected_initial_parameters() -> dict[str, np.ndarray]:
-    """W1 and W2 as tf.keras.initializers.GlorotNormal(seed=0) draws them, in a fresh graph."""
+    """W1 and W2 as tf.keras.initializers.GlorotNormal(seed=0) draws them, in a fresh graph
+    (made once per process; the arrays are read-only)."""
     tf = _tf()
     with tf.Graph().as_default(), tf.compat.v1.Session() as session:
         tf.compat.v1.set_random_seed(1)
@@ -193,7 +196,14 @@ def expected_initial_parameters() -> dict[str, np.ndarray]:
         variables = {key: tf.compat.v1.get_variable(key, shape, initializer=initializer)
                      for key, shape in SHAPES.items()}
         session.run(tf.compat.v1.global_variables_initializer())
-        return session.run(variables)
+        return {key: _read_only(value) for key, value in session.run(variables).items()}
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """ARRAY, which a cache shares between submissions, made read-only: a student's function
+    that changes its inputs in place cannot change what the next one is given."""
+    array.flags.writeable = False
+    return array
 
 
 def _glorot_uniform(shape: tuple) -> np.ndarray:
@@ -455,9 +465,11 @@ def grade_compute_cost(func: Callable) -> float:
 # model
 # ---------------------------------------------------------------------------------------------
 
+@functools.cache
 def default_data(examples: int = MODEL_EXAMPLES) -> dict[str, np.ndarray]:
     """The first EXAMPLES images of the shipped default training set, its test set, scaled and
-    one-hot, and the same training images stored class by class."""
+    one-hot, and the same training images stored class by class (read once per process; the
+    arrays are read-only)."""
     from utils import signs
 
     train_x, train_y, _ = signs.read_split(signs.DATA_DIR / signs.DIGITS_FILES[0], "train")
@@ -470,11 +482,12 @@ def default_data(examples: int = MODEL_EXAMPLES) -> dict[str, np.ndarray]:
     def one_hot(y):
         return signs.convert_to_one_hot(y, len(classes)).astype(np.float32)
 
-    return {
+    data = {
         "X_train": X_train, "Y_train": one_hot(labels),
         "X_test": (test_x / 255.0).astype(np.float32), "Y_test": one_hot(test_y),
         "X_sorted": X_train[order], "Y_sorted": one_hot(labels[order]),
     }
+    return {key: _read_only(value) for key, value in data.items()}
 
 
 def _dense_weights(parameters: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -491,7 +504,7 @@ def grade_model(func: Callable) -> float:
     """Grade model(X_train, Y_train, X_test, Y_test, learning_rate, num_epochs, minibatch_size,
     progress) -> (train_accuracy, test_accuracy, parameters, costs) with short training runs."""
     _tf()
-    data = default_data()
+    data = {key: value.copy() for key, value in default_data().items()}  # the student's own
     runs: dict[str, Any] = {}
 
     def run(name: str, X: np.ndarray, Y: np.ndarray, X_test: np.ndarray, Y_test: np.ndarray,
