@@ -6,6 +6,7 @@ worker   -- the program in that process: runs the cells, serves calls of their f
 session  -- the grader's side of one such process: proxies, timeouts, restarts
 harness  -- sub-tests with points, safe calls into student code, the printed report
 contract -- what a hidden-test module must provide, checked when grading starts
+crosscheck -- nbgrader's own autograde of a submission, for --cross-check
 
 Only ``wire`` and ``worker`` (and this file) are visible inside the sandbox; they import
 nothing else of the course.
