@@ -150,16 +150,18 @@ def unprivileged_grading_problem() -> str | None:
     return None
 
 
-# Run as root in a private mount namespace: make the closed folder that holds the Python
-# installation enterable there (an empty one over it, with the installation bound back),
-# then become the unprivileged user. Arguments: CLOSED PREFIX STAGING, then the command.
+# Run as root in a private mount namespace: make each closed folder that holds the Python
+# installation or the virtual environment enterable there (an empty one over it, with the
+# installation bound back), then become the unprivileged user. Arguments: "CLOSED PREFIX
+# STAGING" triples, "--", then the command.
 OPEN_PYTHON = """set -e
-closed=$1; prefix=$2; staging=$3; shift 3
-if [ -n "$closed" ]; then
+while [ "$1" != "--" ]; do
+  closed=$1; prefix=$2; staging=$3; shift 3
   mkdir -p "$staging"; mount --bind "$prefix" "$staging"
   mount -t tmpfs -o mode=755 opened "$closed"
   mkdir -p "$prefix"; mount --bind "$staging" "$prefix"
-fi
+done
+shift
 exec "$@"
 """
 
@@ -170,10 +172,13 @@ def as_nobody(command: list[str], home: Path, cwd: Path, pythonpath: str,
     env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": pythonpath,
            "LANG": "C.UTF-8", **{k: v for k, v in os.environ.items()
                                  if k.startswith("OPENBLAS_")}}
-    closed = closed_folder(sys.base_prefix)
+    opened = []
+    for index, prefix in enumerate(dict.fromkeys([sys.base_prefix, sys.prefix])):
+        closed = closed_folder(prefix)
+        if closed is not None:
+            opened += [str(closed), prefix, str(cwd.parent / f"python-{index}")]
     return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                           OPEN_PYTHON, "sh", str(closed or ""), sys.base_prefix,
-                           str(cwd.parent / "python"), "setpriv", f"--reuid={NOBODY}",
+                           OPEN_PYTHON, "sh", *opened, "--", "setpriv", f"--reuid={NOBODY}",
                            f"--regid={NOBODY}", "--clear-groups", *command],
                           env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
