@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -150,20 +151,24 @@ def unprivileged_grading_problem() -> str | None:
     return None
 
 
-# Run as root in a private mount namespace: make each closed folder that holds the Python
-# installation or the virtual environment enterable there (an empty one over it, with the
-# installation bound back), then become the unprivileged user. Arguments: "CLOSED PREFIX
-# STAGING" triples, "--", then the command.
-OPEN_PYTHON = """set -e
-while [ "$1" != "--" ]; do
-  closed=$1; prefix=$2; staging=$3; shift 3
-  mkdir -p "$staging"; mount --bind "$prefix" "$staging"
-  mount -t tmpfs -o mode=755 opened "$closed"
-  mkdir -p "$prefix"; mount --bind "$staging" "$prefix"
-done
-shift
-exec "$@"
-"""
+def open_python(staging: Path) -> str:
+    """A shell script that, run as root in a private mount namespace, makes each closed
+    folder above the Python installation and the virtual environment enterable (an empty
+    one over it, with the installation bound back), then runs its arguments."""
+    prefixes = list(dict.fromkeys([sys.base_prefix, sys.prefix]))
+    closed = {prefix: closed_folder(prefix) for prefix in prefixes}
+    moved = {prefix: staging / f"python-{index}" for index, prefix in enumerate(prefixes)
+             if closed[prefix] is not None}
+    lines = ["set -e"]
+    lines += [f"mkdir -p {shlex.quote(str(place))}; "
+              f"mount --bind {shlex.quote(prefix)} {shlex.quote(str(place))}"
+              for prefix, place in moved.items()]
+    lines += [f"mount -t tmpfs -o mode=755 opened {shlex.quote(str(folder))}"
+              for folder in dict.fromkeys(closed[prefix] for prefix in moved)]
+    lines += [f"mkdir -p {shlex.quote(prefix)}; "
+              f"mount --bind {shlex.quote(str(place))} {shlex.quote(prefix)}"
+              for prefix, place in moved.items()]
+    return "\n".join([*lines, 'exec "$@"'])
 
 
 def as_nobody(command: list[str], home: Path, cwd: Path, pythonpath: str,
@@ -172,13 +177,8 @@ def as_nobody(command: list[str], home: Path, cwd: Path, pythonpath: str,
     env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": pythonpath,
            "LANG": "C.UTF-8", **{k: v for k, v in os.environ.items()
                                  if k.startswith("OPENBLAS_")}}
-    opened = []
-    for index, prefix in enumerate(dict.fromkeys([sys.base_prefix, sys.prefix])):
-        closed = closed_folder(prefix)
-        if closed is not None:
-            opened += [str(closed), prefix, str(cwd.parent / f"python-{index}")]
     return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                           OPEN_PYTHON, "sh", *opened, "--", "setpriv", f"--reuid={NOBODY}",
+                           open_python(cwd.parent), "sh", "setpriv", f"--reuid={NOBODY}",
                            f"--regid={NOBODY}", "--clear-groups", *command],
                           env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
