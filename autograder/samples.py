@@ -30,8 +30,8 @@ class Bug:
     function    -- grade_id of the solution cell it edits
     replace     -- exact text of that solution cell (must occur exactly once)
     by          -- the buggy text put in its place
-    breaks      -- the graded functions that must lose points (a bug in a helper
-                   also breaks the functions that call it)
+    breaks      -- the graded functions that must lose points: the one that holds the
+                   bug (a function that calls a broken helper is graded with a correct one)
     hint        -- text the hidden tests' report must show for it, or None
     description -- what the bug is, in a sentence
     """

@@ -27,7 +27,8 @@ HIDDEN_TESTS_FILE = Path(autograder.__file__).parent / "hidden_tests" / "step_by
 SOURCE_NOTEBOOK = REPO_ROOT / "source" / ASSIGNMENT / NOTEBOOK
 # Lines of the hidden tests and their oracles that no feedback may ever show.
 SECRETS = ("def grade_conv_forward", "CONV_BACKWARD_CASES = [", "BEGIN HIDDEN TESTS",
-           "hidden_tests.grade_", "def conv_backward(dZ: np.ndarray, cache: tuple)")
+           "hidden_tests.grade_", "def conv_backward(dZ: np.ndarray, cache: tuple)",
+           "X_pad[:, pad:pad + n_H, pad:pad + n_W, :] = X", "MAX_ENTRIES")
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,28 @@ hidden.grade_conv_forward = lambda func: 20.0
 # sandbox has no hidden tests to read, so each fails at the read, and costs what it breaks.
 READ = f"open({str(HIDDEN_TESTS_FILE)!r}).read()"
 POOL_FORWARD = 'def pool_forward(A_prev, hparameters, mode="max"):\n'
+
+
+# zero_pad broken, so conv_forward is graded with the course's zero_pad, which it asks for
+# far too much padding, or whose stand-in it reads to find the course's code.
+BROKEN_ZERO_PAD = "def zero_pad(X, pad):\n    raise ValueError('no padding today')\n"
+CONV_FORWARD_LINE = "    A_prev_pad = zero_pad(A_prev, pad)\n"
+HUGE_PAD = "    A_prev_pad = zero_pad(A_prev, 10**6)\n"
+READS_THE_STAND_IN = ("    import inspect\n"
+                      "    raise ValueError(repr(zero_pad.__code__.co_consts) + "
+                      "repr(zero_pad.__kwdefaults__) + inspect.getsource("
+                      "zero_pad.__kwdefaults__['_course_version']))\n")
+
+
+def course_zero_pad_asked(line: str):
+    """The solution with a broken zero_pad and LINE in place of conv_forward's padding."""
+    def build(samples):
+        notebook = solution_with(samples, "zero_pad", BROKEN_ZERO_PAD, replace=True)
+        target = cell(notebook, "conv_forward")
+        assert CONV_FORWARD_LINE in target.source
+        target.source = target.source.replace(CONV_FORWARD_LINE, line)
+        return notebook
+    return build
 
 
 def pool_forward_first(line: str):
@@ -258,6 +281,10 @@ HOSTILE = [
     Hostile("leaks-by-display", notebook_file(lambda s: solution_with(
         s, "zero_pad", f"from IPython.display import HTML, display\ndisplay(HTML({READ}))")),
         "graded-with-flags", 100, "No such file or directory"),
+    Hostile("asks-too-much-of-a-course-helper", notebook_file(course_zero_pad_asked(HUGE_PAD)),
+            "graded", 75, "more than grading needs", frozenset({"zero_pad", "conv_forward"})),
+    Hostile("reads-a-course-helper", notebook_file(course_zero_pad_asked(READS_THE_STAND_IN)),
+            "graded", 75, "course_version", frozenset({"zero_pad", "conv_forward"})),
     Hostile("leaks-by-file", notebook_file(lambda s: solution_with(
         s, "zero_pad", f"open('feedback.html', 'w').write({READ})")), "graded-with-flags", 100,
         "No such file or directory"),

@@ -80,7 +80,7 @@ def pool(submissions):
 
 def test_pool_batch_scores_as_expected(pool):
     scores = {student: result.score for student, result in pool["results"].items()}
-    assert scores == {"solution": 100, "blank": 0, BUG: 75}, scores
+    assert scores == {"solution": 100, "blank": 0, BUG: 95}, scores
     statuses = {student: result.status for student, result in pool["results"].items()}
     assert set(statuses.values()) == {"graded"}, statuses
 

@@ -29,7 +29,7 @@ import traceback
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -46,6 +46,11 @@ _OWN_DIRS = tuple(str(Path(folder).resolve())
 # many characters in a report, and a sub-test's whole message at MESSAGE_LIMIT.
 STUDENT_TEXT = 200
 MESSAGE_LIMIT = 1000
+
+# The scores of the functions graded so far in this grading, name -> (score, points): a
+# function graded with the course's versions of its helpers says when one of the student's
+# own helpers lost points. A grading of another submission starts with forget_scores().
+_SCORES: dict[str, tuple[float, float]] = {}
 
 NOT_IMPLEMENTED_HINT = ("replace `raise NotImplementedError()` in its cell with your code, "
                         "then run that cell")
@@ -139,13 +144,16 @@ class Rule:
 class Grader:
     """Runs the sub-tests of one graded function and prints their report.
 
-    name  -- the graded function's name, printed in the header
-    total -- its points; the sub-tests' points must add up to it
+    name    -- the graded function's name, printed in the header
+    total   -- its points; the sub-tests' points must add up to it
+    helpers -- the graded functions it is graded with the course's versions of (see
+               ``substituting``): the report says which of the student's own lost points
     """
 
-    def __init__(self, name: str, total: float):
+    def __init__(self, name: str, total: float, helpers: Iterable[str] = ()):
         self.name = name
         self.total = float(total)
+        self.helpers = tuple(helpers)
         self.outcomes: list[Outcome] = []
         self._exits = contextlib.ExitStack()
 
@@ -159,6 +167,7 @@ class Grader:
     def __exit__(self, exc_type, exc, tb) -> None:
         self._exits.close()
         if exc_type is None:
+            _SCORES[self.name] = (self.score, self.total)
             print(self.report())
 
     def run(self, label: str, points: float, test: Callable[[], Any], **tags) -> Outcome:
@@ -288,7 +297,19 @@ class Grader:
                 f"{name} raised NotImplementedError: it is not implemented yet; "
                 f"{NOT_IMPLEMENTED_HINT}.", REPORT_WIDTH, initial_indent="  ",
                 subsequent_indent="    "))
+        for helper in self.helpers:
+            score, points = _SCORES.get(helper, (None, None))
+            if score is not None and score < points:
+                lines.append(textwrap.fill(
+                    f"Your {helper} lost points in its own tests; {self.name} was graded "
+                    f"with a correct {helper}, so that mistake costs points there only.",
+                    REPORT_WIDTH, initial_indent="  ", subsequent_indent="    "))
         return "\n".join(lines)
+
+
+def forget_scores() -> None:
+    """Start a new grading: no function has been graded in it yet (see Grader's helpers)."""
+    _SCORES.clear()
 
 
 def call(func: Callable, *args, name: str | None = None, **kwargs) -> Any:
@@ -315,19 +336,60 @@ def withholding(func: Callable, names: Sequence[str], message: str) -> Callable:
     cannot call the forward pass, or a numerical gradient, to differentiate it. FUNC is the
     student's function: a proxy of the sandboxed process, or a function of this process.
     """
-    remote = getattr(func, "withholding", None)
-    if callable(remote):
-        return remote(list(names), message)
-    from autograder.engine.worker import withholding as withheld
-    namespace = getattr(func, "__globals__", {})
+    if not callable(func):
+        return func  # its sub-tests say it is not a function
+    return _graded(func).withholding(list(names), message)
 
-    def call_withholding(*args, **kwargs):
-        with withheld(list(names), namespace, message):
-            return func(*args, **kwargs)
 
-    call_withholding.__name__ = call_withholding.__qualname__ = getattr(func, "__name__",
-                                                                        "function")
-    return call_withholding
+def substituting(func: Callable, versions: Mapping[str, Callable]) -> Callable:
+    """FUNC, whose calls run with the notebook's functions named as VERSIONS' keys standing
+    for the course's correct versions VERSIONS gives: a function is graded with correct
+    helpers, so a mistake in a helper costs points in the helper's own tests only.
+
+    FUNC is the student's function: a proxy of the sandboxed process (the versions then run
+    here and only their results enter the sandbox) or a function of this process. A helper
+    that earned all its points in its own tests earlier in this grading stays the student's
+    own: it did all a correct one does there, and its calls cost no trips to this process.
+    """
+    needed = {name: version for name, version in versions.items()
+              if name not in _SCORES or _SCORES[name][0] < _SCORES[name][1]}
+    if not callable(func) or not needed:
+        return func
+    return _graded(func).substituting(needed)
+
+
+def _graded(func: Callable):
+    """FUNC if it is a proxy of the sandboxed process or a LocalFunction, else FUNC as a
+    LocalFunction."""
+    if callable(getattr(func, "withholding", None)) and callable(getattr(func, "substituting",
+                                                                           None)):
+        return func
+    return LocalFunction(func)
+
+
+class LocalFunction:
+    """A student's function of this process (nbgrader runs the hidden tests in the
+    notebook's kernel) with what ``withholding`` and ``substituting`` ask for its calls."""
+
+    def __init__(self, func: Callable, withheld: tuple[list[str], str] | None = None,
+                 versions: dict[str, Callable] | None = None):
+        self._func = func
+        self._withheld = withheld
+        self._versions = dict(versions or {})
+        self.__name__ = self.__qualname__ = getattr(func, "__name__", "function")
+
+    def withholding(self, names: list[str], message: str) -> LocalFunction:
+        return LocalFunction(self._func, (list(names), message), self._versions)
+
+    def substituting(self, versions: dict[str, Callable]) -> LocalFunction:
+        return LocalFunction(self._func, self._withheld, {**self._versions, **versions})
+
+    def __call__(self, *args, **kwargs):
+        namespace = getattr(self._func, "__globals__", {})
+        names, message = self._withheld or ([], "")
+        with worker.withholding(names, namespace, message), \
+                worker.substituting(self._versions, namespace):
+            return self._func(*args, **kwargs)
 
 
 class Attempt:

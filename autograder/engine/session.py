@@ -58,12 +58,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Callable
 
 import nbformat
 import numpy as np
 
-from autograder.engine.harness import OpaqueValue, describe_exception, student_text
+from autograder.engine.harness import (
+    OpaqueValue,
+    describe_exception,
+    forget_scores,
+    student_text,
+)
 from autograder.engine.sandbox import Launch, Limits, launch
 from autograder.engine.wire import decode, dumps, encode
 from autograder.results import TestResult
@@ -107,6 +112,7 @@ def grade_notebook(notebook: nbformat.NotebookNode, hidden_tests: ModuleType,
     skip    -- grade_ids of read-only cells to leave out (see student_cells)
     """
     cells = student_cells(notebook, skip=skip)
+    forget_scores()
     with _Session(cells, limits, visible) as session:
         session.start()
         tests = [_grade_function(hidden_tests, name, session)
@@ -161,19 +167,29 @@ class StudentFunction:
     An exception in the student's code is raised here again (see RemoteError).
     """
 
-    def __init__(self, session: _Session, name: str, withheld: dict | None = None):
+    def __init__(self, session: _Session, name: str, withheld: dict | None = None,
+                 versions: dict[str, Callable] | None = None):
         self._session = session
         self._withheld = withheld
+        self._versions = dict(versions or {})
         self.__name__ = self.__qualname__ = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._session.call(self.__name__, args, kwargs, withheld=self._withheld)
+        return self._session.call(self.__name__, args, kwargs, withheld=self._withheld,
+                                  versions=self._versions)
 
     def withholding(self, names: list[str], message: str) -> StudentFunction:
         """This function, whose calls make the functions NAMES raise RuntimeError(MESSAGE)
         while they run (see ``autograder.engine.worker.withholding``)."""
         return StudentFunction(self._session, self.__name__,
-                               {"names": list(names), "message": message})
+                               {"names": list(names), "message": message}, self._versions)
+
+    def substituting(self, versions: dict[str, Callable]) -> StudentFunction:
+        """This function, whose calls run with the notebook's functions named as VERSIONS'
+        keys standing for the callables given, which run here, in the grader's process
+        (see ``autograder.engine.worker.substituting``)."""
+        return StudentFunction(self._session, self.__name__, self._withheld,
+                               {**self._versions, **versions})
 
     def probe(self, probe: str, *args: Any, **kwargs: Any) -> Any:
         """PROBE(the student's function, *ARGS, **KWARGS), run in the worker process.
@@ -449,7 +465,7 @@ class _Session:
         self.note(text)
 
     def call(self, name: str, args: tuple, kwargs: dict, probe: str | None = None,
-             withheld: dict | None = None) -> Any:
+             withheld: dict | None = None, versions: dict[str, Callable] | None = None) -> Any:
         """NAME(*ARGS, **KWARGS) in the worker, or PROBE(NAME, *ARGS, **KWARGS) when a probe is
         named; the student's exception raised here again."""
         if name in self.broken:
@@ -471,10 +487,16 @@ class _Session:
             request["probe"] = probe
         if withheld is not None:
             request["withhold"] = withheld
+        if versions:
+            request["substitute"] = list(versions)
         deadline = self.until(self.call_timeout)
         try:
             self.process.send(request, deadline)
-            error, result = self._unpack(name, self.process.receive(deadline), args, kwargs)
+            reply = self.process.receive(deadline)
+            while "callback" in reply:
+                self.process.send(_course_answer(reply, versions or {}), deadline)
+                reply = self.process.receive(deadline)
+            error, result = self._unpack(name, reply, args, kwargs)
         except (_TimedOut, _Ended, _BadReply) as problem:
             return self._broken(name, problem)
         if error is not None:
@@ -690,6 +712,25 @@ def _exit_status(pid: int, wait: float):
         if status is not None or time.monotonic() >= end:
             return status
         time.sleep(0.01)
+
+
+def _course_answer(request: dict, versions: dict[str, Callable]) -> dict:
+    """The answer to the worker's "callback" REQUEST: the result of the course's version of
+    the function it names (one of VERSIONS), or the error that version raised."""
+    name = request.get("callback")
+    if not isinstance(name, str) or name not in versions:
+        raise _BadReply(f"a callback of a function not substituted: {_brief(request)}")
+    try:
+        args = [decode(arg, OpaqueValue) for arg in request.get("args", [])]
+        kwargs = {str(key): decode(value, OpaqueValue)
+                  for key, value in dict(request.get("kwargs", {})).items()}
+    except (ValueError, TypeError, RecursionError) as error:
+        raise _BadReply(f"a callback's arguments cannot be decoded: {error}") from None
+    try:
+        return {"result": encode(versions[name](*args, **kwargs))}
+    except Exception as error:  # sent back, and raised in the student's code
+        kind = type(error).__name__ if type(error).__module__ == "builtins" else "RuntimeError"
+        return {"error": {"type": kind, "message": f"{name}: {error}"[:500]}}
 
 
 def _parse(line: bytes) -> dict:

@@ -14,7 +14,10 @@ pipes and points file descriptors 0, 1 and 2 at /dev/null, so nothing the studen
     worker -> {"cells_done": n}
     grader -> {"id": k, "call": "conv_forward", "args": [...], "kwargs": {...},
                "timeout": seconds, "probe": "autograder.probes.MODULE:NAME" (optional),
-               "withhold": {"names": [...], "message": "..."} (optional)}
+               "withhold": {"names": [...], "message": "..."} (optional),
+               "substitute": ["zero_pad", ...] (optional)}
+    worker -> {"callback": "zero_pad", "args": [...], "kwargs": {...}}   (with "substitute")
+    grader -> {"result": ...} or {"error": {"type": "ValueError", "message": "..."}}
     worker -> {"id": k, "result": ..., "args_after": [...], "kwargs_after": {...}}
            or {"id": k, "error": ERROR, "timed_out": bool}
     grader -> {"exit": true}
@@ -35,6 +38,14 @@ With "withhold", the functions NAMES stand for (a name of the notebook's, or
 call runs, however the student's code reaches them (by name, an alias, a default
 argument): their code itself is swapped for the call's duration. A backward pass that calls
 the forward pass to differentiate it numerically is caught so.
+
+With "substitute", the notebook's functions NAMES stand for the course's correct versions
+while the call runs, however the student's code reaches them: their code is swapped for
+code that asks the grader ("callback"), which computes the correct result in its own
+process and sends it back; the worker raises the grader's "error" in the student's code.
+A function is so graded with correct helpers: a mistake in conv_single_step costs points in
+conv_single_step's tests, not in conv_forward's too. The correct versions never enter the
+sandbox; only their results do.
 
 Time limits: a cell or a call that runs longer than a little under its "timeout" is
 interrupted (SIGALRM raises TimeLimitReached in the student's code). The function that was
@@ -81,6 +92,11 @@ MAX_MESSAGE = 500
 PROBE_PACKAGE = "autograder.probes."
 # The file name of a withheld function's code: its frame is never the student's.
 WITHHELD_FILE = "<withheld>"
+# The file name of the code that stands in for a substituted function.
+SUBSTITUTED_FILE = "<course version>"
+# Exceptions a substituted function may raise in the student's code, by name.
+CALLBACK_ERRORS = ("ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError",
+                   "ArithmeticError", "RuntimeError")
 
 
 # Exceptions ------------------------------------------------------------------------------
@@ -127,7 +143,7 @@ def student_frame(frames: list, own_dirs: tuple[str, ...]) -> traceback.FrameSum
     packages), not a library's, not a withheld function's."""
     outside = [f for f in frames if not _inside(f.filename, own_dirs)]
     student = [f for f in outside if not _inside(f.filename, _LIBRARY_DIRS)
-               and not f.filename.startswith(("<frozen", WITHHELD_FILE))]
+               and not f.filename.startswith(("<frozen", WITHHELD_FILE, SUBSTITUTED_FILE))]
     chosen = student or outside
     return chosen[-1] if chosen else None
 
@@ -225,6 +241,55 @@ def withholding(names: list[str], namespace: dict, message: str):
     finally:
         for function, code in swapped:
             function.__code__ = code
+
+
+def _forwarding_code(free: int):
+    """The code of a function that returns _course_version(*args, **kwargs), its keyword
+    default, with FREE free variables (see _raising_code)."""
+    names = [f"_free{index}" for index in range(free)]
+    body = "".join(f"    {name} = None\n" for name in names)
+    uses = (f"        if _course_version is None:\n            ({', '.join(names)},)\n"
+            if names else "")
+    source = (f"def _outer():\n{body}    def substitute(*args, _course_version=None, "
+              f"**kwargs):\n{uses}        return _course_version(*args, **kwargs)\n"
+              "    return substitute\n")
+    scope: dict = {}
+    exec(compile(source, SUBSTITUTED_FILE, "exec"), scope)  # our own, fixed source
+    return scope["_outer"]().__code__
+
+
+@contextlib.contextmanager
+def substituting(versions: dict, namespace: dict):
+    """While the block runs, the notebook's functions named as VERSIONS' keys run the
+    callables VERSIONS gives for them instead, wherever they are referred to from; a name
+    NAMESPACE lacks, or holds no Python function under, is bound to its version."""
+    swapped, bound = [], {}
+    for name, version in versions.items():
+        function = resolve_function(str(name), namespace)
+        if function is None:
+            if ":" not in str(name):
+                bound[name] = namespace.get(name, _MISSING)
+                namespace[name] = version
+            continue
+        if any(function is done for done, *_ in swapped):
+            continue
+        swapped.append((function, function.__code__, function.__defaults__,
+                        function.__kwdefaults__))
+        function.__code__ = _forwarding_code(len(function.__code__.co_freevars))
+        function.__defaults__ = None
+        function.__kwdefaults__ = {"_course_version": version}
+    try:
+        yield
+    finally:
+        for function, code, defaults, kwdefaults in swapped:
+            function.__code__ = code
+            function.__defaults__ = defaults
+            function.__kwdefaults__ = kwdefaults
+        for name, value in bound.items():
+            if value is _MISSING:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
 
 
 # Time limits -----------------------------------------------------------------------------
@@ -493,9 +558,12 @@ class Worker:
             args = [func, *args]
             func = probe
         withheld = message.get("withhold") or {}
+        versions = {str(name): self.course_version(str(name))
+                    for name in message.get("substitute") or []}
         try:
             with withholding(list(withheld.get("names", [])), self.shell.user_ns,
-                             str(withheld.get("message", ""))):
+                             str(withheld.get("message", ""))), \
+                    substituting(versions, self.shell.user_ns):
                 result = self.as_student(timeout, func, *args, **kwargs)
         except TimeLimitReached as error:
             self.stop_function(name, timeout)
@@ -513,6 +581,37 @@ class Worker:
         reply["args_after"] = [encode(arg) for arg in args]
         reply["kwargs_after"] = {key: encode(value) for key, value in kwargs.items()}
         return reply
+
+
+    def course_version(self, name: str):
+        """A function that stands for the course's correct NAME: each call is computed by
+        the grader (see the module docstring, "substitute")."""
+        def course_version(*args, **kwargs):
+            return self.callback(name, args, kwargs)
+
+        course_version.__name__ = course_version.__qualname__ = name
+        return course_version
+
+    def callback(self, name: str, args: tuple, kwargs: dict):
+        """NAME(*ARGS, **KWARGS) computed by the grader; its error raised here. Called from
+        the student's code: the worker's own steps run with the original builtins, and the
+        time limit's signal waits until the grader's answer is read whole."""
+        replaced = _take_builtins()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        try:
+            self.send({"callback": name, "args": [encode(arg) for arg in args],
+                       "kwargs": {str(key): encode(value) for key, value in kwargs.items()}})
+            line = self.requests.readline()
+            reply = json.loads(line) if line else {}
+            if "result" in reply:
+                return decode(reply["result"])
+            error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+            kind = error.get("type") if error.get("type") in CALLBACK_ERRORS else "RuntimeError"
+            raise getattr(builtins, kind)(str(error.get("message", "no answer from the "
+                                                                    "grader"))[:MAX_MESSAGE])
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            _give_back_builtins(replaced)
 
 
 def _error(kind: str, message: str) -> dict:

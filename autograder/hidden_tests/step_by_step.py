@@ -37,9 +37,10 @@ from autograder.engine.harness import (
     expect_tuple,
     expect_unmodified,
     is_close,
+    substituting,
     withholding,
 )
-from autograder.hidden_tests import oracles
+from autograder.hidden_tests import oracles, references
 
 POINTS = {
     "zero_pad": 5,
@@ -52,11 +53,25 @@ POINTS = {
     "pool_backward": 20,
 }
 
+# The graded functions each function calls, with the course's versions it is graded with:
+# a mistake in a helper costs points in the helper's own tests only.
+HELPERS = {
+    "conv_forward": {"zero_pad": references.zero_pad,
+                     "conv_single_step": references.conv_single_step},
+    "conv_backward": {"zero_pad": references.zero_pad},
+    "pool_backward": {"create_mask_from_window": references.create_mask_from_window,
+                      "distribute_value": references.distribute_value},
+}
+
 # Hints, by the mistake they point at.
 HINT_BIAS = ("the bias is added once per window, not once per element: "
-             "Z = np.sum(a_slice_prev * W) + float(b)")
+             "Z = np.sum(a_slice_prev * W) + b.item()")
 HINT_SCALAR = ("conv_single_step must return a scalar (one number): b has shape (1, 1, 1), "
-               "so add float(b) (or b.item()), not b itself")
+               "so add b.item() (or np.squeeze(b)), not b itself")
+HINT_FLOAT_OF_ARRAY = ("float() takes only an array with no axes on NumPy 2, and b has shape "
+                       "(1, 1, 1): take its number with b.item() (or float(np.squeeze(b)))")
+HINT_NP_FLOAT = ("np.float was removed from NumPy (1.24): write float(...) for a number, or "
+                 "np.float64 for the dtype")
 HINT_FLOAT64 = ("float64 in, float64 out: create the output with np.zeros(shape), which is "
                 "float64, and do not pass dtype=np.float32 or cast the result")
 HINT_ZERO_PAD_AXES = ("pad only the n_H and n_W axes (1 and 2), not the examples or the "
@@ -89,6 +104,8 @@ HINT_CELLS = "divide dz by the number of cells, n_H * n_W"
 HINT_POOL_BACKWARD_MAX = ("it fails only in max mode: each window's gradient goes to the "
                           "maximum of the window only, dA_prev[window] += mask * dA[i, h, w, c] "
                           "with mask = create_mask_from_window(a_prev_slice)")
+HINT_MASK_TIMES_INPUT = ("the mask multiplies the upstream gradient dA[i, h, w, c], not the "
+                         "window of A_prev: dA_prev[window] += mask * dA[i, h, w, c]")
 HINT_POOL_BACKWARD_AVERAGE = ("it fails only in average mode: each window's gradient "
                               "dA[i, h, w, c] is spread evenly over its f x f cells, "
                               "dA_prev[window] += distribute_value(dA[i, h, w, c], (f, f))")
@@ -105,7 +122,13 @@ HINT_DERIVED = ("derive the gradients: compute them from the upstream gradient a
                 "pass numerically is how you check a backward pass (utils.gradient_check), not "
                 "how you write one, and earns no points")
 
+# Errors that recent NumPy raises for code written for older versions, in every function.
+NUMPY_ERRORS = [
+    ("only 0-dimensional arrays can be converted to Python scalars", HINT_FLOAT_OF_ARRAY),
+    ("has no attribute 'float'", HINT_NP_FLOAT),
+]
 CONV_ERRORS = [
+    *NUMPY_ERRORS,
     ("a backward pass may not", HINT_DERIVED),
     ("setting an array element with a sequence", HINT_SCALAR),
     ("cannot be interpreted as an integer", HINT_INTEGER_SIZE),
@@ -119,6 +142,7 @@ CONV_ERRORS = [
     ("out of bounds", "an index went past the end of an axis: check the loop ranges"),
 ]
 POOL_ERRORS = [
+    *NUMPY_ERRORS,
     ("a backward pass may not", HINT_DERIVED),
     ("cannot be interpreted as an integer", HINT_INTEGER_SIZE),
     ("zero-size array",
@@ -273,6 +297,7 @@ def grade_zero_pad(func: Callable) -> float:
             padded, attempts, "zero_pad",
             "build a new padded array (np.pad returns one); do not assign into X",
             "the cases with pad > 0"))
+        grader.explain_errors(NUMPY_ERRORS)
     return grader.score
 
 
@@ -325,6 +350,7 @@ def grade_conv_single_step(func: Callable) -> float:
             "conv_single_step changed its input in place (with *= or +=): compute "
             "a_slice_prev * W as a new array. In conv_forward the window is a view of "
             "A_prev_pad, so changing it in place corrupts the windows that follow"))
+        grader.explain_errors(NUMPY_ERRORS)
     return grader.score
 
 
@@ -352,7 +378,7 @@ def _single_step_value(attempt: Attempt, a_slice_prev: np.ndarray, W: np.ndarray
         expect_close(np.float64(Z), np.float64(expected), "Z",
                      known=[(np.float64(per_element), HINT_BIAS),
                             (np.float64(without_bias), "the bias b is missing: add it once")],
-                     hint="Z = np.sum(a_slice_prev * W) + float(b)")
+                     hint="Z = np.sum(a_slice_prev * W) + b.item()")
     return test
 
 
@@ -385,7 +411,8 @@ def grade_conv_forward(func: Callable) -> float:
     b -- (1, 1, 1, n_C); hparameters -- {"stride", "pad"}; Z -- (m, n_H, n_W, n_C);
     cache -- (A_prev, W, b, hparameters)
     """
-    with Grader("conv_forward", POINTS["conv_forward"]) as grader:
+    func = substituting(func, HELPERS["conv_forward"])
+    with Grader("conv_forward", POINTS["conv_forward"], HELPERS["conv_forward"]) as grader:
         attempts, values = [], []
         for A_shape, f, n_C, stride, pad, points, seed in CONV_FORWARD_CASES:
             A_prev, W, b = _conv_inputs(A_shape, f, n_C, seed)
@@ -513,7 +540,8 @@ def grade_conv_backward(func: Callable) -> float:
     """
     func = withholding(func, CONV_BACKWARD_WITHHELD, WITHHELD_MESSAGE.format(
         name="conv_backward", forward="conv_forward, conv_single_step"))
-    with Grader("conv_backward", POINTS["conv_backward"]) as grader:
+    func = substituting(func, HELPERS["conv_backward"])
+    with Grader("conv_backward", POINTS["conv_backward"], HELPERS["conv_backward"]) as grader:
         attempts, values = [], []
         for A_shape, f, n_C, stride, pad, points, seed in CONV_BACKWARD_CASES:
             case = (A_shape, f, n_C, stride, pad, seed)
@@ -609,6 +637,7 @@ def grade_create_mask_from_window(func: Callable) -> float:
         grader.run("x is not modified", 1, _unmodified_once_one_passes(
             values, list(attempts.values()), "create_mask_from_window",
             "compare x with its maximum (x == np.max(x)) instead of assigning into x"))
+        grader.explain_errors(NUMPY_ERRORS)
     return grader.score
 
 
@@ -650,6 +679,7 @@ def grade_distribute_value(func: Callable) -> float:
                                              "an array such as np.ones(shape) * average")
 
         grader.run("a is a float64 array", 1, _once_one_passes(values, dtype_test))
+        grader.explain_errors(NUMPY_ERRORS)
     return grader.score
 
 
@@ -800,7 +830,8 @@ def grade_pool_backward(func: Callable) -> float:
     """
     func = withholding(func, POOL_BACKWARD_WITHHELD, WITHHELD_MESSAGE.format(
         name="pool_backward", forward="pool_forward"))
-    with Grader("pool_backward", POINTS["pool_backward"]) as grader:
+    func = substituting(func, HELPERS["pool_backward"])
+    with Grader("pool_backward", POINTS["pool_backward"], HELPERS["pool_backward"]) as grader:
         attempts, values = [], []
         for A_shape, f, stride, max_points, average_points, seed in POOL_BACKWARD_CASES:
             dA, cache = _pool_backward_inputs(A_shape, f, stride, seed)
@@ -846,10 +877,23 @@ def _pool_backward_values(attempt: Attempt, case: tuple, mode: str,
     other = "average" if mode == "max" else "max"
     mistake = f"dA_prev is the gradient of {other} pooling instead of {mode}: {mode_hint}"
 
+    known = [(lambda: _pool_backward_expected(*case, other), mistake)]
+    if mode == "max":
+        known.append((lambda: _pool_backward_mask_times_input(*case), HINT_MASK_TIMES_INPUT))
+
     def test():
         dA_prev = expect_array(attempt(), "dA_prev")
         expect_shape(dA_prev, case[0], "dA_prev", hint="dA_prev has A_prev's shape")
-        expect_close(dA_prev, _pool_backward_expected(*case, mode), "dA_prev",
-                     known=[(lambda: _pool_backward_expected(*case, other), mistake)])
+        expect_close(dA_prev, _pool_backward_expected(*case, mode), "dA_prev", known=known)
     return test
+
+
+@functools.cache
+def _pool_backward_mask_times_input(A_shape: tuple, f: int, stride: int,
+                                    seed: int) -> np.ndarray:
+    """dA_prev of max mode with the mask multiplied by the window of A_prev instead of
+    dA[i, h, w, c]: each window's maximum, which is A's entry, goes back to where it was."""
+    _, cache = _pool_backward_inputs(A_shape, f, stride, seed)
+    A = oracles.pool_forward(cache[0], cache[1], "max")
+    return oracles.pool_backward(A, cache, "max")
 
