@@ -31,9 +31,12 @@ def sol():
     return solution_namespace()
 
 
-def run_check(name, func, sol, forward=None):
-    """check_NAME(func), with the solution's forward function where the check needs one."""
+def run_check(name, func, sol, forward=None, raw=False):
+    """check_NAME(func), with the solution's forward function where the check needs one;
+    RAW: the check itself, which raises NotImplementedYet where the notebook's check cell
+    prints one line instead."""
     check = getattr(checks, f"check_{name}")
+    check = check.__wrapped__ if raw else check
     if name in FORWARD:
         return check(func, forward if forward is not None else sol[FORWARD[name]])
     return check(func)
@@ -42,7 +45,7 @@ def run_check(name, func, sol, forward=None):
 def failure(name, func, sol, forward=None, error=CheckFailed):
     """The message of the CheckFailed that check_NAME raises on FUNC."""
     with pytest.raises(error) as info:
-        run_check(name, func, sol, forward)
+        run_check(name, func, sol, forward, raw=error is NotImplementedYet)
     return str(info.value)
 
 
@@ -117,6 +120,39 @@ def test_not_implemented_becomes_not_implemented_yet(name, sol):
     assert f"{name} is not implemented yet" in message
     assert "raise NotImplementedError()" in message
     assert "run this check again" in message
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_check_cell_says_not_implemented_in_one_line_and_goes_on(name, sol, capsys):
+    assert run_check(name, stub(name), sol) is None
+    lines = capsys.readouterr().out.splitlines()
+    said = [line for line in lines if "not implemented" in line]
+    assert said == [lines[-1]] and f"{name} is not implemented yet" in said[0], lines
+
+
+def test_check_of_a_function_with_a_wrong_helper_says_to_fix_the_helper_first(sol):
+    def conv_single_step(a_slice_prev, W, b):
+        return np.sum(a_slice_prev * W + b)
+
+    conv_forward = rebind(sol["conv_forward"], conv_single_step=conv_single_step)
+    message = failure("conv_forward", conv_forward, sol)
+    assert message.startswith("conv_forward calls your conv_single_step, which fails its own "
+                              "check:\nmake check_conv_single_step pass first"), message
+    assert BIAS_HINT in message
+    broken_pad = rebind(sol["conv_forward"], zero_pad=lambda X, pad: X,
+                        conv_single_step=conv_single_step)
+    with pytest.raises(ValueError) as info:  # the student's own error, traceback kept
+        run_check("conv_forward", broken_pad, sol)
+    assert any(note.startswith("conv_forward calls your zero_pad and conv_single_step, which "
+                               "fail their own check:\nmake check_zero_pad and "
+                               "check_conv_single_step pass first")
+               for note in info.value.__notes__), info.value.__notes__
+    from autograder.catalogue.step_by_step import BUGS
+
+    own_mistake = solution_namespace([bug for bug in BUGS
+                                      if bug.name == "conv-output-size-missing-one"])
+    message = failure("conv_forward", own_mistake["conv_forward"], sol)
+    assert "calls your" not in message and "n_H = floor" in message
 
 
 @pytest.mark.parametrize("name", sorted(FORWARD))
@@ -241,7 +277,7 @@ def test_bias_per_element_gets_the_bias_hint(sol):
     assert BIAS_HINT in str(info.value) and "0.15585932488906465" in str(info.value)
 
     message = failure("conv_backward", sol["conv_backward"], sol, forward=conv_forward)
-    assert "runs your conv_forward first; make its check" in message
+    assert "runs your conv_forward first:\nmake its check" in message
     assert BIAS_HINT in message
 
 
@@ -292,7 +328,7 @@ def test_conv_backward_values(sol):
         return Z + 1, cache
 
     message = failure("conv_backward", sol["conv_backward"], sol, forward=shifted_forward)
-    assert "This check runs your conv_forward first; make its check" in message
+    assert "This check runs your conv_forward first:\nmake its check" in message
     assert "mean(Z)" in message
 
 
@@ -479,3 +515,47 @@ def test_utils_defines_none_of_the_graded_functions():
         tree = ast.parse(path.read_text())
         defined = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
         assert not defined & set(NAMES), path
+
+
+# --- the graded cells: validate ----------------------------------------------------------------
+
+@pytest.mark.parametrize("name", NAMES)
+def test_validate_passes_the_solution_in_one_line(name, sol, capfd):
+    checks.validate(sol[name])
+    out, err = capfd.readouterr()
+    assert out == f"{name}: its checks pass. The hidden tests grade it when you submit.\n"
+    assert err == ""
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_validate_writes_not_implemented_to_stderr_in_one_line(name, sol, capfd):
+    namespace = {**sol, name: stub(name)}
+    func = rebind(namespace[name], **namespace)
+    checks.validate(func)
+    out, err = capfd.readouterr()
+    assert out == "" and err.count("\n") == 1 and "is not implemented yet" in err, err
+
+
+def test_validate_writes_the_checks_message_and_the_helper_to_fix_first(sol, capfd):
+    from autograder.catalogue.step_by_step import BUGS
+
+    buggy = solution_namespace([bug for bug in BUGS if bug.name == "bias-per-element"])
+    checks.validate(buggy["conv_single_step"])
+    out, err = capfd.readouterr()
+    assert out == "" and BIAS_HINT in err
+    checks.validate(buggy["conv_forward"])
+    out, err = capfd.readouterr()
+    assert err.startswith("conv_forward calls your conv_single_step, which fails its own "
+                          "check:\nmake check_conv_single_step pass first") and BIAS_HINT in err
+
+
+def test_validate_when_nbgrader_autogrades_only_stops_an_unwritten_function(
+        sol, capfd, monkeypatch):
+    from autograder.catalogue.step_by_step import BUGS
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    buggy = solution_namespace([bug for bug in BUGS if bug.name == "bias-per-element"])
+    checks.validate(buggy["conv_single_step"])  # the hidden tests grade the rest
+    assert capfd.readouterr() == ("", "")
+    with pytest.raises(NotImplementedYet):
+        checks.validate(stub("conv_single_step"))

@@ -117,3 +117,24 @@ def test_nbgrader_validate_passes_on_the_source(course, assignment):
 def test_nbgrader_validate_invert_fails_every_test_on_the_release(course, assignment):
     output = validate(course, course.release_notebook(assignment), "--invert")
     assert "Success! The notebook does not pass any tests." in output, output
+
+
+def test_nbgrader_validate_fails_a_wrong_function_with_its_checks_message(course, tmp_path):
+    # One wrong line in conv_single_step: its graded cell fails with the check's own
+    # message; conv_forward's says to fix conv_single_step first, and conv_backward's, whose
+    # check runs the learner's conv_forward, to fix conv_forward first; the others pass.
+    from autograder.catalogue.step_by_step import BUGS
+    from autograder.samples import sample_submissions
+
+    bug = next(bug for bug in BUGS if bug.name == "bias-per-element")
+    notebook = sample_submissions(course, "conv_step_by_step", [bug])[bug.name]
+    path = tmp_path / "submission.ipynb"
+    nbformat.write(notebook, path)
+    output = " ".join(validate(course, path).split())
+    assert "Success!" not in output
+    assert "the bias is added once per window, not once per element" in output
+    assert ("conv_forward calls your conv_single_step, which fails its own check: make "
+            "check_conv_single_step pass first") in output
+    assert "This check runs your conv_forward first: make its check" in output
+    assert output.count("The following cell failed") == 3, output
+    assert "Traceback" not in output

@@ -4,7 +4,9 @@ Each ``check_NAME`` builds a fresh TensorFlow graph, runs the student's NAME on 
 course's reference case (inputs drawn with ``np.random.seed(1)`` then ``np.random.randn``),
 prints one line per passed check and a final "NAME: all checks passed.", and otherwise
 raises ``CheckFailed`` (from ``utils.checks``) saying what was expected, what came back and
-what to look at. The graded cells call ``assert_implemented(NAME)`` first.
+what to look at; while NAME is not implemented yet, it says so in one line and returns. The
+graded cells call ``validate(NAME)`` (see ``utils.checks.validate_graded``), and the cells
+that use the trained network run once ``is_implemented(model)``.
 
 The checks compare with stored reference values; they hold no implementation of the
 network. TensorFlow must have been imported with ``utils.tensorflow_setup.import_tensorflow``.
@@ -18,11 +20,13 @@ import warnings
 
 import numpy as np
 
-from utils.checks import CheckFailed, NotImplementedYet
+from utils.checks import CheckFailed, NotImplementedYet, validate_graded, visible_check
 
 __all__ = [
     "REFERENCE",
     "assert_implemented",
+    "is_implemented",
+    "validate",
     "check_create_placeholders",
     "check_initialize_parameters",
     "check_forward_propagation",
@@ -157,6 +161,7 @@ def _parameters(name, initialize_parameters):
     return parameters
 
 
+@visible_check
 def check_create_placeholders(create_placeholders):
     """Placeholders of the reference sizes: names, shapes with a free batch size, float32."""
     name = "create_placeholders"
@@ -174,6 +179,7 @@ def check_create_placeholders(create_placeholders):
     _finish(name)
 
 
+@visible_check
 def check_initialize_parameters(initialize_parameters):
     """W1 and W2: shapes and the reference values of W1[1, 1, 1] and W2[1, 1, 1]."""
     name = "initialize_parameters"
@@ -193,6 +199,7 @@ def check_initialize_parameters(initialize_parameters):
     _finish(name)
 
 
+@visible_check
 def check_forward_propagation(forward_propagation, create_placeholders, initialize_parameters):
     """Z3 on the reference input: shape (2, 6) and the reference values."""
     name = "forward_propagation"
@@ -208,6 +215,7 @@ def check_forward_propagation(forward_propagation, create_placeholders, initiali
     _finish(name)
 
 
+@visible_check
 def check_compute_cost(compute_cost, forward_propagation, create_placeholders,
                        initialize_parameters):
     """The cost of the reference input and labels."""
@@ -228,6 +236,7 @@ def check_compute_cost(compute_cost, forward_propagation, create_placeholders,
     _finish(name)
 
 
+@visible_check
 def check_model(model, X_train, Y_train, X_test, Y_test, num_epochs=3, examples=256):
     """A short training run on the first EXAMPLES training images: what model returns, and
     a cost that falls."""
@@ -329,3 +338,46 @@ def _raised_in(exc):
     names = [frame.name for frame in traceback.extract_tb(exc.__traceback__)
              if frame.name in GRADED_FUNCTIONS]
     return names[-1] if names else ""
+
+
+CHECKS = {
+    "create_placeholders": check_create_placeholders,
+    "initialize_parameters": check_initialize_parameters,
+    "forward_propagation": check_forward_propagation,
+    "compute_cost": check_compute_cost,
+    "model": check_model,
+}
+# The other arguments a check takes, by name, from the checked function's notebook.
+CHECK_USES = {
+    "forward_propagation": ("create_placeholders", "initialize_parameters"),
+    "compute_cost": ("forward_propagation", "create_placeholders", "initialize_parameters"),
+    "model": ("X_train", "Y_train", "X_test", "Y_test"),
+}
+
+
+def validate(func):
+    """The graded cell of FUNC, one of the graded functions: see utils.checks.validate_graded."""
+    validate_graded(func, CHECKS, CHECK_USES, assert_implemented)
+
+
+def is_implemented(func):
+    """Whether FUNC, a graded function, and the functions it calls run on a tiny example
+    without raising NotImplementedError; if not, print one line naming what to implement.
+    Other errors count as implemented: the cell that uses FUNC shows them."""
+    name = getattr(func, "__name__", None)
+    if name not in GRADED_FUNCTIONS:
+        raise ValueError(f"is_implemented checks the graded functions "
+                         f"({', '.join(GRADED_FUNCTIONS)}); got {func!r}.")
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _small_example(name, func)
+    except NotImplementedError as exc:
+        missing = _raised_in(exc) or name
+        print(f"{missing} is not implemented yet: this cell and the ones below that use "
+              f"{name} wait for it. Implement it, then run them again.")
+        return False
+    except Exception:  # noqa: BLE001 - the cell that uses FUNC shows the error itself
+        return True
+    return True

@@ -4,10 +4,15 @@ Each ``check_NAME`` runs the student's NAME on the reference cases of the course
 drawn as with ``np.random.seed(1)`` followed by ``np.random.randn`` in a fixed order),
 prints one line per passed check and a final "NAME: all checks passed.", and otherwise
 raises ``CheckFailed``. Its message says what was expected, what came back and what to
-look at. Jupyter shows a ``CheckFailed`` as its message only, without a traceback.
+look at, and, when a graded function NAME calls fails its own check, which check to make
+pass first. Jupyter shows a ``CheckFailed`` as its message only, without a traceback. While
+NAME is not implemented yet, the check says so in one line and returns, so Run All on a
+fresh notebook reaches its last cell.
 
-The graded cells call ``assert_implemented(NAME)`` before the hidden tests: it stops with
-``NotImplementedYet`` while NAME still raises ``NotImplementedError``.
+The graded cells call ``validate(NAME)``: it runs NAME's check and writes a failure (or
+"not implemented yet") to stderr, which nbgrader's Validate reports with its message; Run
+All goes on. When nbgrader autogrades, it only stops the cell while NAME is not implemented
+(``assert_implemented``); the hidden tests that follow in the cell grade the rest.
 
 These checks compare with stored reference values; they hold no implementation of the
 layers themselves.
@@ -17,7 +22,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import io
+import os
+import sys
 import traceback
 import warnings
 
@@ -27,6 +35,7 @@ __all__ = [
     "CheckFailed",
     "NotImplementedYet",
     "assert_implemented",
+    "validate",
     "check_zero_pad",
     "check_conv_single_step",
     "check_conv_forward",
@@ -152,6 +161,17 @@ GRADED_FUNCTIONS = ("zero_pad", "conv_single_step", "conv_forward", "conv_backwa
 # Failures
 # ---------------------------------------------------------------------------------------------
 
+# Errors that NumPy 2 raises for code written for older versions, and what to write instead.
+NUMPY_HINTS = [
+    ("only 0-dimensional arrays can be converted to Python scalars",
+     "float() takes only an array with no axes on NumPy 2: for b of shape (1, 1, 1), write "
+     "b.item() or float(np.squeeze(b))."),
+    ("has no attribute 'float'",
+     "np.float was removed from NumPy (1.24): write float(...) for a number, or np.float64 "
+     "for the dtype."),
+]
+
+
 class CheckFailed(AssertionError):
     """A check did not pass. Its message says what was expected, what came back and what to
     look at. IPython and Jupyter show it without a traceback."""
@@ -182,6 +202,75 @@ def _raised_in(exc):
     frames = traceback.extract_tb(exc.__traceback__)
     names = [frame.name for frame in frames if frame.name in GRADED_FUNCTIONS]
     return names[-1] if names else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# What a check does around its cases: a function not implemented yet, helpers to fix first
+# ---------------------------------------------------------------------------------------------
+
+# The graded functions each graded function calls, in the course's solution.
+CALLS = {
+    "conv_forward": ("zero_pad", "conv_single_step"),
+    "conv_backward": ("zero_pad",),
+    "pool_backward": ("create_mask_from_window", "distribute_value"),
+}
+
+
+def visible_check(check, helpers_first=lambda name, func: ""):
+    """CHECK as a notebook's check cell runs it: "not implemented yet" printed in one line
+    (no exception), and a failure whose message starts with HELPERS_FIRST(name, func), the
+    helpers to fix first ("" for none). CHECK itself stays reachable as ``__wrapped__``."""
+    @functools.wraps(check)
+    def visible(func, *args):
+        __tracebackhide__ = True
+        try:
+            return check(func, *args)
+        except NotImplementedYet as exc:
+            print(exc)
+        except CheckFailed as exc:
+            first = helpers_first(check.__name__.removeprefix("check_"), func)
+            if not first:
+                raise
+            raise CheckFailed(f"{first}\n{exc}") from None
+        except Exception as exc:  # the student's code raised: its traceback stays
+            first = helpers_first(check.__name__.removeprefix("check_"), func)
+            if first:
+                exc.add_note(first.replace("\nWhat this check found:", ""))
+            raise
+    return visible
+
+
+def _visible(check):
+    return visible_check(check, _helpers_first)
+
+
+def _helpers_first(name, func):
+    """Which helpers of NAME (see CALLS) in FUNC's notebook fail their own checks, as the
+    first line of NAME's failure; "" if none does."""
+    namespace = getattr(func, "__globals__", None)
+    if not isinstance(namespace, dict):
+        return ""
+    failing = [helper for helper in CALLS.get(name, ())
+               if callable(namespace.get(helper)) and _fails(helper, namespace[helper])]
+    if not failing:
+        return ""
+    names = " and ".join(failing)
+    checks = " and ".join(f"check_{helper}" for helper in failing)
+    verb = "fails its" if len(failing) == 1 else "fail their"
+    return (f"{name} calls your {names}, which {verb} own check:\n"
+            f"make {checks} pass first, then run this check again.\n"
+            f"What this check found:")
+
+
+def _fails(name, func, *args):
+    """Whether the check of NAME fails for FUNC (not implemented counts), run quietly."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            CHECKS[name].__wrapped__(func, *args)
+    except Exception:  # noqa: BLE001 - any failure of the helper's own check counts
+        return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,6 +338,9 @@ def _call(name, func, args, arg_names, kwargs=None, case=""):
         raise NotImplementedYet(_not_implemented_message(name, exc)) from None
     except Exception as exc:
         exc.add_note(f"(raised while the check ran {name}{case})")
+        for phrase, hint in NUMPY_HINTS:
+            if phrase in str(exc):
+                exc.add_note(f"hint: {hint}")
         raise
     for arg_name, old, new in zip(arg_names, before, args):
         if not _same(old, new):
@@ -330,6 +422,7 @@ def _case_text(hparameters, mode=None):
 # Convolution
 # ---------------------------------------------------------------------------------------------
 
+@_visible
 def check_zero_pad(zero_pad):
     """Check zero_pad(X, pad) on the reference case: x -- (4, 3, 3, 2), pad 2.
 
@@ -362,6 +455,7 @@ def check_zero_pad(zero_pad):
     _finish(name)
 
 
+@_visible
 def check_conv_single_step(conv_single_step):
     """Check conv_single_step(a_slice_prev, W, b) on the reference case.
 
@@ -374,8 +468,8 @@ def check_conv_single_step(conv_single_step):
     ref = REFERENCE[name]
     a_slice_prev, W, b = _draw(ref["draws"])
     Z = _call(name, conv_single_step, (a_slice_prev, W, b), ("a_slice_prev", "W", "b"))
-    scalar_hint = ("Z is one number: add up the products with np.sum, and make b (shape "
-                   "(1, 1, 1)) a number with float(b) before adding it.")
+    scalar_hint = ("Z is one number: add up the products with np.sum, and add the number b "
+                   "holds (shape (1, 1, 1)) with b.item() or np.squeeze(b).")
     if Z is None:
         raise CheckFailed(f"{name} returned None; expected a float64 scalar: did the function "
                           f"reach its return statement?")
@@ -455,6 +549,7 @@ def _check_conv_cache(cache, A_prev, W, b, hparameters, case_ref, case):
     _ok(f"{name}{case}: cache == (A_prev, W, b, hparameters)")
 
 
+@_visible
 def check_conv_forward(conv_forward):
     """Check conv_forward(A_prev, W, b, hparameters) on the reference cases.
 
@@ -480,13 +575,14 @@ def _forward_first(forward_name, run, *args):
         raise NotImplementedYet(f"This check runs your {forward_name} first. {exc}") from None
     except CheckFailed as exc:
         raise CheckFailed(
-            f"This check runs your {forward_name} first; make its check "
-            f"(check_{forward_name}) pass first. What it found:\n{exc}") from None
+            f"This check runs your {forward_name} first:\n"
+            f"make its check (check_{forward_name}) pass first. What it found:\n{exc}") from None
     except Exception as exc:
         exc.add_note(f"(this check runs your {forward_name} first; make its check pass first)")
         raise
 
 
+@_visible
 def check_conv_backward(conv_backward, conv_forward):
     """Check conv_backward(dZ, cache) on the reference cases.
 
@@ -532,6 +628,7 @@ def check_conv_backward(conv_backward, conv_forward):
 # Pooling
 # ---------------------------------------------------------------------------------------------
 
+@_visible
 def check_create_mask_from_window(create_mask_from_window):
     """Check create_mask_from_window(x) on the reference case: x -- (2, 3).
 
@@ -561,6 +658,7 @@ def check_create_mask_from_window(create_mask_from_window):
     _finish(name)
 
 
+@_visible
 def check_distribute_value(distribute_value):
     """Check distribute_value(dz, shape) on the reference case: dz = 2, shape = (2, 2).
 
@@ -599,6 +697,7 @@ def _check_pool_cache(cache, A_prev, hparameters, case):
     _ok(f"{name}{case}: cache == (A_prev, hparameters)")
 
 
+@_visible
 def check_pool_forward(pool_forward):
     """Check pool_forward(A_prev, hparameters, mode) on the reference cases.
 
@@ -636,6 +735,7 @@ def check_pool_forward(pool_forward):
     _finish(name)
 
 
+@_visible
 def check_pool_backward(pool_backward, pool_forward):
     """Check pool_backward(dA, cache, mode) on the reference case, modes "max" and "average".
 
@@ -688,6 +788,71 @@ def check_pool_backward(pool_backward, pool_forward):
         _check_close(name, "dA_prev[1, 1]", dA_prev[1, 1], ref[mode]["dA_prev[1, 1]"],
                      hints[mode], case, [(ref[other_mode[mode]]["dA_prev[1, 1]"], mode_hint)])
     _finish(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# The graded cells
+# ---------------------------------------------------------------------------------------------
+
+CHECKS = {
+    "zero_pad": check_zero_pad,
+    "conv_single_step": check_conv_single_step,
+    "conv_forward": check_conv_forward,
+    "conv_backward": check_conv_backward,
+    "create_mask_from_window": check_create_mask_from_window,
+    "distribute_value": check_distribute_value,
+    "pool_forward": check_pool_forward,
+    "pool_backward": check_pool_backward,
+}
+# The other functions a check takes, by name, from the checked function's notebook.
+CHECK_USES = {"conv_backward": ("conv_forward",), "pool_backward": ("pool_forward",)}
+
+
+def validate(func):
+    """The graded cell of FUNC, one of the graded functions (recognised by its __name__):
+    see ``validate_graded``."""
+    validate_graded(func, CHECKS, CHECK_USES, assert_implemented, _helpers_first)
+
+
+def validate_graded(func, checks, uses, assert_implemented, helpers_first=None):
+    """Run the check of FUNC (CHECKS[FUNC.__name__], with the functions USES names for it
+    taken from FUNC's notebook) as a graded cell does.
+
+    A failure, or FUNC not implemented yet, is written to stderr with the check's message:
+    nbgrader's Validate reports the cell with it, and Run All goes on. A passing check prints
+    one line. When nbgrader autogrades (NBGRADER_EXECUTION is "autograde"), only
+    ASSERT_IMPLEMENTED(FUNC) runs: the hidden tests that follow grade the rest.
+    HELPERS_FIRST(name, func) starts the message of a failure (see visible_check). Returns
+    None.
+    """
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        assert_implemented(func)
+        return
+    name = getattr(func, "__name__", None)
+    if name not in checks:
+        raise ValueError(f"validate checks the graded functions ({', '.join(checks)}); "
+                         f"got {func!r}.")
+    namespace = getattr(func, "__globals__", {})
+    missing = [other for other in uses.get(name, ()) if other not in namespace]
+    if missing:
+        print(f"{name}'s check needs {' and '.join(missing)}: run the cells that define them "
+              "first.", file=sys.stderr)
+        return
+    others = [namespace[other] for other in uses.get(name, ())]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            checks[name].__wrapped__(func, *others)
+    except NotImplementedYet as exc:
+        print(exc, file=sys.stderr)
+    except CheckFailed as exc:
+        first = helpers_first(name, func) if helpers_first else ""
+        print(f"{first}\n{exc}" if first else str(exc), file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - the student's code raised: reported in one line
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"{name} raised {type(exc).__name__} in its check{': ' + detail if detail else ''}"
+              f". Run its check cell above to see where.", file=sys.stderr)
+    else:
+        print(f"{name}: its checks pass. The hidden tests grade it when you submit.")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ convolution, a pooling layer or a model.
 Public functions:
 
 - :func:`show_padding` -- one channel before and after zero padding.
+- :func:`show_zero_pad` -- the same for the learner's ``zero_pad`` on an image; while
+  it is not implemented yet (or raises), one line says so instead.
 - :func:`show_sliding_window` -- where one window sits in the (padded) input and
   which output cell it produces.
 - :func:`show_conv_backward` -- how dZ values flow back over their windows of
@@ -291,6 +293,31 @@ def show_padding(x, x_pad):
         )
     fig.tight_layout()
     return fig
+
+
+def show_zero_pad(zero_pad, x, pad):
+    """Draw what the learner's ZERO_PAD makes of the image X with PAD (see show_padding).
+
+    zero_pad -- the learner's function, zero_pad(X, pad)
+    x -- (1, n_H, n_W, n_C), one example; its first channel is drawn
+    pad -- the padding to ask for
+
+    Returns fig -- matplotlib Figure, or None after printing one line when zero_pad is not
+    implemented yet or fails (its check says what is wrong).
+    """
+    try:
+        x_pad = np.asarray(zero_pad(x, pad))
+        channel = x_pad[0, :, :, 0]
+    except NotImplementedError:
+        print("This figure draws your zero_pad: implement it above, run its cell, then run "
+              "this cell again.")
+        return None
+    except Exception as exc:  # noqa: BLE001 - the learner's code: one line, no traceback
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"This figure draws your zero_pad, which raised {type(exc).__name__}"
+              f"{': ' + detail if detail else ''}. Its check above says what to fix.")
+        return None
+    return show_padding(np.asarray(x)[0, :, :, 0], channel)
 
 
 def _padding_colormap():
