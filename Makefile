@@ -8,7 +8,7 @@ BENCH_ARGS ?=
 # nbgrader starts helper programs (alembic) found on PATH: put the venv first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup grade grade-submissions test lint lab check release benchmark benchmark-batch clean
+.PHONY: setup grade grade-submissions test lint lab lab-instructor check release benchmark benchmark-batch clean
 
 setup: $(VENV)/.installed
 
@@ -40,11 +40,16 @@ test: setup lint
 lint: setup
 	$(VENV)/bin/ruff check autograder utils tests benchmarks data
 
-## Copy the release notebooks into notebooks/ (keeping files already there); open JupyterLab.
-## More options for JupyterLab: make lab LAB_ARGS="--no-browser --port 8889"
+## Copy the release notebooks into notebooks/ (keeping files already there); open JupyterLab
+## with nbgrader's Validate button and none of the instructor's tools.
+## More options for JupyterLab: make lab LAB_ARGS="--no-browser --port=8889"
 lab: setup
 	$(PY) -m autograder workspace notebooks
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+	$(PY) -m autograder lab notebooks $(LAB_ARGS)
+
+## Open JupyterLab on the course with every nbgrader tool (Formgrader, Create Assignment).
+lab-instructor: setup
+	$(PY) -m autograder lab --instructor . $(LAB_ARGS)
 
 ## Grade the notebooks in notebooks/ with the hidden tests; feedback in notebooks/feedback/.
 check: setup

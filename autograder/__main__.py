@@ -5,6 +5,7 @@
     python -m autograder demo
     python -m autograder workspace [FOLDER]
     python -m autograder check [FOLDER]
+    python -m autograder lab [FOLDER | --instructor] [JUPYTERLAB OPTIONS]
 """
 
 from __future__ import annotations
@@ -82,7 +83,19 @@ def main(argv: list[str] | None = None) -> int:
                     "FOLDER/feedback/. The notebooks are only read.")
     check_parser.add_argument("folder", nargs="?", type=Path, default=WORKSPACE,
                               help="default: notebooks/ of the repository")
-    args = parser.parse_args(argv)
+    lab = commands.add_parser(
+        "lab", help="open JupyterLab for a learner (or, with --instructor, for the course)",
+        description="Open JupyterLab on FOLDER with nbgrader's Validate button and without "
+                    "the instructor's tools; with --instructor, on the course's root with "
+                    "Formgrader, Create Assignment and the exchange's lists. Further "
+                    "options go to JupyterLab.")
+    lab.add_argument("folder", nargs="?", type=Path, default=None,
+                     help="default: notebooks/ of the repository (the course's root with "
+                          "--instructor)")
+    lab.add_argument("--instructor", action="store_true")
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     try:
         if args.command == "grade":
@@ -97,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
             workspace_command(args.folder)
         elif args.command == "check":
             return check_command(args.folder)
+        elif args.command == "lab":
+            from autograder import lab as jupyterlab
+
+            default = Course().root if args.instructor else WORKSPACE
+            return jupyterlab.run(args.folder or default, args.instructor, extra)
     except (NbgraderError, ValueError, LookupError, FileNotFoundError,
             SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)

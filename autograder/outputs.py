@@ -18,7 +18,9 @@ from __future__ import annotations
 import copy
 import csv
 import functools
+import html
 import json
+import re
 import shutil
 import threading
 import warnings
@@ -225,7 +227,35 @@ def feedback_notebook(result: SubmissionResult, notebook: nbformat.NotebookNode 
         + (f"\n\n**Flags**{flags}" if flags else ""))
     header.id = "feedback_summary"
     feedback.cells.insert(0, header)
+    for cell in feedback.cells:
+        if cell.cell_type == "markdown":
+            cell.source = with_mathml(cell.source)
     return feedback
+
+
+# $$display$$ or $inline$ math of a markdown cell, and the code spans and blocks around
+# which math is not looked for.
+_CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
+_MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)", re.S)
+
+
+def with_mathml(markdown: str) -> str:
+    """MARKDOWN with each formula ($...$ inline, $$...$$ displayed) written as MathML, which
+    browsers draw themselves: a feedback page shows its formulas offline, with no MathJax
+    to fetch. A formula that cannot be converted stays as it was."""
+    from latex2mathml.converter import convert
+
+    def formula(match: re.Match) -> str:
+        display, tex = ("block", match.group(1)) if match.group(1) else ("inline",
+                                                                          match.group(2))
+        try:
+            return convert(html.unescape(tex.strip()), display=display)
+        except Exception:  # noqa: BLE001 - a formula the converter does not know stays TeX
+            return match.group(0)
+
+    parts = _CODE.split(markdown)
+    return "".join(part if index % 2 else _MATH.sub(formula, part)
+                   for index, part in enumerate(parts))
 
 
 # One HTML exporter per process: building one loads its templates (a tenth of a second or
@@ -249,7 +279,24 @@ def _html_exporter():
             yield from super().default_filters()
             yield ("clean_html", clean_once)
 
-    return FeedbackExporter()
+    return FeedbackExporter(**feedback_exporter_options())
+
+
+# The lab template without the scripts it would fetch from a CDN (require.js, MathJax,
+# Mermaid), so a page works offline: the formulas are MathML already (see with_mathml), and
+# the pages hold no widgets or diagrams.
+FEEDBACK_TEMPLATE = "{%- extends 'index.html.j2' -%}\n" + "".join(
+    f"{{%- block {block} -%}}{{%- endblock {block} -%}}\n"
+    for block in ("html_head_js_requirejs", "html_head_js_mathjax", "html_head_js_mermaidjs"))
+
+
+def feedback_exporter_options() -> dict:
+    """How the feedback pages' HTMLExporter is made: the lab template without the scripts
+    of a CDN (FEEDBACK_TEMPLATE)."""
+    import jinja2
+
+    return {"extra_loaders": [jinja2.DictLoader({"feedback.html.j2": FEEDBACK_TEMPLATE})],
+            "template_file": "feedback.html.j2"}
 
 
 def feedback_html(result: SubmissionResult, notebook: nbformat.NotebookNode | None,

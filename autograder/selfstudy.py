@@ -12,12 +12,15 @@ Neither ever writes to, or opens for writing, the learner's notebooks.
 
 from __future__ import annotations
 
+import copy
 import shutil
 import sys
 import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+
+import nbformat
 
 from autograder.course import ASSIGNMENTS, Course, notebook_name
 from autograder.engine.sandbox import Limits, SandboxUnavailable, check_available
@@ -55,7 +58,13 @@ class Checked:
 
 
 def make_workspace(folder: Path, course: Course = Course()) -> list[Copied]:
-    """Copy every assignment's release notebook into FOLDER, never over an existing file."""
+    """Copy every assignment's release notebook into FOLDER, never over an existing file.
+
+    Each copy records the language_info of this environment's Python kernel, which JupyterLab
+    writes into a notebook when its kernel starts: the copy then opens unmodified.
+    """
+    from ipykernel.ipkernel import IPythonKernel
+
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
     for assignment in ASSIGNMENTS:
@@ -64,10 +73,12 @@ def make_workspace(folder: Path, course: Course = Course()) -> list[Copied]:
             raise FileNotFoundError(f"no release notebook at {release}: expected it in the "
                                     "repository; run `make release` to regenerate release/")
         target = folder / notebook_name(assignment)
+        notebook = nbformat.read(release, as_version=4)
+        notebook.metadata["language_info"] = copy.deepcopy(IPythonKernel.language_info)
         try:
             # "x": create only; an existing file (or a link to one) is left untouched.
-            with release.open("rb") as source, target.open("xb") as copy:
-                shutil.copyfileobj(source, copy)
+            with target.open("x") as written:
+                nbformat.write(notebook, written)
         except FileExistsError:
             entries.append(Copied(release, target, copied=False))
             continue

@@ -6,6 +6,7 @@ Grading never happens in the repository itself: each fixture copies
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,27 @@ from autograder.report import StudentScores, collect_scores
 from autograder.samples import sample_submissions, write_submission
 
 ASSIGNMENT = "conv_step_by_step"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium (Debian's chromium and chromium-driver) driven by Selenium; the
+    test is skipped, saying why, where they are not installed."""
+    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if browser is None or driver is None:
+        pytest.skip("needs Debian's chromium and chromium-driver (.ci/run installs them as "
+                    "root: apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(argument)
+    options.binary_location = browser
+    session = webdriver.Chrome(service=Service(driver), options=options)
+    yield session
+    session.quit()
 
 
 @pytest.fixture(autouse=True)

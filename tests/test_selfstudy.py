@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from ipykernel.ipkernel import IPythonKernel
 
 from autograder import results
 from autograder.__main__ import main
@@ -62,7 +63,11 @@ def test_workspace_copies_the_release_into_an_empty_folder(tmp_path, capsys):
     assert main(["workspace", str(folder)]) == 0
 
     release = Course().release_notebook(ASSIGNMENT)
-    assert (folder / NAME).read_bytes() == release.read_bytes()
+    copied, original = (nbformat.read(path, as_version=4) for path in (folder / NAME, release))
+    assert copied.cells == original.cells
+    # What JupyterLab writes when the kernel starts is there already: it opens unmodified.
+    assert copied.metadata.language_info == IPythonKernel.language_info
+    assert copied.metadata.kernelspec == original.metadata.kernelspec
     out = capsys.readouterr().out
     assert re.search(rf"^copied .*{re.escape(str(release.relative_to(Course().root)))} -> "
                      rf".*{NAME}$", out, re.MULTILINE), out

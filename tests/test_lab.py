@@ -1,0 +1,190 @@
+"""`make lab` gives a learner nbgrader's Validate and none of the instructor's tools;
+`make lab-instructor` gives every tool. Both start as root (CI runs as root).
+
+In headless Chromium, as a learner: each fresh notebook opens unmodified, Run All reaches
+its last cell with every figure drawn (or one line where a figure waits for the learner's
+function) and no traceback, and Validate reports each graded cell. Screenshots go to
+tests/screenshots/ (git-ignored).
+"""
+
+import contextlib
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import nbformat
+import pytest
+
+from autograder import lab
+from autograder.course import ASSIGNMENTS, REPO_ROOT, get_assignment
+from autograder.selfstudy import make_workspace
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_lab(tmp_path, *options):
+    port = free_port()
+    command = [sys.executable, "-m", "autograder", "lab", *options, "--no-browser",
+               f"--port={port}", "--ip=127.0.0.1", "--IdentityProvider.token=",
+               "--ServerApp.password="]
+    log = open(tmp_path / "lab.log", "w")
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert process.poll() is None, (tmp_path / "lab.log").read_text()
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"{base}/api/status", timeout=2)
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not start: " + (tmp_path / "lab.log").read_text())
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def status(url: str) -> int:
+    try:
+        return urllib.request.urlopen(url, timeout=10).status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def page_config(base: str) -> dict:
+    html = urllib.request.urlopen(f"{base}/lab", timeout=10).read().decode()
+    found = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                      html, re.S)
+    return json.loads(found.group(1))
+
+
+def test_learners_lab_has_validate_and_no_instructor_tools(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    with running_lab(tmp_path, str(folder)) as base:
+        disabled = page_config(base)["disabledExtensions"]
+        assert set(lab.INSTRUCTOR_PLUGINS) <= set(disabled), disabled
+        assert "@jupyter/nbgrader:validate-assignment" not in disabled
+        assert status(f"{base}/formgrader") == 404
+        assert status(f"{base}/assignments") == 404
+        assert status(f"{base}/formgraders") == 404
+
+
+def test_instructors_lab_has_every_nbgrader_tool(tmp_path):
+    with running_lab(tmp_path, "--instructor", str(REPO_ROOT)) as base:
+        disabled = page_config(base)["disabledExtensions"]
+        assert not any(plugin in disabled for plugin in lab.INSTRUCTOR_PLUGINS), disabled
+        assert status(f"{base}/formgrader") == 200
+
+
+def test_lab_allows_root_only_when_run_as_root(monkeypatch, tmp_path):
+    monkeypatch.setattr(lab.os, "geteuid", lambda: 0)
+    assert lab.lab_command(tmp_path)[-1] == "--allow-root"
+    assert lab.lab_command(tmp_path, ["--allow-root"]).count("--allow-root") == 1
+    monkeypatch.setattr(lab.os, "geteuid", lambda: 1000)
+    assert "--allow-root" not in lab.lab_command(tmp_path)
+
+
+# --- in a real browser ------------------------------------------------------------------------
+
+SCREENSHOTS = REPO_ROOT / "tests" / "screenshots"  # git-ignored
+
+# Scripts run in the page; NOTEBOOK is the node of the notebook in the main area.
+NOTEBOOK = "window.jupyterapp.shell.currentWidget.node"
+STATE = f"""
+const node = {NOTEBOOK};
+const prompts = Array.from(node.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'));
+const indicator = node.querySelector('.jp-Notebook-ExecutionIndicator');
+return {{status: indicator ? indicator.getAttribute('data-status') : null,
+         ran: prompts.filter(p => /\\[\\d+\\]/.test(p.textContent)).length,
+         cells: prompts.length,
+         dirty: document.querySelectorAll('.jp-mod-dirty').length}};
+"""
+
+
+def wait_for(condition, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"waited {seconds} s for {what}")
+
+
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+def test_a_learner_runs_all_and_validates_a_fresh_notebook_in_chromium(
+        assignment, chromium, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    folder = tmp_path / "notebooks"
+    make_workspace(folder)
+    name = ASSIGNMENTS[assignment].notebook
+    graded = list(get_assignment(assignment).grading().POINTS)
+    with running_lab(tmp_path, str(folder), "--LabApp.expose_app_in_browser=True") as base:
+        chromium.get(f"{base}/lab/tree/{name}?reset")
+        state = lambda: chromium.execute_script(  # noqa: E731
+            "if (!window.jupyterapp || !window.jupyterapp.shell.currentWidget) return null;"
+            + STATE)
+        wait_for(lambda: (state() or {}).get("status") == "idle", 90, "the kernel")
+        time.sleep(2)
+        assert state()["dirty"] == 0, "the notebook opened modified"
+
+        chromium.execute_script(
+            "window.jupyterapp.commands.execute('notebook:run-all-cells'); return 1;")
+        wait_for(lambda: (lambda s: s["ran"] == s["cells"] and s["status"] == "idle")(state()),
+                 300, "Run All to reach the last cell")
+        cells = chromium.execute_script(f"""
+            return Array.from({NOTEBOOK}.querySelectorAll('.jp-Notebook .jp-Cell')).map(cell =>
+                Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map(e => ({{
+                    mime: e.getAttribute('data-mime-type'), text: e.textContent,
+                    image: e.querySelector('img') !== null}})));""")
+        SCREENSHOTS.mkdir(exist_ok=True)
+        chromium.save_screenshot(str(SCREENSHOTS / f"{assignment}-run-all.png"))
+        ids = cell_ids(folder / name)
+        assert len(cells) == len(ids)
+        outputs = [output for cell in cells for output in cell]
+        assert not [o for o in outputs if "Traceback" in o["text"]
+                    or o["mime"] == "application/vnd.jupyter.error"], outputs
+        for cell_id, shown in zip(ids, cells):
+            if cell_id.endswith("_figure"):  # drawn, or one line: it waits for the learner
+                assert ([o["image"] for o in shown] == [True]
+                        or len(shown) == 1 and "This figure draws your" in shown[0]["text"]
+                        and shown[0]["text"].count("\n") <= 1), (cell_id, shown)
+        stderr = [o["text"] for o in outputs if o["mime"] == "application/vnd.jupyter.stderr"
+                  and "not implemented yet" in o["text"]]
+        assert len(stderr) == len(graded), stderr
+
+        button = next(b for b in chromium.find_elements(
+            By.CSS_SELECTOR, ".jp-NotebookPanel-toolbar jp-button, "
+                             ".jp-NotebookPanel-toolbar button")
+            if b.text.strip() == "Validate" and b.is_displayed())
+        button.click()
+        dialog = wait_for(lambda: chromium.execute_script(
+            "const d = document.querySelector('.jp-Dialog'); return d && d.innerText.includes("
+            "'Validation Results') && !d.innerText.includes('Validating') ? d.innerText : null"),
+            300, "Validate's results")
+        chromium.save_screenshot(str(SCREENSHOTS / f"{assignment}-validate.png"))
+        assert dialog.count("The following cell failed") == len(graded), dialog
+        for function in graded:
+            assert f"checks.validate({function})" in dialog
+        assert "Traceback" not in dialog
+
+
+def cell_ids(path):
+    notebook = nbformat.read(path, as_version=4)
+    return [cell.metadata.get("nbgrader", {}).get("grade_id", "") for cell in notebook.cells]
