@@ -54,10 +54,14 @@ def test_batch_scores_equal_plain_nbgrader_and_tampering_and_crashes_cost_one_st
     assert any(flag.startswith("process-ended: the process running the student's code "
                                "ended in cell compute_cost") for flag in crashed.flags), \
         crashed.flags
-    # The grading grades what the cells define: compute_cost is never defined, so it and
-    # model get nothing; the functions before it keep their points.
+    # The grading grades what the cells define: compute_cost is never defined, so it gets
+    # nothing, and model, graded with the course's compute_cost, keeps its points, as the
+    # functions before it do.
     scores = {test.name: test.score for test in crashed.tests}
-    assert scores["compute_cost"] == scores["model"] == 0
+    assert scores["compute_cost"] == 0
+    assert scores["model"] == POINTS["model"]
+    assert "Your compute_cost lost points" in " ".join(
+        next(test.output for test in crashed.tests if test.name == "model").split())
     assert scores["create_placeholders"] == POINTS["create_placeholders"]
     tampered = results["tampers"]
     trusted = {test.name: test.score for test in tampered.tests}

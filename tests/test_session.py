@@ -348,6 +348,18 @@ def test_substituting_reaches_every_reference_and_puts_everything_back():
     assert helper(1) == "own"
 
 
+def test_course_code_runs_in_a_namespace_of_its_own_and_names_its_functions():
+    from autograder.engine.worker import SUBSTITUTED_FILE, course_functions
+
+    assert course_functions(None) == {}
+    functions = course_functions({"source": "SCALE = 3\ndef triple(x):\n    return SCALE * x\n",
+                                  "names": ["triple"]})
+    assert functions["triple"](2) == 6
+    assert functions["triple"].__code__.co_filename == SUBSTITUTED_FILE
+    with pytest.raises(KeyError):
+        course_functions({"source": "x = 1", "names": ["missing"]})
+
+
 def test_a_course_version_refuses_what_a_grading_never_needs():
     from autograder.hidden_tests import references
 

@@ -64,15 +64,16 @@ REFERENCE = {
 
 TOLERANCE = 1e-5
 
-HINT_SEED = ("initialize_parameters sets tf.compat.v1.set_random_seed(1) first and creates W1 "
-             "and W2 with tf.compat.v1.get_variable(name, shape, initializer="
-             "tf.keras.initializers.GlorotNormal(seed=0))")
+HINT_SEED = ("initialize_parameters sets `tf.compat.v1.set_random_seed(1)` first and creates "
+             "W1 and W2 with tf.compat.v1.get_variable(name, shape, initializer="
+             "`tf.keras.initializers.GlorotNormal(seed=0)`)")
 HINT_LAYERS = ("compare your graph with the table of layers: CONV2D 4x4 stride 1 SAME, RELU, "
                "MAXPOOL 8x8 stride 8 SAME, CONV2D 2x2 stride 1 SAME, RELU, MAXPOOL 4x4 stride 4 "
-               "SAME, FLATTEN, then a dense layer of 6 units with activation=None")
-HINT_COST = ("the cost is tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=Z3, "
-             "labels=Y)): Z3 goes in as it is (the function applies the softmax itself), and "
-             "the mean, not the sum, is taken over the examples")
+               "SAME, FLATTEN, then a dense layer of 6 units with `activation=None`")
+HINT_COST = ("the cost is "
+             "`tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=Z3, labels=Y))`: "
+             "Z3 goes in as it is (the function applies the softmax itself), and the mean, not "
+             "the sum, is taken over the examples")
 
 
 def _tf():
@@ -269,12 +270,13 @@ def check_model(model, X_train, Y_train, X_test, Y_test, num_epochs=3, examples=
     if costs[0] > 2 * np.log(6):
         raise CheckFailed(f"{name}: the first epoch's cost is {costs[0]:.4f}; the mean "
                           f"cross-entropy of six classes starts near log(6) = 1.79.\nLook at: "
-                          f"the epoch's cost is the mean of its mini-batch costs (add "
-                          f"minibatch_cost / len(minibatches))")
+                          f"the epoch's cost is the mean of its mini-batch costs "
+                          f"(add `minibatch_cost / len(minibatches)`)")
     if not costs[-1] < costs[0]:
-        raise CheckFailed(f"{name}: the cost did not fall in {num_epochs} epochs: {costs}.\n"
-                          f"Look at: the optimizer must minimise the cost, and every mini-batch "
-                          f"must run it (sess.run([optimizer, cost], feed_dict=...))")
+        raise CheckFailed(
+            f"{name}: the cost did not fall in {num_epochs} epochs: {costs}.\n"
+            f"Look at: the optimizer must minimise the cost, and every mini-batch must run it "
+            "(`sess.run([optimizer, cost], feed_dict={X: minibatch_X, Y: minibatch_Y})`)")
     _ok(f"the cost falls over {num_epochs} epochs: {np.round(costs, 4).tolist()}")
     _finish(name)
 
@@ -304,6 +306,23 @@ def _small_example(name, func):
                  tf.compat.v1.placeholder(tf.float32, (None, 6)))
 
 
+def _try_small_example(func, caller):
+    """(name, error): the graded function FUNC's name and what it raised on a tiny example,
+    run quietly (error None if nothing); ValueError naming CALLER for another function."""
+    name = getattr(func, "__name__", None)
+    if name not in GRADED_FUNCTIONS:
+        raise ValueError(f"{caller} checks the graded functions "
+                         f"({', '.join(GRADED_FUNCTIONS)}); got {func!r}.")
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _small_example(name, func)
+    except Exception as exc:  # noqa: BLE001 - returned: each caller says what it means
+        return name, exc
+    return name, None
+
+
 def assert_implemented(func):
     """Stop the graded cell of FUNC while FUNC still raises NotImplementedError.
 
@@ -311,23 +330,15 @@ def assert_implemented(func):
     NotImplementedYet if it raises NotImplementedError itself; any other exception is reported
     in one printed line and left to the hidden tests that follow.
     """
-    name = getattr(func, "__name__", None)
-    if name not in GRADED_FUNCTIONS:
-        raise ValueError(f"assert_implemented checks the graded functions "
-                         f"({', '.join(GRADED_FUNCTIONS)}); got {func!r}.")
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            _small_example(name, func)
-    except NotImplementedError as exc:
+    name, exc = _try_small_example(func, "assert_implemented")
+    if isinstance(exc, NotImplementedError):
         if _raised_in(exc) == name:
             raise NotImplementedYet(
                 f"{name} is not implemented yet: replace `raise NotImplementedError()` in its "
                 f"cell with your code, run that cell, then run this cell again.") from None
         print(f"{name} calls {_raised_in(exc) or 'a function'} that is not implemented yet; "
               f"the tests below grade what works without it.")
-    except Exception as exc:
+    elif exc is not None:
         detail = str(exc).splitlines()[0] if str(exc) else ""
         print(f"{name} raised {type(exc).__name__} on a small example"
               f"{': ' + detail if detail else ''}; the tests below grade each case.")
@@ -364,20 +375,9 @@ def is_implemented(func):
     """Whether FUNC, a graded function, and the functions it calls run on a tiny example
     without raising NotImplementedError; if not, print one line naming what to implement.
     Other errors count as implemented: the cell that uses FUNC shows them."""
-    name = getattr(func, "__name__", None)
-    if name not in GRADED_FUNCTIONS:
-        raise ValueError(f"is_implemented checks the graded functions "
-                         f"({', '.join(GRADED_FUNCTIONS)}); got {func!r}.")
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            _small_example(name, func)
-    except NotImplementedError as exc:
-        missing = _raised_in(exc) or name
-        print(f"{missing} is not implemented yet: this cell and the ones below that use "
-              f"{name} wait for it. Implement it, then run them again.")
+    name, exc = _try_small_example(func, "is_implemented")
+    if isinstance(exc, NotImplementedError):
+        print(f"{_raised_in(exc) or name} is not implemented yet: this cell and the ones "
+              f"below that use {name} wait for it. Implement it, then run them again.")
         return False
-    except Exception:  # noqa: BLE001 - the cell that uses FUNC shows the error itself
-        return True
     return True

@@ -165,7 +165,7 @@ GRADED_FUNCTIONS = ("zero_pad", "conv_single_step", "conv_forward", "conv_backwa
 NUMPY_HINTS = [
     ("only 0-dimensional arrays can be converted to Python scalars",
      "float() takes only an array with no axes on NumPy 2: for b of shape (1, 1, 1), write "
-     "b.item() or float(np.squeeze(b))."),
+     "`b.item()` or `float(np.squeeze(b))`."),
     ("has no attribute 'float'",
      "np.float was removed from NumPy (1.24): write float(...) for a number, or np.float64 "
      "for the dtype."),
@@ -357,7 +357,7 @@ def _check_tuple(name, result, names, case="", label="", hint=""):
     if not isinstance(result, (tuple, list)) or len(result) != size:
         got = (f"{_type_name(result)} of length {len(result)}"
                if isinstance(result, (tuple, list)) else _type_name(result))
-        hint = hint or f"end the function with `return {names[1:-1]}`."
+        hint = hint or f"end the function with return {names[1:-1]}."
         raise CheckFailed(
             f"{name}{case} returned {label or 'its result'} as a {got}; expected a tuple "
             f"{names}: {hint}")
@@ -384,7 +384,7 @@ def _check_float64(name, label, value, case=""):
     if value.dtype != np.float64:
         raise CheckFailed(
             f"{name}{case} returned {label} with dtype {value.dtype}; expected float64 (the "
-            f"inputs are float64): create the output with np.zeros(shape), whose dtype is "
+            f"inputs are float64): create the output with `np.zeros(shape)`, whose dtype is "
             f"float64, and do not convert it to another dtype.")
 
 
@@ -441,9 +441,10 @@ def check_zero_pad(zero_pad):
                  "X_pad has shape (m, n_H + 2 * pad, n_W + 2 * pad, n_C): pad only the "
                  "height and width axes, by pad on each side.", case)
     _check_float64(name, "X_pad", x_pad, case)
-    zeros_hint = "the padding is made of zeros (np.pad with mode='constant', constant_values=0)."
+    zeros_hint = ("the padding is made of zeros (np.pad with `mode='constant'`, "
+                  "`constant_values=0`).")
     _check_close(name, "X_pad[1, 1]", x_pad[1, 1], ref["x_pad[1, 1]"], zeros_hint, case)
-    inner_hint = ("X_pad[:, pad:-pad, pad:-pad, :] holds X itself: add pad rows and columns "
+    inner_hint = ("`X_pad[:, pad:-pad, pad:-pad, :]` holds X itself: add pad rows and columns "
                   "of zeros on each side, before and after.")
     _check_close(name, f"X_pad[1, {pad + 1}, {pad}:{pad + 3}] (x[1, 1] padded)",
                  x_pad[1, pad + 1, pad:pad + 3], ref["x[1, 1]"], inner_hint, case)
@@ -469,14 +470,14 @@ def check_conv_single_step(conv_single_step):
     a_slice_prev, W, b = _draw(ref["draws"])
     Z = _call(name, conv_single_step, (a_slice_prev, W, b), ("a_slice_prev", "W", "b"))
     scalar_hint = ("Z is one number: add up the products with np.sum, and add the number b "
-                   "holds (shape (1, 1, 1)) with b.item() or np.squeeze(b).")
+                   "holds (shape (1, 1, 1)) with `b.item()` or `np.squeeze(b)`.")
     if Z is None:
         raise CheckFailed(f"{name} returned None; expected a float64 scalar: did the function "
                           f"reach its return statement?")
     if np.ndim(Z) != 0:
         raise CheckFailed(
             f"{name} returned Z with shape {np.shape(Z)}; expected a scalar "
-            f"(np.ndim(Z) == 0): {scalar_hint}")
+            f"(`np.ndim(Z) == 0`): {scalar_hint}")
     dtype = np.asarray(Z).dtype
     if dtype != np.float64:
         raise CheckFailed(
@@ -484,7 +485,8 @@ def check_conv_single_step(conv_single_step):
             f"scalar (a Python float or np.float64): {scalar_hint}")
     _ok(f"{name}: Z is a float64 scalar")
     _check_close(name, "Z", Z, ref["Z"],
-                 "Z = sum(a_slice_prev * W) + b, with the product taken element by element.",
+                 "`Z = np.sum(a_slice_prev * W) + b.item()`: the product is taken element by "
+                 "element.",
                  signatures=[(BIAS_PER_ELEMENT["conv_single_step: Z"], BIAS_HINT)])
     _finish(name)
 
@@ -505,11 +507,11 @@ def _conv_forward_case(conv_forward, key):
     _check_array(name, "Z", Z, case)
     _check_shape(name, "Z", Z, case_ref["Z.shape"],
                  "check n_H = floor((n_H_prev - f + 2 * pad) / stride) + 1 (n_W likewise) "
-                 "and n_C = W.shape[3] (one channel per filter).", case)
+                 "and `n_C = W.shape[3]` (one channel per filter).", case)
     _check_float64(name, "Z", Z, case)
-    window_hint = ("check each window of the padded A_prev: vert_start = h * stride, "
-                   "vert_end = vert_start + f (horizontally likewise), and "
-                   "Z[i, h, w, c] = conv_single_step(a_slice_prev, W[..., c], b[..., c]).")
+    window_hint = ("check each window of the padded A_prev: `vert_start = h * stride`, "
+                   "`vert_end = vert_start + f` (horizontally likewise), and "
+                   "`Z[i, h, w, c] = conv_single_step(a_slice_prev, W[..., c], b[..., c])`.")
     # A bias added to every element adds (f * f * n_C_prev - 1) * b[..., c] to each output.
     f, _, n_C_prev, _ = W.shape
     bias_excess = (f * f * n_C_prev - 1) * b.reshape(-1)
@@ -529,7 +531,7 @@ def _conv_forward_case(conv_forward, key):
 def _check_conv_cache(cache, A_prev, W, b, hparameters, case_ref, case):
     name = "conv_forward"
     _check_tuple(name, cache, "(A_prev, W, b, hparameters)", case, "the cache",
-                 "build it as cache = (A_prev, W, b, hparameters).")
+                 "build it as `cache = (A_prev, W, b, hparameters)`.")
     hint = ("the cache is (A_prev, W, b, hparameters), the inputs exactly as they came in "
             "(A_prev not padded).")
     if "cache[0][1][2][3]" in case_ref:
@@ -602,12 +604,14 @@ def check_conv_backward(conv_backward, conv_forward):
         "db": (b.shape, "db has the shape of b, (1, 1, 1, n_C)."),
     }
     hints = {
-        "dA_prev": ("for every window add W[:, :, :, c] * dZ[i, h, w, c] to da_prev_pad"
-                    "[vert_start:vert_end, horiz_start:horiz_end, :] (+=), with vert_start = "
-                    "h * stride and vert_end = vert_start + f, then take the padding off."),
-        "dW": ("dW[:, :, :, c] += a_slice * dZ[i, h, w, c], with a_slice the window of the "
-               "padded A_prev (vert_start = h * stride, vert_end = vert_start + f)."),
-        "db": "db[:, :, :, c] += dZ[i, h, w, c]: db adds up dZ over examples and positions.",
+        "dA_prev": ("for every window add `W[:, :, :, c] * dZ[i, h, w, c]` to "
+                    "`da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]` (+=), with "
+                    "`vert_start = h * stride` and `vert_end = vert_start + f`, then take the "
+                    "padding off."),
+        "dW": ("`dW[:, :, :, c] += a_slice * dZ[i, h, w, c]`, with a_slice the window of the "
+               "padded A_prev (`vert_start = h * stride`, `vert_end = vert_start + f`)."),
+        "db": ("`db[:, :, :, c] += dZ[i, h, w, c]`: db adds up dZ over examples and "
+               "positions."),
     }
     for key, expected in REFERENCE[name].items():
         dZ, cache = _forward_first("conv_forward", _conv_forward_case, conv_forward, key)
@@ -641,7 +645,7 @@ def check_create_mask_from_window(create_mask_from_window):
     (x,) = _draw(ref["draws"])
     mask = _call(name, create_mask_from_window, (x,), ("x",))
     _check_array(name, "mask", mask)
-    hint = "the mask is True where x equals its maximum (x == np.max(x)) and False elsewhere."
+    hint = "the mask is True where x equals its maximum (`x == np.max(x)`) and False elsewhere."
     _check_shape(name, "mask", mask, x.shape, "the mask has the shape of x. " + hint)
     if mask.dtype != np.bool_ and not np.isin(mask, (0, 1)).all():
         raise CheckFailed(
@@ -676,9 +680,9 @@ def check_distribute_value(distribute_value):
                  case)
     _check_float64(name, "a", a, case)
     if np.isclose(np.sum(a), dz, rtol=RTOL, atol=ATOL):
-        hint = "spread the value evenly: every entry is dz / (n_H * n_W)."
+        hint = "spread the value evenly: every entry is `dz / (n_H * n_W)`."
     else:
-        hint = ("the entries add up to dz, each dz / (n_H * n_W) (true division /, not //).")
+        hint = ("the entries add up to dz, each `dz / (n_H * n_W)` (true division /, not //).")
     _check_close(name, "a", a, ref["a"], hint, case)
     _finish(name)
 
@@ -686,7 +690,7 @@ def check_distribute_value(distribute_value):
 def _check_pool_cache(cache, A_prev, hparameters, case):
     name = "pool_forward"
     _check_tuple(name, cache, "(A_prev, hparameters)", case, "the cache",
-                 "build it as cache = (A_prev, hparameters).")
+                 "build it as `cache = (A_prev, hparameters)`.")
     for position, (label, value) in enumerate([("A_prev", A_prev),
                                                ("hparameters", hparameters)]):
         if not _same(value, cache[position]):
@@ -722,11 +726,12 @@ def check_pool_forward(pool_forward):
             _check_array(name, "A", A, case)
             _check_shape(name, "A", A, np.shape(case_ref[mode]),
                          "check n_H = floor((n_H_prev - f) / stride) + 1 (n_W likewise; no "
-                         "padding in pooling) and n_C = n_C_prev.", case)
+                         "padding in pooling) and `n_C = n_C_prev`.", case)
             _check_float64(name, "A", A, case)
-            hint = (f"A[i, h, w, c] is the {mode} of A_prev[i, vert_start:vert_end, "
-                    f"horiz_start:horiz_end, c], with vert_start = h * stride and "
-                    f"vert_end = vert_start + f (horizontally likewise).")
+            hint = (f"`A[i, h, w, c]` is the {mode} of "
+                    f"`A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]`, with "
+                    f"`vert_start = h * stride` and `vert_end = vert_start + f` (horizontally "
+                    f"likewise).")
             mode_hint = (f"these are the values of mode={other_mode[mode]!r}: check how the "
                          f"function chooses between np.max and np.mean from mode.")
             _check_close(name, "A", A, case_ref[mode], hint, case,
@@ -760,19 +765,19 @@ def check_pool_backward(pool_backward, pool_forward):
         _check_array("pool_forward", "A", A, forward_case)
         _check_shape("pool_forward", "A", A, dA.shape,
                      "check n_H = floor((n_H_prev - f) / stride) + 1 (n_W likewise; no "
-                     "padding in pooling) and n_C = n_C_prev.", forward_case)
+                     "padding in pooling) and `n_C = n_C_prev`.", forward_case)
         _check_pool_cache(cache, A_prev, hparameters, forward_case)
         return cache
 
     cache = _forward_first("pool_forward", run_forward)
     hints = {
-        "max": ("in mode 'max' each dA[i, h, w, c] goes only to the position of its window's "
-                "maximum (create_mask_from_window(a_prev_slice) * dA[i, h, w, c]), added with "
-                "+= because windows overlap; vert_start = h * stride, vert_end = vert_start "
-                "+ f."),
-        "average": ("in mode 'average' each dA[i, h, w, c] is spread evenly over its f x f "
-                    "window (distribute_value(dA[i, h, w, c], (f, f))), added with += because "
-                    "windows overlap; vert_start = h * stride, vert_end = vert_start + f."),
+        "max": ("in mode 'max' each `dA[i, h, w, c]` goes only to the position of its "
+                "window's maximum (`create_mask_from_window(a_prev_slice) * dA[i, h, w, c]`), "
+                "added with += because windows overlap; `vert_start = h * stride`, "
+                "`vert_end = vert_start + f`."),
+        "average": ("in mode 'average' each `dA[i, h, w, c]` is spread evenly over its f x f "
+                    "window (`distribute_value(dA[i, h, w, c], (f, f))`), added with += because "
+                    "windows overlap; `vert_start = h * stride`, `vert_end = vert_start + f`."),
     }
     other_mode = {"max": "average", "average": "max"}
     for mode in ("max", "average"):

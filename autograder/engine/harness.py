@@ -29,6 +29,7 @@ import traceback
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -356,6 +357,23 @@ def substituting(func: Callable, versions: Mapping[str, Callable]) -> Callable:
     if not callable(func) or not needed:
         return func
     return _graded(func).substituting(needed)
+
+
+def substituting_there(func: Callable, module: ModuleType, names: Sequence[str]) -> Callable:
+    """FUNC, whose calls run with the notebook's functions NAMES standing for MODULE's
+    functions of the same names, run where FUNC runs: for helpers whose results cannot leave
+    the student's process (TensorFlow graphs). The sandbox then gets MODULE's source for the
+    call, so MODULE must hold nothing of the tests. As with ``substituting``, a helper that
+    earned all its points in its own tests earlier in this grading stays the student's own.
+    """
+    needed = [name for name in names
+              if name not in _SCORES or _SCORES[name][0] < _SCORES[name][1]]
+    if not callable(func) or not needed:
+        return func
+    remote = getattr(func, "substituting_there", None)
+    if callable(remote):
+        return remote(Path(module.__file__).read_text(), needed)
+    return _graded(func).substituting({name: getattr(module, name) for name in needed})
 
 
 def _graded(func: Callable):

@@ -168,28 +168,37 @@ class StudentFunction:
     """
 
     def __init__(self, session: _Session, name: str, withheld: dict | None = None,
-                 versions: dict[str, Callable] | None = None):
+                 versions: dict[str, Callable] | None = None, course_code: dict | None = None):
         self._session = session
         self._withheld = withheld
         self._versions = dict(versions or {})
+        self._course_code = course_code
         self.__name__ = self.__qualname__ = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._session.call(self.__name__, args, kwargs, withheld=self._withheld,
-                                  versions=self._versions)
+                                  versions=self._versions, course_code=self._course_code)
 
     def withholding(self, names: list[str], message: str) -> StudentFunction:
         """This function, whose calls make the functions NAMES raise RuntimeError(MESSAGE)
         while they run (see ``autograder.engine.worker.withholding``)."""
         return StudentFunction(self._session, self.__name__,
-                               {"names": list(names), "message": message}, self._versions)
+                               {"names": list(names), "message": message}, self._versions,
+                               self._course_code)
 
     def substituting(self, versions: dict[str, Callable]) -> StudentFunction:
         """This function, whose calls run with the notebook's functions named as VERSIONS'
         keys standing for the callables given, which run here, in the grader's process
         (see ``autograder.engine.worker.substituting``)."""
         return StudentFunction(self._session, self.__name__, self._withheld,
-                               {**self._versions, **versions})
+                               {**self._versions, **versions}, self._course_code)
+
+    def substituting_there(self, source: str, names: list[str]) -> StudentFunction:
+        """This function, whose calls run with the notebook's functions NAMES standing for
+        the functions of the same names that SOURCE (a module's code, which holds nothing of
+        the tests) defines, run in the worker next to the student's code."""
+        return StudentFunction(self._session, self.__name__, self._withheld, self._versions,
+                               {"source": source, "names": list(names)})
 
     def probe(self, probe: str, *args: Any, **kwargs: Any) -> Any:
         """PROBE(the student's function, *ARGS, **KWARGS), run in the worker process.
@@ -465,7 +474,8 @@ class _Session:
         self.note(text)
 
     def call(self, name: str, args: tuple, kwargs: dict, probe: str | None = None,
-             withheld: dict | None = None, versions: dict[str, Callable] | None = None) -> Any:
+             withheld: dict | None = None, versions: dict[str, Callable] | None = None,
+             course_code: dict | None = None) -> Any:
         """NAME(*ARGS, **KWARGS) in the worker, or PROBE(NAME, *ARGS, **KWARGS) when a probe is
         named; the student's exception raised here again."""
         if name in self.broken:
@@ -489,6 +499,8 @@ class _Session:
             request["withhold"] = withheld
         if versions:
             request["substitute"] = list(versions)
+        if course_code:
+            request["course_code"] = course_code
         deadline = self.until(self.call_timeout)
         try:
             self.process.send(request, deadline)

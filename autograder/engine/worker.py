@@ -15,7 +15,8 @@ pipes and points file descriptors 0, 1 and 2 at /dev/null, so nothing the studen
     grader -> {"id": k, "call": "conv_forward", "args": [...], "kwargs": {...},
                "timeout": seconds, "probe": "autograder.probes.MODULE:NAME" (optional),
                "withhold": {"names": [...], "message": "..."} (optional),
-               "substitute": ["zero_pad", ...] (optional)}
+               "substitute": ["zero_pad", ...] (optional),
+               "course_code": {"source": "...", "names": [...]} (optional)}
     worker -> {"callback": "zero_pad", "args": [...], "kwargs": {...}}   (with "substitute")
     grader -> {"result": ...} or {"error": {"type": "ValueError", "message": "..."}}
     worker -> {"id": k, "result": ..., "args_after": [...], "kwargs_after": {...}}
@@ -46,6 +47,11 @@ process and sends it back; the worker raises the grader's "error" in the student
 A function is so graded with correct helpers: a mistake in conv_single_step costs points in
 conv_single_step's tests, not in conv_forward's too. The correct versions never enter the
 sandbox; only their results do.
+
+With "course_code", the notebook's functions NAMES stand, while the call runs, for the
+functions of the same names that SOURCE (the code of a module of the course, which holds
+nothing of the tests) defines, run here: for helpers that build TensorFlow graphs, whose
+results cannot leave this process.
 
 Time limits: a cell or a call that runs longer than a little under its "timeout" is
 interrupted (SIGALRM raises TimeLimitReached in the student's code). The function that was
@@ -561,6 +567,12 @@ class Worker:
         versions = {str(name): self.course_version(str(name))
                     for name in message.get("substitute") or []}
         try:
+            versions.update(course_functions(message.get("course_code")))
+        except Exception as error:  # noqa: BLE001 - the course's code: reported, not raised
+            reply["error"] = _error("RuntimeError", "the course's versions of the functions "
+                                                    f"it calls could not be loaded: {error}")
+            return reply
+        try:
             with withholding(list(withheld.get("names", [])), self.shell.user_ns,
                              str(withheld.get("message", ""))), \
                     substituting(versions, self.shell.user_ns):
@@ -612,6 +624,16 @@ class Worker:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             _give_back_builtins(replaced)
+
+
+def course_functions(course_code: Any) -> dict:
+    """name -> function, for the NAMES of a "course_code" request (see the module
+    docstring), its SOURCE run in a namespace of its own; {} for none."""
+    if not course_code:
+        return {}
+    namespace: dict = {"__name__": "course_versions"}
+    exec(compile(str(course_code["source"]), SUBSTITUTED_FILE, "exec"), namespace)
+    return {str(name): namespace[str(name)] for name in course_code["names"]}
 
 
 def _error(kind: str, message: str) -> dict:

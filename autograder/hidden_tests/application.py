@@ -49,8 +49,9 @@ from autograder.engine.harness import (
     expect_close,
     expect_some_passed,
     expect_tuple,
+    substituting_there,
 )
-from autograder.hidden_tests import oracles
+from autograder.hidden_tests import graph_references, oracles
 from autograder.probes.application import (
     probe_compute_cost,
     probe_create_placeholders,
@@ -67,38 +68,47 @@ POINTS = {
     "model": 30,
 }
 
-HINT_NONE_BATCH = ("leave the number of examples open: shape=(None, n_H0, n_W0, n_C0) for X and "
-                   "(None, n_y) for Y")
+# The graded functions model calls; it is graded with the course's versions of those that
+# lost points in their own tests (graph_references), so each mistake costs points once.
+HELPERS = {
+    "model": ("create_placeholders", "initialize_parameters", "forward_propagation",
+              "compute_cost"),
+}
+
+HINT_NONE_BATCH = ("leave the number of examples open: `shape=(None, n_H0, n_W0, n_C0)` for X "
+                   "and `(None, n_y)` for Y")
 HINT_FLOAT32 = "create the placeholders with tf.float32, the type of the network's weights"
 HINT_SIZES = "use the arguments n_H0, n_W0, n_C0 and n_y, not fixed numbers"
 HINT_INITIALIZER = ("create W1 and W2 with tf.compat.v1.get_variable(name, shape, initializer="
-                    "tf.keras.initializers.GlorotNormal(seed=0)), after "
-                    "tf.compat.v1.set_random_seed(1)")
+                    "`tf.keras.initializers.GlorotNormal(seed=0)`), after "
+                    "`tf.compat.v1.set_random_seed(1)`")
 HINT_UNIFORM = ("these are Glorot *uniform* values (spread evenly up to a limit); the network "
-                "uses the Glorot *normal* initializer, tf.keras.initializers.GlorotNormal(seed=0)")
+                "uses the Glorot *normal* initializer, "
+                "`tf.keras.initializers.GlorotNormal(seed=0)`")
 HINT_SAME_POOL = ("it is right for 64 x 64 images and wrong for other sizes: the max pools need "
-                  "padding=\"SAME\" (with VALID, a window that does not fit is dropped)")
-HINT_DENSE = ("end with tf.compat.v1.layers.dense(F, 6, activation=None) on the flattened "
+                  "`padding=\"SAME\"` (with VALID, a window that does not fit is dropped)")
+HINT_DENSE = ("end with `tf.compat.v1.layers.dense(F, 6, activation=None)` on the flattened "
               "output of the second pool")
 HINT_LAYERS = ("check each layer against the table: CONV2D 4 x 4 stride 1 SAME, RELU, MAXPOOL "
                "8 x 8 stride 8 SAME, CONV2D 2 x 2 stride 1 SAME, RELU, MAXPOOL 4 x 4 stride 4 "
                "SAME, FLATTEN, DENSE 6")
 HINT_LOGITS = ("the last layer has no activation: Z3 are logits, and the softmax is part of the "
-               "cost; use activation=None in the dense layer")
+               "cost; use `activation=None` in the dense layer")
 HINT_SOFTMAX_TWICE = ("pass the logits Z3 themselves: softmax_cross_entropy_with_logits applies "
                       "the softmax, so a softmax before it is applied twice")
 HINT_SUM = "average over the examples with tf.reduce_mean, not tf.reduce_sum"
-HINT_SWAPPED = "the arguments are swapped: logits=Z3, labels=Y"
+HINT_SWAPPED = "the arguments are swapped: `logits=Z3`, `labels=Y`"
 HINT_SIGMOID = ("use the softmax cross-entropy (one class per example), "
                 "tf.nn.softmax_cross_entropy_with_logits, not the sigmoid one")
 HINT_MEAN_COST = ("the epoch's cost is the mean of its mini-batch costs: add each "
-                  "minibatch_cost / len(minibatches)")
-HINT_SHUFFLE = ("shuffle every epoch: minibatches = random_mini_batches(X_train, Y_train, "
-                "minibatch_size, seed); on data stored class by class, mini-batches taken in "
-                "order hold one class each and the network forgets the earlier classes")
-HINT_TRAIN_STEP = ("run the optimizer on every mini-batch: sess.run([optimizer, cost], "
-                   "feed_dict={X: minibatch_X, Y: minibatch_Y})")
-HINT_ACCURACY = ("the accuracy is the mean of tf.equal(tf.argmax(Z3, 1), tf.argmax(Y, 1)) as "
+                  "`minibatch_cost / len(minibatches)`")
+HINT_SHUFFLE = ("shuffle every epoch: "
+                "`minibatches = random_mini_batches(X_train, Y_train, minibatch_size, seed)`; "
+                "on data stored class by class, mini-batches taken in order hold one class each "
+                "and the network forgets the earlier classes")
+HINT_TRAIN_STEP = ("run the optimizer on every mini-batch: "
+                   "`sess.run([optimizer, cost], feed_dict={X: minibatch_X, Y: minibatch_Y})`")
+HINT_ACCURACY = ("the accuracy is the mean of `tf.equal(tf.argmax(Z3, 1), tf.argmax(Y, 1))` as "
                  "floats, on X_train for train_accuracy and on X_test for test_accuracy")
 HINT_TRAINED = ("return the trained values: parameters = sess.run(...) inside the session, "
                 "after the training loop, as the cell already does")
@@ -152,7 +162,7 @@ def grade_create_placeholders(func: Callable) -> float:
                     raise failure
                 if isinstance(pair, dict):
                     raise Failure(f"create_placeholders(...) is {pair['describe']}; expected a "
-                                  "tuple (X, Y)", "end the function with `return X, Y`")
+                                  "tuple (X, Y)", "end the function with return X, Y")
                 _expect_placeholder(pair[index], label, expected)
 
             grader.run(f"X for {args}: a float32 placeholder of shape (None, {n_H0}, {n_W0}, "
@@ -221,7 +231,7 @@ def grade_initialize_parameters(func: Callable) -> float:
                 what = found.get("describe") or f"a dict with keys {found['keys']}"
                 raise Failure(f"initialize_parameters returned {what}; expected a dict with "
                               "the keys 'W1' and 'W2'",
-                              "end with parameters = {\"W1\": W1, \"W2\": W2}")
+                              "end with `parameters = {\"W1\": W1, \"W2\": W2}`")
             if "error" in found:
                 raise Failure(f"W1 and W2 could not be evaluated in a session: "
                               f"{found['error']}", HINT_INITIALIZER)
@@ -286,7 +296,7 @@ class _Network:
         z3 = self.found["Z3"]
         if not z3.get("tensor"):
             raise Failure(f"forward_propagation returned {z3.get('describe')}; expected the "
-                          "tensor Z3", "end with `return Z3`")
+                          "tensor Z3", "end with return Z3")
         return z3
 
     def compare(self) -> None:
@@ -432,7 +442,7 @@ def grade_compute_cost(func: Callable) -> float:
             failure = None
             if not found["cost"]["tensor"]:
                 raise Failure(f"compute_cost returned {found['cost']['describe']}; expected a "
-                              "tensor", "end with `return cost`")
+                              "tensor", "end with return cost")
         except Failure as error:
             found, failure = None, error
 
@@ -531,7 +541,8 @@ def grade_model(func: Callable) -> float:
         return run("sorted", data["X_sorted"], data["Y_sorted"], data["X_sorted"], shifted,
                    MODEL_SORTED_EPOCHS)
 
-    with Grader("model", POINTS["model"]) as grader:
+    func = substituting_there(func, graph_references, HELPERS["model"])
+    with Grader("model", POINTS["model"], HELPERS["model"]) as grader:
         def returns_test():
             train_accuracy, test_accuracy, parameters, costs = default_run()
             for label, value in (("train_accuracy", train_accuracy),

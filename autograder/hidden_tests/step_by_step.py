@@ -65,50 +65,55 @@ HELPERS = {
 
 # Hints, by the mistake they point at.
 HINT_BIAS = ("the bias is added once per window, not once per element: "
-             "Z = np.sum(a_slice_prev * W) + b.item()")
+             "`Z = np.sum(a_slice_prev * W) + b.item()`")
 HINT_SCALAR = ("conv_single_step must return a scalar (one number): b has shape (1, 1, 1), "
-               "so add b.item() (or np.squeeze(b)), not b itself")
+               "so add `b.item()` (or `np.squeeze(b)`), not b itself")
 HINT_FLOAT_OF_ARRAY = ("float() takes only an array with no axes on NumPy 2, and b has shape "
-                       "(1, 1, 1): take its number with b.item() (or float(np.squeeze(b)))")
+                       "(1, 1, 1): take its number with `b.item()` (or `float(np.squeeze(b))`)")
 HINT_NP_FLOAT = ("np.float was removed from NumPy (1.24): write float(...) for a number, or "
                  "np.float64 for the dtype")
-HINT_FLOAT64 = ("float64 in, float64 out: create the output with np.zeros(shape), which is "
-                "float64, and do not pass dtype=np.float32 or cast the result")
+HINT_FLOAT64 = ("float64 in, float64 out: create the output with `np.zeros(shape)`, which is "
+                "float64, and do not pass `dtype=np.float32` or cast the result")
 HINT_ZERO_PAD_AXES = ("pad only the n_H and n_W axes (1 and 2), not the examples or the "
-                      "channels: np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), ...)")
-HINT_CONV_SIZE = ("n_H = floor((n_H_prev - f + 2 * pad) / stride) + 1, and n_W the same "
+                      "channels: "
+                      '`np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant")`')
+HINT_CONV_SIZE = ("`n_H = (n_H_prev - f + 2 * pad) // stride + 1`, and n_W the same "
                   "with n_W_prev")
-HINT_POOL_SIZE = ("n_H = floor((n_H_prev - f) / stride) + 1, and n_W the same with n_W_prev "
+HINT_POOL_SIZE = ("`n_H = (n_H_prev - f) // stride + 1`, and n_W the same with n_W_prev "
                   "(no padding in pooling)")
 HINT_PLUS_ONE = "the + 1 is missing: the first window counts too"
-HINT_SLICE_END = ("it passes when f == stride and fails otherwise: a window ends at start + f "
-                  "(vert_end = vert_start + f, horiz_end = horiz_start + f), not at "
-                  "start + stride")
-HINT_STRIDE = ("it passes with stride 1 and fails with stride > 1: window (h, w) starts at "
-               "vert_start = h * stride and horiz_start = w * stride")
-HINT_PAD_ZERO = ("it fails only when pad == 0: X[pad:-pad] is empty when pad == 0; remove "
-                 "the padding with da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]")
-HINT_PAD_POSITIVE = ("it fails only when pad > 0: check the padding (zero_pad pads only the "
+HINT_SLICE_END = ("it passes when `f == stride` and fails otherwise: a window ends at "
+                  "start + f (`vert_end = vert_start + f`, `horiz_end = horiz_start + f`), "
+                  "not at start + stride")
+HINT_STRIDE = ("it passes with stride 1 and fails with `stride > 1`: window (h, w) starts at "
+               "`vert_start = h * stride` and `horiz_start = w * stride`")
+HINT_PAD_ZERO = ("it fails only when `pad == 0`: `X[pad:-pad]` is empty when `pad == 0`; "
+                 "remove the padding with "
+                 "`da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]`")
+HINT_PAD_POSITIVE = ("it fails only when `pad > 0`: check the padding (zero_pad pads only the "
                      "n_H and n_W axes) and, in the backward pass, how it is removed")
-HINT_OVERLAP = ("it fails only when windows overlap (f > stride): a cell that lies in several "
-                "windows gets a gradient from each of them, so add with += instead of "
+HINT_OVERLAP = ("it fails only when windows overlap (`f > stride`): a cell that lies in "
+                "several windows gets a gradient from each of them, so add with += instead of "
                 "assigning with =")
 HINT_INTEGER_SIZE = "n_H and n_W must be integers: use // (floor division) or int(...)"
-HINT_AVERAGE = ('with mode == "average" the window\'s mean is taken (np.mean), with '
-                'mode == "max" its maximum: check how mode chooses between them')
-HINT_DEFAULT_MODE = 'mode defaults to "max": keep the signature `(..., mode="max")`'
-HINT_MAXIMUM = "the mask is True where x holds its maximum (x == np.max(x)), False elsewhere"
-HINT_EVENLY = ("spread the value evenly: every one of the n_H * n_W cells gets "
-               "dz / (n_H * n_W)")
-HINT_CELLS = "divide dz by the number of cells, n_H * n_W"
-HINT_POOL_BACKWARD_MAX = ("it fails only in max mode: each window's gradient goes to the "
-                          "maximum of the window only, dA_prev[window] += mask * dA[i, h, w, c] "
-                          "with mask = create_mask_from_window(a_prev_slice)")
-HINT_MASK_TIMES_INPUT = ("the mask multiplies the upstream gradient dA[i, h, w, c], not the "
-                         "window of A_prev: dA_prev[window] += mask * dA[i, h, w, c]")
-HINT_POOL_BACKWARD_AVERAGE = ("it fails only in average mode: each window's gradient "
-                              "dA[i, h, w, c] is spread evenly over its f x f cells, "
-                              "dA_prev[window] += distribute_value(dA[i, h, w, c], (f, f))")
+HINT_AVERAGE = ('with `mode == "average"` the window\'s mean is taken (np.mean), with '
+                '`mode == "max"` its maximum: check how mode chooses between them')
+HINT_DEFAULT_MODE = 'mode defaults to "max": keep the signature (..., `mode="max"`)'
+HINT_MAXIMUM = "the mask is True where x holds its maximum (`x == np.max(x)`), False elsewhere"
+HINT_EVENLY = ("spread the value evenly: every one of the `n_H * n_W` cells gets "
+               "`dz / (n_H * n_W)`")
+HINT_CELLS = "divide dz by the number of cells, `n_H * n_W`"
+HINT_POOL_BACKWARD_MAX = (
+    "it fails only in max mode: each window's gradient goes to the maximum of the window "
+    "only, `dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]` "
+    "with `mask = create_mask_from_window(a_prev_slice)`")
+HINT_MASK_TIMES_INPUT = (
+    "the mask multiplies the upstream gradient dA[i, h, w, c], not the window of A_prev: "
+    "`dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]`")
+HINT_POOL_BACKWARD_AVERAGE = (
+    "it fails only in average mode: each window's gradient `da = dA[i, h, w, c]` is spread "
+    "evenly over its f x f cells, "
+    "`dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += distribute_value(da, (f, f))`")
 
 # While a backward pass is graded, the forward pass and the numerical gradients of utils
 # raise: a backward pass that differentiates the forward pass numerically earns nothing.
@@ -133,7 +138,7 @@ CONV_ERRORS = [
     ("setting an array element with a sequence", HINT_SCALAR),
     ("cannot be interpreted as an integer", HINT_INTEGER_SIZE),
     ("operands could not be broadcast together",
-     "a window a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] has W's shape "
+     "a window `a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]` has W's shape "
      "(f, f, n_C_prev): check where windows start and end"),
     ("could not broadcast input array from shape (0,", HINT_PAD_ZERO),
     ("could not broadcast",
@@ -146,7 +151,7 @@ POOL_ERRORS = [
     ("a backward pass may not", HINT_DERIVED),
     ("cannot be interpreted as an integer", HINT_INTEGER_SIZE),
     ("zero-size array",
-     "a window was empty: check " + HINT_POOL_SIZE + ", and that windows start at h * stride"),
+     "a window was empty: check " + HINT_POOL_SIZE + ", and that windows start at `h * stride`"),
     ("could not broadcast",
      "the window and what is added to it must have the same shape (f, f): check where "
      "windows start and end"),
@@ -181,7 +186,7 @@ def _mode_is(mode: str) -> Callable[[dict], bool]:
 
 # Which cases fail tells the mistake; the first rule that fits gives the hint.
 FORWARD_RULES = [
-    Rule(_pad_zero, "it fails only when pad == 0: check zero_pad and the windows without "
+    Rule(_pad_zero, "it fails only when `pad == 0`: check zero_pad and the windows without "
                     "padding"),
     Rule(_stride_above_one, HINT_STRIDE),
     Rule(_f_not_stride, HINT_SLICE_END),
@@ -254,7 +259,7 @@ def _size_hint(actual: tuple, expected: tuple, n_prev: tuple, f: int, stride: in
         if got == n - f + 2 * pad + 1:
             return f"{formula}: divide by the stride"
         if pad and got == (n - f) // stride + 1:
-            return f"{formula}: include the padding, 2 * pad"
+            return f"{formula}: include the padding, `2 * pad`"
     return formula
 
 
@@ -348,7 +353,7 @@ def grade_conv_single_step(func: Callable) -> float:
         grader.run("a_slice_prev, W and b are not modified", 1, _unmodified_once_one_passes(
             values, attempts, "conv_single_step",
             "conv_single_step changed its input in place (with *= or +=): compute "
-            "a_slice_prev * W as a new array. In conv_forward the window is a view of "
+            "`a_slice_prev * W` as a new array. In conv_forward the window is a view of "
             "A_prev_pad, so changing it in place corrupts the windows that follow"))
         grader.explain_errors(NUMPY_ERRORS)
     return grader.score
@@ -358,7 +363,7 @@ def _scalar_value(Z: Any, what: str) -> float:
     """Z as a float if it holds exactly one number, else a Failure."""
     if Z is None:
         raise Failure(f"{what} is None; expected a number",
-                      hint="does the function end with `return Z`?")
+                      hint="does the function end with return Z?")
     if isinstance(Z, bool) or not isinstance(Z, (int, float, np.number, np.ndarray)):
         raise Failure(f"{what} is {describe(Z)}; expected a number")
     array = np.asarray(Z)
@@ -378,7 +383,7 @@ def _single_step_value(attempt: Attempt, a_slice_prev: np.ndarray, W: np.ndarray
         expect_close(np.float64(Z), np.float64(expected), "Z",
                      known=[(np.float64(per_element), HINT_BIAS),
                             (np.float64(without_bias), "the bias b is missing: add it once")],
-                     hint="Z = np.sum(a_slice_prev * W) + b.item()")
+                     hint="`Z = np.sum(a_slice_prev * W) + b.item()`")
     return test
 
 
@@ -441,7 +446,7 @@ def grade_conv_forward(func: Callable) -> float:
         grader.run("A_prev, W, b and hparameters are not modified", 2,
                    _unmodified_once_one_passes(
                        values, attempts, "conv_forward",
-                       "work on A_prev_pad = zero_pad(A_prev, pad) and a new Z; never assign "
+                       "work on `A_prev_pad = zero_pad(A_prev, pad)` and a new Z; never assign "
                        "into the inputs"))
         grader.explain(FORWARD_RULES)
         grader.explain_errors(CONV_ERRORS)
@@ -470,12 +475,12 @@ def _conv_forward_values(attempt: Attempt, case: tuple, b: np.ndarray) -> Callab
         Z = expect_array(_conv_forward_result(attempt)[0], "Z")
         expected = _conv_forward_expected(*case)
         _expect_output_shape(Z, expected.shape, "Z", A_shape[1:3], f, stride, pad,
-                             HINT_CONV_SIZE, "n_C = W.shape[3] channels")
+                             HINT_CONV_SIZE, "`n_C = W.shape[3]` channels")
         n_window = f * f * A_shape[3]
         expect_close(Z, expected, "Z",
                      known=[(expected + b * (n_window - 1), HINT_BIAS),
-                            (expected - b, "the bias is missing: Z[i, h, w, c] adds "
-                                           "b[:, :, :, c] once")])
+                            (expected - b, "the bias is missing: `Z[i, h, w, c]` adds "
+                                           "`b[:, :, :, c]` once")])
     return test
 
 
@@ -505,12 +510,13 @@ CONV_BACKWARD_CASES = [
 ]
 CONV_GRADIENTS = ("dA_prev", "dW", "db")
 CONV_GRADIENT_HINTS = {
-    "dA_prev": ("for every example, window and channel, da_prev_pad[vert_start:vert_end, "
-                "horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]; dA_prev[i] is "
-                "then da_prev_pad without its padding"),
-    "dW": ("dW[:, :, :, c] adds a_slice * dZ[i, h, w, c] over every example and every window "
-           "(accumulate with +=), a_slice being the window of the padded A_prev_pad"),
-    "db": ("db[:, :, :, c] is the sum of dZ[i, h, w, c] over every example and every window "
+    "dA_prev": (
+        "for every example, window and channel, "
+        "`da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[..., c] * dZ[i, h, w, c]`"
+        "; `dA_prev[i]` is then da_prev_pad without its padding"),
+    "dW": ("`dW[:, :, :, c]` adds `a_slice * dZ[i, h, w, c]` over every example and every "
+           "window (accumulate with +=), a_slice being the window of the padded A_prev_pad"),
+    "db": ("`db[:, :, :, c]` is the sum of `dZ[i, h, w, c]` over every example and every window "
            "(accumulate with +=)"),
 }
 
@@ -566,7 +572,7 @@ def grade_conv_backward(func: Callable) -> float:
         grader.run("dZ and the cache (A_prev, W, b, hparameters) are not modified", 2,
                    _unmodified_once_one_passes(
                        values, attempts, "conv_backward",
-                       "cache = (A_prev, W, b, hparameters) and dZ are inputs: pad into new "
+                       "`cache = (A_prev, W, b, hparameters)` and dZ are inputs: pad into new "
                        "arrays (zero_pad) and never assign into them"))
         for name in CONV_GRADIENTS:
             grader.explain(BACKWARD_RULES, where=lambda o, name=name: o.tags.get("part") == name)
@@ -631,12 +637,12 @@ def grade_create_mask_from_window(func: Callable) -> float:
         def dtype_test():
             mask = expect_array(attempts["random"](), "mask")
             expect_dtype(mask, np.bool_, "mask",
-                         "x == np.max(x) gives a boolean array: True at the maximum")
+                         "`x == np.max(x)` gives a boolean array: True at the maximum")
 
         grader.run("mask is a boolean array", 0.5, _once_one_passes(values, dtype_test))
         grader.run("x is not modified", 1, _unmodified_once_one_passes(
             values, list(attempts.values()), "create_mask_from_window",
-            "compare x with its maximum (x == np.max(x)) instead of assigning into x"))
+            "compare x with its maximum (`x == np.max(x)`) instead of assigning into x"))
         grader.explain_errors(NUMPY_ERRORS)
     return grader.score
 
@@ -675,8 +681,8 @@ def grade_distribute_value(func: Callable) -> float:
 
         def dtype_test():
             a = expect_array(attempts[1](), "a")
-            expect_dtype(a, np.float64, "a", "the result holds floats: dz / (n_H * n_W) in "
-                                             "an array such as np.ones(shape) * average")
+            expect_dtype(a, np.float64, "a", "the result holds floats: `dz / (n_H * n_W)` in "
+                                             "an array such as `np.ones(shape) * average`")
 
         grader.run("a is a float64 array", 1, _once_one_passes(values, dtype_test))
         grader.explain_errors(NUMPY_ERRORS)
@@ -696,7 +702,7 @@ def _distribute_values(attempt: Attempt, dz: float, shape: tuple) -> Callable[[]
                           f"to be {float(dz) / (n_H * n_W):.6g}", HINT_EVENLY)
         known = [(np.full(shape, float(dz)), HINT_CELLS),
                  (np.full(shape, dz // (n_H * n_W)),
-                  "dz // (n_H * n_W) rounds down: divide with /, not //")]
+                  "`dz // (n_H * n_W)` rounds down: divide with /, not //")]
         if n_H != n_H * n_W:
             known.append((np.full(shape, dz / n_H), HINT_CELLS))
         if n_W != n_H * n_W:
@@ -860,7 +866,7 @@ def grade_pool_backward(func: Callable) -> float:
         grader.run("dA and the cache (A_prev, hparameters) are not modified", 2,
                    _unmodified_once_one_passes(
                        values, attempts, "pool_backward",
-                       "add the gradients into a new dA_prev (np.zeros(A_prev.shape)); never "
+                       "add the gradients into a new dA_prev (`np.zeros(A_prev.shape)`); never "
                        "assign into the inputs"))
         grader.explain(POOL_BACKWARD_RULES)
         grader.explain_errors(POOL_ERRORS)

@@ -1,0 +1,243 @@
+"""Every piece of code the course suggests runs on the pinned packages.
+
+The code a notebook's text, a visible check or a hidden test's hint suggests is written
+between backticks. Each such span is executed here in the state a learner has where the
+suggestion applies: the step-by-step notebook's functions and the variables of their loops
+(one window of one example), or the application's graph, session and data. A span passes
+if it runs in one of those states (as the body of a function, so `return Z` runs too);
+a span that only names something (a variable, a string) is not run; ``NOT_PYTHON`` lists
+the few that are not code, and ``RAISES`` the ones that must raise. So a hint such as
+``float(b)`` for the bias of shape (1, 1, 1), which NumPy 2 refuses, or ``np.float``, which
+it removed, fails this test.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import re
+import warnings
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder.course import ASSIGNMENTS, REPO_ROOT, Course
+from autograder.samples import solution_namespace
+
+# Spans in backticks that are not code to run: operators named in the text, printed text, a
+# folder, the notation of a pair and of a signature's end.
+NOT_PYTHON = {"+=", "//", "=", "all checks passed", "... all checks passed.", "data/",
+              "(before, after)", '(..., mode="max")'}
+# Spans that a learner runs to see them raise.
+RAISES = {"raise NotImplementedError()": NotImplementedError}
+# Where hints and check messages are written.
+HINT_MODULES = ["autograder/hidden_tests/step_by_step.py", "autograder/hidden_tests/application.py",
+                "utils/checks.py", "utils/application_checks.py"]
+SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def notebook_spans() -> set[str]:
+    spans = set()
+    for assignment in ASSIGNMENTS:
+        notebook = nbformat.read(Course().source_notebook(assignment), as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown":
+                spans |= set(SPAN.findall(cell.source))
+    return spans
+
+
+def hint_spans() -> set[str]:
+    """The spans of the string literals of HINT_MODULES (each literal piece on its own, so an
+    f-string's placeholders never enter a span)."""
+    spans = set()
+    for path in HINT_MODULES:
+        tree = ast.parse((REPO_ROOT / path).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                spans |= set(SPAN.findall(node.value))
+    return spans - docstring_spans()
+
+
+def docstring_spans() -> set[str]:
+    """Spans of docstrings, which speak to the course's developers, not to learners."""
+    spans = set()
+    for path in HINT_MODULES:
+        tree = ast.parse((REPO_ROOT / path).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)):
+                text = ast.get_docstring(node)
+                if text:
+                    spans |= set(SPAN.findall(text))
+    return spans
+
+
+# The states a learner's code runs in ---------------------------------------------------------
+
+def step_by_step_states() -> list[dict]:
+    """One state per kind of function of the step-by-step notebook: the solution's
+    functions, and the variables of one iteration of its loops."""
+    functions = solution_namespace()
+    rng = np.random.default_rng(0)
+    base = {"np": np, **functions, "s": 2, "p": 1}
+    single = {**base, "a_slice_prev": rng.standard_normal((3, 3, 4)),
+              "W": rng.standard_normal((3, 3, 4)), "b": rng.standard_normal((1, 1, 1))}
+    i, h, w, c = 1, 1, 0, 2
+    stride, pad, f = 2, 1, 3
+    A_prev = rng.standard_normal((2, 5, 6, 4))
+    W, b = rng.standard_normal((f, f, 4, 8)), rng.standard_normal((1, 1, 1, 8))
+    hparameters = {"stride": stride, "pad": pad}
+    Z, cache = functions["conv_forward"](A_prev, W, b, hparameters)
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    _, n_H, n_W, n_C = Z.shape
+    vert_start, horiz_start = h * stride, w * stride
+    vert_end, horiz_end = vert_start + f, horiz_start + f
+    A_prev_pad = functions["zero_pad"](A_prev, pad)
+    dZ = rng.standard_normal(Z.shape)
+    dA_prev, dW, db = (np.zeros_like(value) for value in (A_prev, W, b))
+    dA_prev_pad = functions["zero_pad"](dA_prev, pad)
+    window = (slice(vert_start, vert_end), slice(horiz_start, horiz_end), slice(None))
+    conv = {**base, "A_prev": A_prev, "W": W, "b": b, "hparameters": hparameters,
+            "stride": stride, "pad": pad, "f": f, "i": i, "h": h, "w": w, "c": c, "m": m,
+            "n_H_prev": n_H_prev, "n_W_prev": n_W_prev, "n_C_prev": n_C_prev, "n_H": n_H,
+            "n_W": n_W, "n_C": n_C, "vert_start": vert_start, "vert_end": vert_end,
+            "horiz_start": horiz_start, "horiz_end": horiz_end, "A_prev_pad": A_prev_pad,
+            "a_prev_pad": A_prev_pad[i], "a_slice_prev": A_prev_pad[i][window],
+            "a_slice": A_prev_pad[i][window], "Z": Z, "cache": cache, "dZ": dZ,
+            "dA_prev": dA_prev, "dW": dW, "db": db, "dA_prev_pad": dA_prev_pad,
+            "da_prev_pad": dA_prev_pad[i], "X": A_prev, "X_pad": A_prev_pad,
+            "weights": W[:, :, :, c], "biases": b[:, :, :, c]}
+    pool_f, pool_stride = 2, 1
+    pool_parameters = {"f": pool_f, "stride": pool_stride}
+    A, pool_cache = functions["pool_forward"](A_prev, pool_parameters)
+    a_prev_slice = A_prev[i, h:h + pool_f, w:w + pool_f, c]
+    dA = rng.standard_normal(A.shape)
+    pool = {**base, "A_prev": A_prev, "hparameters": pool_parameters, "f": pool_f,
+            "stride": pool_stride, "mode": "max", "i": i, "h": h, "w": w, "c": c,
+            "vert_start": h, "vert_end": h + pool_f, "horiz_start": w,
+            "horiz_end": w + pool_f, "A": A, "cache": pool_cache, "dA": dA,
+            "dA_prev": np.zeros_like(A_prev), "a_prev": A_prev[i],
+            "a_prev_slice": a_prev_slice, "x": a_prev_slice,
+            "mask": functions["create_mask_from_window"](a_prev_slice),
+            "da": dA[i, h, w, c], "dz": dA[i, h, w, c], "shape": (pool_f, pool_f),
+            "n_H": pool_f, "n_W": pool_f, "average": dA[i, h, w, c] / pool_f ** 2}
+    return [single, conv, pool]
+
+
+def application_states() -> list[dict]:
+    """The application notebook's state after its graph is built and a session runs it (its
+    spans run with that graph as the default one), after model has trained, and with a new,
+    empty graph."""
+    from utils.signs import random_mini_batches
+    from utils.tensorflow_setup import import_tensorflow
+
+    tf = import_tensorflow()
+    functions = solution_namespace(assignment="conv_application")
+    rng = np.random.default_rng(1)
+    X_train = rng.random((16, 64, 64, 3)).astype(np.float32)
+    Y_train = np.eye(6, dtype=np.float32)[np.arange(16) % 6]
+    data = {"np": np, "tf": tf, "keras": tf.keras, **functions, "X_train": X_train,
+            "Y_train": Y_train, "X_test": X_train[:6], "Y_test": Y_train[:6],
+            "random_mini_batches": random_mini_batches,
+            "import_tensorflow": import_tensorflow, "s": 2, "f": 2}
+    train_accuracy, test_accuracy, trained, costs = functions["model"](
+        X_train, Y_train, X_train[:6], Y_train[:6], num_epochs=2, progress=False)
+    graph = tf.Graph()
+    with graph.as_default():
+        n_H0, n_W0, n_C0, n_y = 64, 64, 3, 6
+        X, Y = functions["create_placeholders"](n_H0, n_W0, n_C0, n_y)
+        parameters = functions["initialize_parameters"]()
+        W1, W2 = parameters["W1"], parameters["W2"]
+        Z1 = tf.nn.conv2d(X, W1, strides=[1, 1, 1, 1], padding="SAME")
+        A1 = tf.nn.relu(Z1)
+        P2 = tf.nn.max_pool(A1, ksize=[1, 8, 8, 1], strides=[1, 8, 8, 1], padding="SAME")
+        F = tf.compat.v1.layers.flatten(P2)
+        Z3 = functions["forward_propagation"](X, parameters)
+        cost = functions["compute_cost"](Z3, Y)
+        learning_rate = 0.005
+        optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate=learning_rate).minimize(cost)
+        sess = tf.compat.v1.Session(graph=graph)
+        sess.run(tf.compat.v1.global_variables_initializer())
+    minibatch_size, seed = 8, 3
+    minibatches = random_mini_batches(X_train, Y_train, minibatch_size, seed)
+    minibatch_X, minibatch_Y = minibatches[0]
+    in_graph = {**data, "__graph__": graph, "n_H0": n_H0, "n_W0": n_W0, "n_C0": n_C0,
+                "n_y": n_y, "X": X, "Y": Y, "parameters": parameters, "W1": W1, "W2": W2,
+                "Z1": Z1, "A1": A1, "P2": P2, "F": F, "Z3": Z3, "cost": cost,
+                "optimizer": optimizer, "sess": sess, "learning_rate": learning_rate,
+                "minibatch_size": minibatch_size, "seed": seed, "minibatches": minibatches,
+                "minibatch_X": minibatch_X, "minibatch_Y": minibatch_Y,
+                "minibatch_cost": 0.0, "feed_dict": {X: minibatch_X, Y: minibatch_Y}}
+    after_training = {**data, "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
+                      "parameters": trained, "costs": costs}
+    in_a_new_graph = {**data, "__graph__": tf.Graph}  # a fresh graph for each span
+    return [in_graph, after_training, in_a_new_graph]
+
+
+@pytest.fixture(scope="module")
+def states() -> list[dict]:
+    return step_by_step_states() + application_states()
+
+
+def names_only(span: str) -> bool:
+    """Whether SPAN only names something: a variable or a literal, no code to run."""
+    tree = ast.parse(span)
+    return (len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr)
+            and isinstance(tree.body[0].value, (ast.Name, ast.Constant)))
+
+
+def runs_somewhere(span: str, states: list[dict]) -> str | None:
+    """None if SPAN, run as the body of a function, runs in one of STATES (raises what
+    RAISES says, for those); else what it raised in each."""
+    body = "".join(f"    {line}\n" for line in span.splitlines())
+    code = compile(f"def _span():\n{body}", "<span>", "exec")
+    failures = []
+    for state in states:
+        namespace = {name: value.copy() if isinstance(value, np.ndarray) else value
+                     for name, value in state.items()}
+        graph = namespace.pop("__graph__", None)
+        graph = graph() if isinstance(graph, type) else graph
+        try:
+            with warnings.catch_warnings(), \
+                    (graph.as_default() if graph is not None else contextlib.nullcontext()):
+                warnings.simplefilter("ignore")
+                exec(code, namespace)
+                namespace["_span"]()
+        except Exception as error:  # noqa: BLE001 - recorded: the test reports each
+            if isinstance(error, RAISES.get(span, ())):
+                return None
+            failures.append(f"{type(error).__name__}: {str(error)[:120]}")
+            continue
+        if span not in RAISES:
+            return None
+    return "; ".join(failures) or "ran without raising"
+
+
+def test_every_span_is_python_or_listed():
+    spans = notebook_spans() | hint_spans()
+    for span in spans - NOT_PYTHON:
+        try:
+            ast.parse(span)
+        except SyntaxError as error:
+            pytest.fail(f"`{span}` is not Python ({error.msg}); write it as code, or as prose "
+                        "without backticks")
+
+
+@pytest.mark.parametrize("source", ["notebooks", "hints"])
+def test_every_suggested_span_runs_on_the_pinned_packages(source, states):
+    spans = notebook_spans() if source == "notebooks" else hint_spans()
+    assert len(spans) > 20
+    failing = {}
+    for span in sorted(spans - NOT_PYTHON):
+        if names_only(span):
+            continue
+        problem = runs_somewhere(span, states)
+        if problem is not None:
+            failing[span] = problem
+    assert not failing, "\n".join(f"`{span}`: {problem}" for span, problem in failing.items())
+
+
+@pytest.mark.parametrize("span", ["float(b)", "Z = np.sum(a_slice_prev * W) + float(b)",
+                                  "np.float(n_H * n_W)"])
+def test_the_advice_numpy_2_refuses_fails_here(span, states):
+    assert runs_somewhere(span, states) is not None
