@@ -29,8 +29,8 @@ import argparse
 import hashlib
 from pathlib import Path
 
-import h5py
 import numpy as np
+from h5_files import split_per_class, write_h5
 from sklearn.datasets import load_digits
 
 HERE = Path(__file__).resolve().parent
@@ -65,40 +65,19 @@ def digit_images() -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(scaled[..., np.newaxis], 3, axis=-1), labels
 
 
-def split(labels: np.ndarray, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the training and test sets: TEST_PER_CLASS of each class drawn for the test."""
-    rng = np.random.RandomState(seed)
-    test = []
-    for c in CLASSES:
-        members = np.flatnonzero(labels == c)
-        test.extend(rng.permutation(members)[:TEST_PER_CLASS])
-    test = np.array(sorted(test))
-    train = np.setdiff1d(np.arange(labels.size), test)
-    return rng.permutation(train), rng.permutation(test)
-
-
-def write_split(path: Path, split_name: str, x: np.ndarray, y: np.ndarray) -> None:
-    """Write one file of the SIGNS schema, deterministic to the byte."""
-    with h5py.File(path, "w", libver="earliest", track_order=False) as f:
-        options = {"compression": "gzip", "compression_opts": 9, "shuffle": False,
-                   "track_times": False}
-        f.create_dataset(f"{split_name}_set_x", data=x, chunks=(1,) + x.shape[1:], **options)
-        f.create_dataset(f"{split_name}_set_y", data=y, **options)
-        f.create_dataset("list_classes", data=CLASSES, **options)
-        f.attrs["generated_by"] = GENERATED_BY
-        f.attrs["source"] = SOURCE
-        f.attrs["license"] = LICENSE
-
-
 def build(out: Path) -> dict[str, Path]:
     """Write train_digits.h5 and test_digits.h5 into OUT; return their paths."""
     out.mkdir(parents=True, exist_ok=True)
     x, y = digit_images()
-    train, test = split(y)
+    train, test = split_per_class(y, CLASSES, TEST_PER_CLASS, SEED)
     paths = {}
     for split_name, index in (("train", train), ("test", test)):
         paths[split_name] = out / FILES[split_name]
-        write_split(paths[split_name], split_name, x[index], y[index])
+        write_h5(paths[split_name],
+                 {f"{split_name}_set_x": x[index], f"{split_name}_set_y": y[index],
+                  "list_classes": CLASSES},
+                 {"generated_by": GENERATED_BY, "source": SOURCE, "license": LICENSE},
+                 images=(f"{split_name}_set_x",))
     return paths
 
 
