@@ -8,7 +8,7 @@ BENCH_ARGS ?=
 # nbgrader starts helper programs (alembic) found on PATH: put the venv first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup grade grade-submissions test lint lab lab-instructor check release benchmark benchmark-batch clean
+.PHONY: setup grade grade-submissions test lint lab lab-instructor check release benchmark benchmark-batch benchmark-report clean
 
 setup: $(VENV)/.installed
 
@@ -68,6 +68,10 @@ benchmark: setup
 ## Fewer submissions: make benchmark-batch BENCH_ARGS="--count 10"
 benchmark-batch: setup
 	$(PY) benchmarks/batch_grading.py $(BENCH_ARGS)
+
+## Time the class report of 1,000 synthetic submissions.
+benchmark-report: setup
+	$(PY) benchmarks/class_report.py $(BENCH_ARGS)
 
 ## Remove nbgrader's working folders and the grading outputs (not the venv).
 clean:

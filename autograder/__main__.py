@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def grade_command(args: argparse.Namespace) -> int:
     from autograder.batch import default_executor, grade_batch
+    from autograder.class_report import MISTAKES_CSV, REPORT_HTML
 
     if not args.submissions.exists():
         raise FileNotFoundError(f"no submissions at {args.submissions}: expected a folder or "
@@ -150,6 +151,8 @@ def grade_command(args: argparse.Namespace) -> int:
             detail = result.reason or "; ".join(result.flags)
             print(f"  {result.student_id}: {result.status}: {detail}")
     print(f"grades:   {args.out / 'grades.csv'}")
+    print(f"report:   {args.out / REPORT_HTML} (what the class got wrong; "
+          f"{args.out / MISTAKES_CSV})")
     print(f"feedback: {args.out / 'feedback'}/STUDENT/{args.assignment}/")
     return 0
 

@@ -243,14 +243,17 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
     limits      -- what each submission may use; with ``isolated`` (the default) grading
                    refuses to start (SandboxUnavailable) where no sandbox can be made
     cross_check -- also autograde with nbgrader in its own kernel, and flag disagreements
-    Returns one SubmissionResult per student, sorted by student id.
+    Returns one SubmissionResult per student, sorted by student id. Besides the grades,
+    feedback and gradebook, OUT_DIR gets the class report (report.html, mistakes.csv).
     """
     from tqdm import tqdm
 
     from autograder import outputs
+    from autograder.class_report import RunInfo, write_class_report
     from autograder.preflight import preflight
     from autograder.submissions import discover
 
+    started = time.monotonic()
     if limits.isolated:
         check_available()
     outputs.prepare(out_dir, protected=[submissions, course.root / "source",
@@ -331,4 +334,7 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
 
     ordered = [results[student] for student in sorted(results)]
     outputs.write_csv(out_dir / outputs.GRADES_CSV, ordered)
+    write_class_report(out_dir, assignment, ordered,
+                       RunInfo(time.monotonic() - started, workers, limits.describe(),
+                               limits.isolated))
     return ordered

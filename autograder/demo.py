@@ -17,6 +17,7 @@ import nbformat
 
 from autograder.batch import grade_batch
 from autograder.bundle import generate_assignment
+from autograder.class_report import MISTAKES_CSV, REPORT_HTML
 from autograder.course import ASSIGNMENTS, WORK_DIR, Course
 from autograder.engine.sandbox import Limits
 from autograder.outputs import GRADES_CSV, score_table
@@ -54,6 +55,8 @@ def run(course: Course = Course(), assignments: list[str] | None = None,
         print()
         print(f"  grades:   {display(out / GRADES_CSV, course)}")
         print(f"  feedback: {display(out / 'feedback', course)}/STUDENT/{assignment_id}/")
+        print(f"  report:   {display(out / REPORT_HTML, course)} (what the class got wrong; "
+              f"{display(out / MISTAKES_CSV, course)})")
         print()
         written[assignment_id] = out / GRADES_CSV
     return written

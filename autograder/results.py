@@ -17,12 +17,15 @@ class TestResult:
     score     -- points earned
     max_score -- points available
     output    -- the hidden tests' report: sub-test names, points and messages, never source
+    mistakes  -- the mistakes the hidden tests recognised, by stable id, with the points
+                 each cost ("unnamed" for lost points no known mistake explains)
     """
 
     name: str
     score: float
     max_score: float
     output: str
+    mistakes: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass

@@ -33,6 +33,8 @@ class Bug:
     breaks      -- the graded functions that must lose points: the one that holds the
                    bug (a function that calls a broken helper is graded with a correct one)
     hint        -- text the hidden tests' report must show for it, or None
+    mistake     -- the id of the mistake the hidden tests must recognise in the functions it
+                   breaks (see autograder.engine.harness.Hint), which the class report counts
     description -- what the bug is, in a sentence
     """
 
@@ -42,6 +44,7 @@ class Bug:
     by: str
     breaks: frozenset[str]
     hint: str | None
+    mistake: str
     description: str
 
 

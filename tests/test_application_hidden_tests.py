@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.catalogue.application import BUGS
+from autograder.engine.harness import mistakes_of
 from autograder.hidden_tests import application, oracles
 from autograder.samples import solution_namespace
 from utils.tensorflow_setup import import_tensorflow
@@ -58,12 +59,17 @@ def test_unfinished_function_scores_zero_and_says_so(name, capsys):
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
 def test_bug_loses_points_exactly_where_it_breaks(bug, capsys):
     functions = solution_namespace([bug], assignment="conv_application")
-    scores, reports = {}, {}
+    scores, reports, mistakes = {}, {}, {}
     for name in NAMES:
         scores[name] = grade(name, functions[name])
+        mistakes[name] = mistakes_of(name)
         reports[name] = capsys.readouterr().out
     lost = {name for name in NAMES if scores[name] < application.POINTS[name]}
     assert lost == set(bug.breaks), f"{bug.name}: lost {sorted(lost)}; scores {scores}"
+    for name in bug.breaks:  # the class report counts it under its id, with all it cost
+        assert mistakes[name].get(bug.mistake) is not None, mistakes[name]
+        assert sum(mistakes[name].values()) == pytest.approx(
+            application.POINTS[name] - scores[name]), mistakes[name]
     assert any(bug.hint in reports[name] for name in bug.breaks), (
         f"{bug.name}: no report mentions {bug.hint!r}:\n" + "\n".join(reports.values()))
 

@@ -21,7 +21,13 @@ def test_demo_grades_every_assignments_samples_and_repeats_identically(course, c
         rows = {row["student_id"]: row for row in csv.DictReader(text.splitlines())}
         assert rows["sample-solution"]["score"] == "100", assignment
         assert rows["sample-blank"]["score"] == "0", assignment
-        for bug in ASSIGNMENTS[assignment].sample_bugs():
+        with (paths[assignment].parent / "mistakes.csv").open() as handle:
+            mistakes = list(csv.DictReader(handle))
+        assert (paths[assignment].parent / "report.html").is_file()
+        for bug in ASSIGNMENTS[assignment].sample_bugs():  # the class report counts it
+            assert any(m["mistake_id"] == bug.mistake and m["function"] in bug.breaks
+                       and f"sample-{bug.name}" in m["student_ids"].split()
+                       for m in mistakes), (bug.name, mistakes)
             row = rows[f"sample-{bug.name}"]
             solution = rows["sample-solution"]
             graded = ASSIGNMENTS[assignment].grading().POINTS
@@ -37,4 +43,5 @@ def test_demo_grades_every_assignments_samples_and_repeats_identically(course, c
             assert (folder / "results.json").is_file()
             assert (folder / ASSIGNMENTS[assignment].notebook.replace(".ipynb", ".html")).is_file()
     assert first_output.count("sample-solution") == len(ASSIGNMENTS)
+    assert first_output.count("report.html (what the class got wrong") == len(ASSIGNMENTS)
     assert "100 / 100" in first_output

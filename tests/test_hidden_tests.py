@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from autograder.catalogue.step_by_step import BUGS
-from autograder.engine.harness import Failure, Grader, Rule
+from autograder.engine.harness import Failure, Grader, Rule, mistakes_of
 from autograder.hidden_tests import oracles, step_by_step
 from autograder.samples import solution_namespace
 from utils.gradient_check import numerical_gradient, rel_error
@@ -154,14 +154,19 @@ def test_not_a_function_gets_zero(capsys):
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
 def test_bug_loses_points_exactly_where_it_breaks(bug, capsys):
     namespace = solution_namespace(bugs=[bug])
-    scores, reports = {}, {}
+    scores, reports, mistakes = {}, {}, {}
     for name in NAMES:
         scores[name] = grade(name, namespace[name])
+        mistakes[name] = mistakes_of(name)
         out, err = capsys.readouterr()
         assert err == "", f"{name} wrote to stderr: {err}"
         reports[name] = out
     broken = {name for name in NAMES if scores[name] < step_by_step.POINTS[name]}
     assert broken == set(bug.breaks), scores
+    for name in bug.breaks:  # the class report counts it under its id, with all it cost
+        assert mistakes[name].get(bug.mistake) is not None, mistakes[name]
+        assert sum(mistakes[name].values()) == pytest.approx(
+            step_by_step.POINTS[name] - scores[name]), mistakes[name]
     if bug.hint is not None:
         assert any(bug.hint in reports[name] for name in bug.breaks), (
             f"hint {bug.hint!r} missing from:\n" + "\n".join(reports[n] for n in bug.breaks))

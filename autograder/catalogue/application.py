@@ -23,6 +23,7 @@ BUGS = [
         by="shape=(64, n_H0, n_W0, n_C0)",
         breaks=frozenset({"create_placeholders"}),
         hint="None",
+        mistake="placeholder-fixed-batch",
         description="fixes the number of examples of X to 64, so the last mini-batch fails",
     ),
     Bug(
@@ -32,6 +33,7 @@ BUGS = [
         by="X = tf.compat.v1.placeholder(tf.float64,",
         breaks=frozenset({"create_placeholders"}),
         hint="tf.float32",
+        mistake="placeholder-not-float32",
         description="makes X a float64 placeholder, which the float32 filters cannot take",
     ),
     Bug(
@@ -41,6 +43,7 @@ BUGS = [
         by="tf.keras.initializers.GlorotUniform(seed=0)",
         breaks=frozenset({"initialize_parameters"}),
         hint="Glorot *uniform*",
+        mistake="glorot-uniform",
         description="initialises the filters with Glorot uniform instead of Glorot normal",
     ),
     Bug(  # [issue] wrong padding
@@ -50,6 +53,7 @@ BUGS = [
         by=CONV1.replace('"SAME"', '"VALID"'),
         breaks=frozenset({"forward_propagation"}),
         hint='padding="SAME"',
+        mistake="conv-stride-or-padding",
         description="convolves the images without padding",
     ),
     Bug(  # [issue] wrong padding, invisible on 64 x 64 images
@@ -59,6 +63,7 @@ BUGS = [
         by=f"{POOL1}\n".replace('"SAME"', '"VALID"'),
         breaks=frozenset({"forward_propagation"}),
         hint="wrong for other sizes",
+        mistake="pool-valid-padding",
         description="pools without padding: the same shapes for 64 x 64 images, not for others",
     ),
     Bug(  # [issue] wrong pool size
@@ -68,6 +73,7 @@ BUGS = [
         by=POOL2.replace("[1, 4, 4, 1]", "[1, 2, 2, 1]"),
         breaks=frozenset({"forward_propagation"}),
         hint="ksize [1, 4, 4, 1]",
+        mistake="layers-differ",
         description="pools 2 x 2 with stride 2 in the second block instead of 4 x 4 stride 4",
     ),
     Bug(
@@ -77,6 +83,7 @@ BUGS = [
         by=POOL1.replace("tf.nn.max_pool", "tf.nn.avg_pool"),
         breaks=frozenset({"forward_propagation"}),
         hint="tf.nn.max_pool",
+        mistake="pool-kind-or-window",
         description="averages instead of taking the maximum in the first pool",
     ),
     Bug(  # [issue] activation on the last layer
@@ -86,6 +93,7 @@ BUGS = [
         by="Z3 = tf.compat.v1.layers.dense(F, 6, activation=tf.nn.relu)",
         breaks=frozenset({"forward_propagation"}),
         hint="no activation",
+        mistake="activation-on-logits",
         description="puts a ReLU on the logits",
     ),
     Bug(  # [issue] softmax applied before the cost
@@ -95,6 +103,7 @@ BUGS = [
         by=COST.replace("logits=Z3", "logits=tf.nn.softmax(Z3)"),
         breaks=frozenset({"compute_cost"}),
         hint="applied twice",
+        mistake="softmax-twice",
         description="applies a softmax to the logits before the softmax cross-entropy",
     ),
     Bug(  # [issue] cost summed instead of averaged
@@ -104,6 +113,7 @@ BUGS = [
         by=COST.replace("tf.reduce_mean", "tf.reduce_sum"),
         breaks=frozenset({"compute_cost"}),
         hint="tf.reduce_mean",
+        mistake="cost-summed",
         description="sums the cross-entropy over the examples instead of averaging it",
     ),
     Bug(
@@ -113,6 +123,7 @@ BUGS = [
         by=COST.replace("logits=Z3, labels=Y", "logits=Y, labels=Z3"),
         breaks=frozenset({"compute_cost"}),
         hint="swapped",
+        mistake="cost-arguments-swapped",
         description="passes the labels as logits and the logits as labels",
     ),
     Bug(  # [issue] no shuffling
@@ -123,6 +134,7 @@ BUGS = [
            "                           for k in range(0, m, minibatch_size)]",
         breaks=frozenset({"model"}),
         hint="shuffle every epoch",
+        mistake="no-shuffling",
         description="takes the mini-batches in the stored order, never shuffled",
     ),
     Bug(
@@ -132,6 +144,7 @@ BUGS = [
         by="epoch_cost += minibatch_cost",
         breaks=frozenset({"model"}),
         hint="mean of its mini-batch costs",
+        mistake="epoch-cost-summed",
         description="reports the sum of the mini-batch costs as the epoch's cost",
     ),
     Bug(
@@ -141,6 +154,7 @@ BUGS = [
         by="minibatch_cost = sess.run(cost,",
         breaks=frozenset({"model"}),
         hint="run the optimizer",
+        mistake="no-training-step",
         description="evaluates the cost without running the optimizer, so nothing trains",
     ),
     Bug(
@@ -150,6 +164,7 @@ BUGS = [
         by="test_accuracy = float(sess.run(accuracy, feed_dict={X: X_train, Y: Y_train}))",
         breaks=frozenset({"model"}),
         hint="on X_test for test_accuracy",
+        mistake="accuracy-on-wrong-data",
         description="measures the test accuracy on the training set",
     ),
 ]

@@ -28,6 +28,7 @@ BUGS = [
         by="    s = a_slice_prev * W + b\n    Z = np.sum(s)",
         breaks=frozenset({"conv_single_step"}),
         hint="once per window",
+        mistake="bias-per-element",
         description="adds the bias to every element of the window before summing",
     ),
     Bug(
@@ -37,6 +38,7 @@ BUGS = [
         by="    s = a_slice_prev\n    s *= W\n",
         breaks=frozenset({"conv_single_step"}),
         hint="in place",
+        mistake="modifies-input",
         description="multiplies the window in place, corrupting A_prev_pad for later windows",
     ),
     Bug(
@@ -46,6 +48,7 @@ BUGS = [
         by="    Z = Z + b",
         breaks=frozenset({"conv_single_step"}),
         hint="scalar",
+        mistake="result-not-scalar",
         description="returns a (1, 1, 1) array instead of a scalar",
     ),
     Bug(  # published solutions: the public course's hint, which NumPy 2 refuses
@@ -55,6 +58,7 @@ BUGS = [
         by="    Z = Z + float(b)",
         breaks=frozenset({"conv_single_step"}),
         hint="b.item()",
+        mistake="float-of-array",
         description="takes the bias's number with float(b), which NumPy 2 refuses for shape (1, 1, 1)",
     ),
     Bug(
@@ -64,6 +68,7 @@ BUGS = [
         by='np.pad(X, pad, mode="constant"',
         breaks=frozenset({"zero_pad"}),
         hint="n_H and n_W",
+        mistake="pads-every-axis",
         description="pads the example and channel axes too",
     ),
     Bug(  # [spec]
@@ -74,6 +79,7 @@ BUGS = [
                            .replace("horiz_start + f", "horiz_start + stride"),
         breaks=frozenset({"conv_forward"}),
         hint="start + f",
+        mistake="window-ends-at-stride",
         description="ends each window at start + stride instead of start + f",
     ),
     Bug(
@@ -85,6 +91,7 @@ BUGS = [
            "    n_W = (n_W_prev - f + 2 * pad) // stride",
         breaks=frozenset({"conv_forward"}),
         hint="n_H",
+        mistake="output-size-missing-one",
         description="forgets the + 1 in the output size",
     ),
     Bug(
@@ -94,6 +101,7 @@ BUGS = [
         by="Z = np.zeros((m, n_H, n_W, n_C), dtype=np.float32)",
         breaks=frozenset({"conv_forward"}),
         hint="float64",
+        mistake="not-float64",
         description="allocates the output as float32",
     ),
     Bug(  # [spec]
@@ -103,6 +111,7 @@ BUGS = [
         by=WINDOW_LOOP.replace("h * stride", "h").replace("w * stride", "w"),
         breaks=frozenset({"conv_backward"}),
         hint="h * stride",
+        mistake="stride-ignored",
         description="starts the window at h instead of h * stride",
     ),
     Bug(  # [spec]
@@ -112,6 +121,7 @@ BUGS = [
         by="da_prev_pad[pad:-pad, pad:-pad, :]",
         breaks=frozenset({"conv_backward"}),
         hint="pad == 0",
+        mistake="unpads-with-negative-index",
         description="removes the padding with X[pad:-pad], which is empty when pad == 0",
     ),
     Bug(  # [spec]
@@ -129,6 +139,7 @@ BUGS = [
 """,
         breaks=frozenset({"conv_backward"}),
         hint="+=",
+        mistake="overlapping-windows-assigned",
         description="assigns each window's gradient instead of adding it (wrong where windows overlap)",
     ),
     Bug(
@@ -138,6 +149,7 @@ BUGS = [
         by="dW[:, :, :, c] = a_slice * dZ[i, h, w, c]",
         breaks=frozenset({"conv_backward"}),
         hint="dW",
+        mistake="conv-backward-dW",
         description="keeps only the last window's contribution to dW",
     ),
     Bug(  # [spec]
@@ -147,6 +159,7 @@ BUGS = [
         by=WINDOW_LOOP.replace("h * stride", "h").replace("w * stride", "w"),
         breaks=frozenset({"pool_forward"}),
         hint="h * stride",
+        mistake="stride-ignored",
         description="starts the window at h instead of h * stride",
     ),
     Bug(  # [spec]
@@ -157,6 +170,7 @@ BUGS = [
                            .replace("horiz_start + f", "horiz_start + stride"),
         breaks=frozenset({"pool_forward"}),
         hint="start + f",
+        mistake="window-ends-at-stride",
         description="ends each window at start + stride instead of start + f",
     ),
     Bug(
@@ -166,6 +180,7 @@ BUGS = [
         by="A[i, h, w, c] = np.max(a_prev_slice)",
         breaks=frozenset({"pool_forward"}),
         hint="average",
+        mistake="pool-mode-ignored",
         description="takes the maximum in average mode too",
     ),
     Bug(
@@ -175,6 +190,7 @@ BUGS = [
         by="mask = x == np.min(x)",
         breaks=frozenset({"create_mask_from_window"}),
         hint="maximum",
+        mistake="mask-marks-minimum",
         description="marks the smallest entry instead of the largest",
     ),
     Bug(  # [spec]
@@ -184,6 +200,7 @@ BUGS = [
         by="    a = np.zeros(shape)\n    a[0, 0] = dz",
         breaks=frozenset({"distribute_value"}),
         hint="evenly",
+        mistake="not-spread-evenly",
         description="puts the whole gradient in one cell (its sum is still right)",
     ),
     Bug(
@@ -193,6 +210,7 @@ BUGS = [
         by="average = dz / n_H",
         breaks=frozenset({"distribute_value"}),
         hint="n_H * n_W",
+        mistake="wrong-cell-count",
         description="divides by the window height only",
     ),
     Bug(  # published solutions: np.float, removed from NumPy 1.24
@@ -202,6 +220,7 @@ BUGS = [
         by="average = dz / np.float(n_H * n_W)",
         breaks=frozenset({"distribute_value"}),
         hint="np.float was removed",
+        mistake="np-float-removed",
         description="uses np.float, which NumPy removed",
     ),
     Bug(  # published solutions
@@ -211,6 +230,7 @@ BUGS = [
         by="+= mask * a_prev_slice",
         breaks=frozenset({"pool_backward"}),
         hint="not the window of A_prev",
+        mistake="mask-times-input",
         description="multiplies the mask by the window of A_prev instead of the gradient",
     ),
     Bug(  # [spec]
@@ -220,6 +240,7 @@ BUGS = [
         by=WINDOW_LOOP.replace("h * stride", "h").replace("w * stride", "w"),
         breaks=frozenset({"pool_backward"}),
         hint="h * stride",
+        mistake="stride-ignored",
         description="starts the window at h instead of h * stride",
     ),
     Bug(  # [spec]
@@ -229,6 +250,7 @@ BUGS = [
         by="dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] = mask * dA[i, h, w, c]",
         breaks=frozenset({"pool_backward"}),
         hint="+=",
+        mistake="overlapping-windows-assigned",
         description="assigns each window's gradient instead of adding it (wrong where windows overlap)",
     ),
     Bug(
@@ -244,6 +266,7 @@ BUGS = [
 """,
         breaks=frozenset({"conv_backward"}),
         hint="derive the gradients",
+        mistake="numerical-backward-pass",
         description="differentiates conv_forward numerically with the course's helper",
     ),
     Bug(
@@ -267,6 +290,7 @@ BUGS = [
 """,
         breaks=frozenset({"conv_backward"}),
         hint="derive the gradients",
+        mistake="numerical-backward-pass",
         description="differentiates its own conv_forward, held as a default argument, by "
                     "central differences",
     ),
@@ -281,6 +305,7 @@ BUGS = [
 """,
         breaks=frozenset({"pool_backward"}),
         hint="derive the gradients",
+        mistake="numerical-backward-pass",
         description="differentiates pool_forward numerically with the course's helper",
     ),
 ]

@@ -52,9 +52,37 @@ MESSAGE_LIMIT = 1000
 # function graded with the course's versions of its helpers says when one of the student's
 # own helpers lost points. A grading of another submission starts with forget_scores().
 _SCORES: dict[str, tuple[float, float]] = {}
+# The mistakes recognised in each function graded so far in this grading: name -> {mistake
+# id: points its failed sub-tests cost} (see Hint; UNNAMED for failures without an id).
+_MISTAKES: dict[str, dict[str, float]] = {}
 
 NOT_IMPLEMENTED_HINT = ("replace `raise NotImplementedError()` in its cell with your code, "
                         "then run that cell")
+
+
+class Hint(str):
+    """A hint, which is its text, and the stable id of the mistake it points at: the class
+    report counts mistakes by id, not by wording. Every Hint made is listed in HINTS.
+
+    mistake -- a short id, such as "bias-per-element"
+    """
+
+    mistake: str
+
+    def __new__(cls, mistake: str, text: str) -> Hint:
+        hint = super().__new__(cls, text)
+        hint.mistake = mistake
+        HINTS.setdefault(mistake, hint)
+        return hint
+
+    def __reduce__(self):
+        return Hint, (self.mistake, str(self))
+
+
+# Every Hint made, by mistake id (the first made under an id describes it).
+HINTS: dict[str, Hint] = {}
+# The id under which a failure is counted whose hint names no mistake (or that has none).
+UNNAMED = "unnamed"
 
 
 class Failure(Exception):
@@ -169,6 +197,7 @@ class Grader:
         self._exits.close()
         if exc_type is None:
             _SCORES[self.name] = (self.score, self.total)
+            _MISTAKES[self.name] = self.mistakes()
             print(self.report())
 
     def run(self, label: str, points: float, test: Callable[[], Any], **tags) -> Outcome:
@@ -259,6 +288,30 @@ class Grader:
                     outcome.hint = hint
                     break
 
+    def mistakes(self) -> dict[str, float]:
+        """Mistake id -> the points its failed sub-tests cost (see Hint). A function not
+        implemented yet loses its points under "not-implemented". Failures whose hint names
+        no mistake (a dtype or an unchanged-input sub-test that could not be checked, say)
+        count under the named mistake that cost the most, which explains them; with none,
+        under UNNAMED."""
+        lost: dict[str, float] = {}
+        unnamed = 0.0
+        for outcome in self.outcomes:
+            if outcome.passed:
+                continue
+            if isinstance(outcome.error, NotImplementedError):
+                mistake = "not-implemented"
+            else:
+                mistake = getattr(outcome.hint, "mistake", None)
+            if mistake is None:
+                unnamed += outcome.points
+                continue
+            lost[mistake] = lost.get(mistake, 0.0) + outcome.points
+        if unnamed:
+            main = max(lost, key=lost.get) if lost else UNNAMED
+            lost[main] = lost.get(main, 0.0) + unnamed
+        return {mistake: round(points, 6) for mistake, points in lost.items()}
+
     @property
     def score(self) -> float:
         """The earned points, a Python float."""
@@ -311,6 +364,12 @@ class Grader:
 def forget_scores() -> None:
     """Start a new grading: no function has been graded in it yet (see Grader's helpers)."""
     _SCORES.clear()
+    _MISTAKES.clear()
+
+
+def mistakes_of(name: str) -> dict[str, float]:
+    """The mistakes recognised when NAME was last graded in this grading (see Hint)."""
+    return dict(_MISTAKES.get(name, {}))
 
 
 def call(func: Callable, *args, name: str | None = None, **kwargs) -> Any:

@@ -67,6 +67,7 @@ from autograder.engine.harness import (
     OpaqueValue,
     describe_exception,
     forget_scores,
+    mistakes_of,
     student_text,
 )
 from autograder.engine.sandbox import Launch, Limits, launch
@@ -156,7 +157,8 @@ def _grade_function(module: ModuleType, name: str, session: _Session) -> TestRes
             session.note(f"grader-error: grade_{name} raised {type(error).__name__}: "
                          f"{student_text(error)}")
             score = 0.0
-    return TestResult(name, score, float(module.POINTS[name]), report.getvalue())
+    return TestResult(name, score, float(module.POINTS[name]), report.getvalue(),
+                      mistakes_of(name))
 
 
 class StudentFunction:

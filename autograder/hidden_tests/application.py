@@ -43,6 +43,7 @@ import numpy as np
 from autograder.engine.harness import (
     Failure,
     Grader,
+    Hint,
     Rule,
     call,
     describe,
@@ -75,43 +76,57 @@ HELPERS = {
               "compute_cost"),
 }
 
-HINT_NONE_BATCH = ("leave the number of examples open: `shape=(None, n_H0, n_W0, n_C0)` for X "
-                   "and `(None, n_y)` for Y")
-HINT_FLOAT32 = "create the placeholders with tf.float32, the type of the network's weights"
-HINT_SIZES = "use the arguments n_H0, n_W0, n_C0 and n_y, not fixed numbers"
-HINT_INITIALIZER = ("create W1 and W2 with tf.compat.v1.get_variable(name, shape, initializer="
-                    "`tf.keras.initializers.GlorotNormal(seed=0)`), after "
-                    "`tf.compat.v1.set_random_seed(1)`")
-HINT_UNIFORM = ("these are Glorot *uniform* values (spread evenly up to a limit); the network "
-                "uses the Glorot *normal* initializer, "
-                "`tf.keras.initializers.GlorotNormal(seed=0)`")
-HINT_SAME_POOL = ("it is right for 64 x 64 images and wrong for other sizes: the max pools need "
-                  "`padding=\"SAME\"` (with VALID, a window that does not fit is dropped)")
-HINT_DENSE = ("end with `tf.compat.v1.layers.dense(F, 6, activation=None)` on the flattened "
-              "output of the second pool")
-HINT_LAYERS = ("check each layer against the table: CONV2D 4 x 4 stride 1 SAME, RELU, MAXPOOL "
-               "8 x 8 stride 8 SAME, CONV2D 2 x 2 stride 1 SAME, RELU, MAXPOOL 4 x 4 stride 4 "
-               "SAME, FLATTEN, DENSE 6")
-HINT_LOGITS = ("the last layer has no activation: Z3 are logits, and the softmax is part of the "
-               "cost; use `activation=None` in the dense layer")
-HINT_SOFTMAX_TWICE = ("pass the logits Z3 themselves: softmax_cross_entropy_with_logits applies "
-                      "the softmax, so a softmax before it is applied twice")
-HINT_SUM = "average over the examples with tf.reduce_mean, not tf.reduce_sum"
-HINT_SWAPPED = "the arguments are swapped: `logits=Z3`, `labels=Y`"
-HINT_SIGMOID = ("use the softmax cross-entropy (one class per example), "
-                "tf.nn.softmax_cross_entropy_with_logits, not the sigmoid one")
-HINT_MEAN_COST = ("the epoch's cost is the mean of its mini-batch costs: add each "
-                  "`minibatch_cost / len(minibatches)`")
-HINT_SHUFFLE = ("shuffle every epoch: "
-                "`minibatches = random_mini_batches(X_train, Y_train, minibatch_size, seed)`; "
-                "on data stored class by class, mini-batches taken in order hold one class each "
-                "and the network forgets the earlier classes")
-HINT_TRAIN_STEP = ("run the optimizer on every mini-batch: "
-                   "`sess.run([optimizer, cost], feed_dict={X: minibatch_X, Y: minibatch_Y})`")
-HINT_ACCURACY = ("the accuracy is the mean of `tf.equal(tf.argmax(Z3, 1), tf.argmax(Y, 1))` as "
-                 "floats, on X_train for train_accuracy and on X_test for test_accuracy")
-HINT_TRAINED = ("return the trained values: parameters = sess.run(...) inside the session, "
-                "after the training loop, as the cell already does")
+HINT_NONE_BATCH = Hint("placeholder-fixed-batch", (
+    "leave the number of examples open: `shape=(None, n_H0, n_W0, n_C0)` for X and `(None, n_y)` "
+    "for Y"))
+HINT_FLOAT32 = Hint("placeholder-not-float32", (
+    "create the placeholders with tf.float32, the type of the network's weights"))
+HINT_SIZES = Hint("placeholder-sizes", (
+    "use the arguments n_H0, n_W0, n_C0 and n_y, not fixed numbers"))
+HINT_INITIALIZER = Hint("initializer-not-glorot-normal", (
+    "create W1 and W2 with tf.compat.v1.get_variable(name, shape, "
+    "initializer=`tf.keras.initializers.GlorotNormal(seed=0)`), after "
+    "`tf.compat.v1.set_random_seed(1)`"))
+HINT_UNIFORM = Hint("glorot-uniform", (
+    "these are Glorot *uniform* values (spread evenly up to a limit); the network uses the "
+    "Glorot *normal* initializer, `tf.keras.initializers.GlorotNormal(seed=0)`"))
+HINT_SAME_POOL = Hint("pool-valid-padding", (
+    "it is right for 64 x 64 images and wrong for other sizes: the max pools need "
+    "`padding=\"SAME\"` (with VALID, a window that does not fit is dropped)"))
+HINT_DENSE = Hint("dense-layer", (
+    "end with `tf.compat.v1.layers.dense(F, 6, activation=None)` on the flattened output of the "
+    "second pool"))
+HINT_LAYERS = Hint("layers-differ", (
+    "check each layer against the table: CONV2D 4 x 4 stride 1 SAME, RELU, MAXPOOL 8 x 8 stride "
+    "8 SAME, CONV2D 2 x 2 stride 1 SAME, RELU, MAXPOOL 4 x 4 stride 4 SAME, FLATTEN, DENSE 6"))
+HINT_LOGITS = Hint("activation-on-logits", (
+    "the last layer has no activation: Z3 are logits, and the softmax is part of the cost; use "
+    "`activation=None` in the dense layer"))
+HINT_SOFTMAX_TWICE = Hint("softmax-twice", (
+    "pass the logits Z3 themselves: softmax_cross_entropy_with_logits applies the softmax, so a "
+    "softmax before it is applied twice"))
+HINT_SUM = Hint("cost-summed", "average over the examples with tf.reduce_mean, not tf.reduce_sum")
+HINT_SWAPPED = Hint("cost-arguments-swapped", "the arguments are swapped: `logits=Z3`, `labels=Y`")
+HINT_SIGMOID = Hint("sigmoid-cost", (
+    "use the softmax cross-entropy (one class per example), "
+    "tf.nn.softmax_cross_entropy_with_logits, not the sigmoid one"))
+HINT_MEAN_COST = Hint("epoch-cost-summed", (
+    "the epoch's cost is the mean of its mini-batch costs: add each "
+    "`minibatch_cost / len(minibatches)`"))
+HINT_SHUFFLE = Hint("no-shuffling", (
+    "shuffle every epoch: "
+    "`minibatches = random_mini_batches(X_train, Y_train, minibatch_size, seed)`; on data stored "
+    "class by class, mini-batches taken in order hold one class each and the network forgets the "
+    "earlier classes"))
+HINT_TRAIN_STEP = Hint("no-training-step", (
+    "run the optimizer on every mini-batch: "
+    "`sess.run([optimizer, cost], feed_dict={X: minibatch_X, Y: minibatch_Y})`"))
+HINT_ACCURACY = Hint("accuracy-on-wrong-data", (
+    "the accuracy is the mean of `tf.equal(tf.argmax(Z3, 1), tf.argmax(Y, 1))` as floats, on "
+    "X_train for train_accuracy and on X_test for test_accuracy"))
+HINT_TRAINED = Hint("parameters-not-trained", (
+    "return the trained values: parameters = sess.run(...) inside the session, after the "
+    "training loop, as the cell already does"))
 
 ACTIVATIONS = {"Relu", "Relu6", "Elu", "Selu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
                "LeakyRelu", "Softplus", "Softsign"}
@@ -362,8 +377,9 @@ def grade_forward_propagation(func: Callable) -> float:
                 if op["strides"] != [1, 1, 1, 1] or op["padding"] != "SAME":
                     raise Failure(f"{op['name']} has strides {op['strides']} and padding "
                                   f"{op['padding']}; expected strides [1, 1, 1, 1] and padding "
-                                  "SAME", "tf.nn.conv2d(..., strides=[1, 1, 1, 1], "
-                                  "padding=\"SAME\")")
+                                  "SAME", Hint("conv-stride-or-padding",
+                                               "tf.nn.conv2d(..., strides=[1, 1, 1, 1], "
+                                               "padding=\"SAME\")"))
 
         def pool_test():
             pools = network(3, 64, 64, 0).ops_of_type("MaxPool", "AvgPool")
@@ -372,7 +388,8 @@ def grade_forward_propagation(func: Callable) -> float:
                         ("MaxPool", [1, 4, 4, 1], [1, 4, 4, 1], "SAME")]
             if found != expected:
                 text = "; ".join(f"{t} ksize {k} strides {s} {p}" for t, k, s, p in found)
-                hint = HINT_SAME_POOL if any(p == "VALID" for *_, p in found) else (
+                hint = HINT_SAME_POOL if any(p == "VALID" for *_, p in found) else Hint(
+                    "pool-kind-or-window",
                     "tf.nn.max_pool with ksize [1, 8, 8, 1] and strides [1, 8, 8, 1], then "
                     "ksize [1, 4, 4, 1] and strides [1, 4, 4, 1], both padding=\"SAME\"")
                 raise Failure(f"the graph's pools are: {text or 'none'}; expected MaxPool "
@@ -388,7 +405,8 @@ def grade_forward_propagation(func: Callable) -> float:
             relus = net.ops_of_type("Relu")
             if len(relus) != 2:
                 raise Failure(f"the graph has {len(relus)} ReLU operations; expected 2, one "
-                              "after each convolution", "tf.nn.relu after each tf.nn.conv2d")
+                              "after each convolution",
+                              Hint("relu-count", "tf.nn.relu after each tf.nn.conv2d"))
 
         grader.run("Z3 has the static shape (None, 6)", 2, shape_test)
         grader.run("two convolutions, stride 1, padding SAME", 3, conv_test)

@@ -26,6 +26,7 @@ from autograder.engine.harness import (
     Attempt,
     Failure,
     Grader,
+    Hint,
     Rule,
     changed_part,
     describe,
@@ -64,56 +65,68 @@ HELPERS = {
 }
 
 # Hints, by the mistake they point at.
-HINT_BIAS = ("the bias is added once per window, not once per element: "
-             "`Z = np.sum(a_slice_prev * W) + b.item()`")
-HINT_SCALAR = ("conv_single_step must return a scalar (one number): b has shape (1, 1, 1), "
-               "so add `b.item()` (or `np.squeeze(b)`), not b itself")
-HINT_FLOAT_OF_ARRAY = ("float() takes only an array with no axes on NumPy 2, and b has shape "
-                       "(1, 1, 1): take its number with `b.item()` (or `float(np.squeeze(b))`)")
-HINT_NP_FLOAT = ("np.float was removed from NumPy (1.24): write float(...) for a number, or "
-                 "np.float64 for the dtype")
-HINT_FLOAT64 = ("float64 in, float64 out: create the output with `np.zeros(shape)`, which is "
-                "float64, and do not pass `dtype=np.float32` or cast the result")
-HINT_ZERO_PAD_AXES = ("pad only the n_H and n_W axes (1 and 2), not the examples or the "
-                      "channels: "
-                      '`np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant")`')
-HINT_CONV_SIZE = ("`n_H = (n_H_prev - f + 2 * pad) // stride + 1`, and n_W the same "
-                  "with n_W_prev")
-HINT_POOL_SIZE = ("`n_H = (n_H_prev - f) // stride + 1`, and n_W the same with n_W_prev "
-                  "(no padding in pooling)")
-HINT_PLUS_ONE = "the + 1 is missing: the first window counts too"
-HINT_SLICE_END = ("it passes when `f == stride` and fails otherwise: a window ends at "
-                  "start + f (`vert_end = vert_start + f`, `horiz_end = horiz_start + f`), "
-                  "not at start + stride")
-HINT_STRIDE = ("it passes with stride 1 and fails with `stride > 1`: window (h, w) starts at "
-               "`vert_start = h * stride` and `horiz_start = w * stride`")
-HINT_PAD_ZERO = ("it fails only when `pad == 0`: `X[pad:-pad]` is empty when `pad == 0`; "
-                 "remove the padding with "
-                 "`da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]`")
-HINT_PAD_POSITIVE = ("it fails only when `pad > 0`: check the padding (zero_pad pads only the "
-                     "n_H and n_W axes) and, in the backward pass, how it is removed")
-HINT_OVERLAP = ("it fails only when windows overlap (`f > stride`): a cell that lies in "
-                "several windows gets a gradient from each of them, so add with += instead of "
-                "assigning with =")
-HINT_INTEGER_SIZE = "n_H and n_W must be integers: use // (floor division) or int(...)"
-HINT_AVERAGE = ('with `mode == "average"` the window\'s mean is taken (np.mean), with '
-                '`mode == "max"` its maximum: check how mode chooses between them')
-HINT_DEFAULT_MODE = 'mode defaults to "max": keep the signature (..., `mode="max"`)'
-HINT_MAXIMUM = "the mask is True where x holds its maximum (`x == np.max(x)`), False elsewhere"
-HINT_EVENLY = ("spread the value evenly: every one of the `n_H * n_W` cells gets "
-               "`dz / (n_H * n_W)`")
-HINT_CELLS = "divide dz by the number of cells, `n_H * n_W`"
-HINT_POOL_BACKWARD_MAX = (
-    "it fails only in max mode: each window's gradient goes to the maximum of the window "
-    "only, `dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]` "
-    "with `mask = create_mask_from_window(a_prev_slice)`")
-HINT_MASK_TIMES_INPUT = (
+HINT_BIAS = Hint("bias-per-element", (
+    "the bias is added once per window, not once per element: "
+    "`Z = np.sum(a_slice_prev * W) + b.item()`"))
+HINT_SCALAR = Hint("result-not-scalar", (
+    "conv_single_step must return a scalar (one number): b has shape (1, 1, 1), so add "
+    "`b.item()` (or `np.squeeze(b)`), not b itself"))
+HINT_FLOAT_OF_ARRAY = Hint("float-of-array", (
+    "float() takes only an array with no axes on NumPy 2, and b has shape (1, 1, 1): take its "
+    "number with `b.item()` (or `float(np.squeeze(b))`)"))
+HINT_NP_FLOAT = Hint("np-float-removed", (
+    "np.float was removed from NumPy (1.24): write float(...) for a number, or np.float64 for "
+    "the dtype"))
+HINT_FLOAT64 = Hint("not-float64", (
+    "float64 in, float64 out: create the output with `np.zeros(shape)`, which is float64, and do "
+    "not pass `dtype=np.float32` or cast the result"))
+HINT_ZERO_PAD_AXES = Hint("pads-every-axis", (
+    "pad only the n_H and n_W axes (1 and 2), not the examples or the channels: "
+    "`np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode=\"constant\")`"))
+HINT_CONV_SIZE = Hint("conv-output-size", (
+    "`n_H = (n_H_prev - f + 2 * pad) // stride + 1`, and n_W the same with n_W_prev"))
+HINT_POOL_SIZE = Hint("pool-output-size", (
+    "`n_H = (n_H_prev - f) // stride + 1`, and n_W the same with n_W_prev (no padding in "
+    "pooling)"))
+HINT_PLUS_ONE = Hint("output-size-missing-one", "the + 1 is missing: the first window counts too")
+HINT_SLICE_END = Hint("window-ends-at-stride", (
+    "it passes when `f == stride` and fails otherwise: a window ends at start + f (`vert_end = "
+    "vert_start + f`, `horiz_end = horiz_start + f`), not at start + stride"))
+HINT_STRIDE = Hint("stride-ignored", (
+    "it passes with stride 1 and fails with `stride > 1`: window (h, w) starts at "
+    "`vert_start = h * stride` and `horiz_start = w * stride`"))
+HINT_PAD_ZERO = Hint("unpads-with-negative-index", (
+    "it fails only when `pad == 0`: `X[pad:-pad]` is empty when `pad == 0`; remove the padding "
+    "with `da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]`"))
+HINT_PAD_POSITIVE = Hint("padding-mishandled", (
+    "it fails only when `pad > 0`: check the padding (zero_pad pads only the n_H and n_W axes) "
+    "and, in the backward pass, how it is removed"))
+HINT_OVERLAP = Hint("overlapping-windows-assigned", (
+    "it fails only when windows overlap (`f > stride`): a cell that lies in several windows gets "
+    "a gradient from each of them, so add with += instead of assigning with ="))
+HINT_INTEGER_SIZE = Hint("size-not-integer", (
+    "n_H and n_W must be integers: use // (floor division) or int(...)"))
+HINT_AVERAGE = Hint("pool-mode-ignored", (
+    "with `mode == \"average\"` the window's mean is taken (np.mean), with `mode == \"max\"` its "
+    "maximum: check how mode chooses between them"))
+HINT_DEFAULT_MODE = Hint("pool-default-mode", (
+    "mode defaults to \"max\": keep the signature (..., `mode=\"max\"`)"))
+HINT_MAXIMUM = Hint("mask-not-at-maximum", (
+    "the mask is True where x holds its maximum (`x == np.max(x)`), False elsewhere"))
+HINT_EVENLY = Hint("not-spread-evenly", (
+    "spread the value evenly: every one of the `n_H * n_W` cells gets `dz / (n_H * n_W)`"))
+HINT_CELLS = Hint("wrong-cell-count", "divide dz by the number of cells, `n_H * n_W`")
+HINT_POOL_BACKWARD_MAX = Hint("pool-backward-max-mode", (
+    "it fails only in max mode: each window's gradient goes to the maximum of the window only, "
+    "`dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]` with "
+    "`mask = create_mask_from_window(a_prev_slice)`"))
+HINT_MASK_TIMES_INPUT = Hint("mask-times-input", (
     "the mask multiplies the upstream gradient dA[i, h, w, c], not the window of A_prev: "
-    "`dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]`")
-HINT_POOL_BACKWARD_AVERAGE = (
+    "`dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]`"))
+HINT_POOL_BACKWARD_AVERAGE = Hint("pool-backward-average-mode", (
     "it fails only in average mode: each window's gradient `da = dA[i, h, w, c]` is spread "
     "evenly over its f x f cells, "
-    "`dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += distribute_value(da, (f, f))`")
+    "`dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += distribute_value(da, (f, f))`"))
 
 # While a backward pass is graded, the forward pass and the numerical gradients of utils
 # raise: a backward pass that differentiates the forward pass numerically earns nothing.
@@ -122,10 +135,10 @@ CONV_BACKWARD_WITHHELD = ("conv_forward", "conv_single_step", *NUMERICAL_GRADIEN
 POOL_BACKWARD_WITHHELD = ("pool_forward", *NUMERICAL_GRADIENTS)
 WITHHELD_MESSAGE = ("{name} called {forward} or a numerical gradient while it was graded; "
                     "a backward pass may not")
-HINT_DERIVED = ("derive the gradients: compute them from the upstream gradient and the cache "
-                "with the chain rule, as the formulas above show. Differentiating the forward "
-                "pass numerically is how you check a backward pass (utils.gradient_check), not "
-                "how you write one, and earns no points")
+HINT_DERIVED = Hint("numerical-backward-pass", (
+    "derive the gradients: compute them from the upstream gradient and the cache with the chain "
+    "rule, as the formulas above show. Differentiating the forward pass numerically is how you "
+    "check a backward pass (utils.gradient_check), not how you write one, and earns no points"))
 
 # Errors that recent NumPy raises for code written for older versions, in every function.
 NUMPY_ERRORS = [
@@ -226,6 +239,7 @@ def _once_one_passes(outcomes: list, check: Callable[[], None],
 def _unmodified_once_one_passes(outcomes: list, attempts: list, name: str, hint: str,
                                 what: str = "the cases above") -> Callable[[], None]:
     """A sub-test: no attempt changed its inputs, checked once one of OUTCOMES passed."""
+    hint = Hint("modifies-input", hint)
     return _once_one_passes(outcomes, lambda: expect_unmodified(attempts, name, hint), what)
 
 
@@ -246,20 +260,22 @@ def _pool_case_label(A_shape: tuple, f: int, stride: int) -> str:
 def _size_hint(actual: tuple, expected: tuple, n_prev: tuple, f: int, stride: int, pad: int,
                formula: str, channels: str) -> str:
     """A hint for an output of shape ACTUAL instead of EXPECTED, from the tell-tale sizes."""
-    layout = f"the output has shape (m, n_H, n_W, n_C), with {channels}"
+    layout = Hint("output-layout", f"the output has shape (m, n_H, n_W, n_C), with {channels}")
     if len(actual) != 4 or actual[0] != expected[0] or actual[3] != expected[3]:
         return layout
     if actual[1:3] == (expected[2], expected[1]):
-        return f"{formula}: n_H comes from n_H_prev, n_W from n_W_prev"
+        return Hint("output-axes-swapped",
+                    f"{formula}: n_H comes from n_H_prev, n_W from n_W_prev")
     for got, wanted, n in zip(actual[1:3], expected[1:3], n_prev):
         if got == wanted:
             continue
         if got == wanted - 1:
-            return f"{formula}: {HINT_PLUS_ONE}"
+            return Hint(HINT_PLUS_ONE.mistake, f"{formula}: {HINT_PLUS_ONE}")
         if got == n - f + 2 * pad + 1:
-            return f"{formula}: divide by the stride"
+            return Hint("output-size-without-stride", f"{formula}: divide by the stride")
         if pad and got == (n - f) // stride + 1:
-            return f"{formula}: include the padding, `2 * pad`"
+            return Hint("output-size-without-padding",
+                        f"{formula}: include the padding, `2 * pad`")
     return formula
 
 
@@ -510,14 +526,16 @@ CONV_BACKWARD_CASES = [
 ]
 CONV_GRADIENTS = ("dA_prev", "dW", "db")
 CONV_GRADIENT_HINTS = {
-    "dA_prev": (
+    "dA_prev": Hint("conv-backward-dA_prev", (
         "for every example, window and channel, "
         "`da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[..., c] * dZ[i, h, w, c]`"
-        "; `dA_prev[i]` is then da_prev_pad without its padding"),
-    "dW": ("`dW[:, :, :, c]` adds `a_slice * dZ[i, h, w, c]` over every example and every "
-           "window (accumulate with +=), a_slice being the window of the padded A_prev_pad"),
-    "db": ("`db[:, :, :, c]` is the sum of `dZ[i, h, w, c]` over every example and every window "
-           "(accumulate with +=)"),
+        "; `dA_prev[i]` is then da_prev_pad without its padding")),
+    "dW": Hint("conv-backward-dW", (
+        "`dW[:, :, :, c]` adds `a_slice * dZ[i, h, w, c]` over every example and every window "
+        "(accumulate with +=), a_slice being the window of the padded A_prev_pad")),
+    "db": Hint("conv-backward-db", (
+        "`db[:, :, :, c]` is the sum of `dZ[i, h, w, c]` over every example and every window "
+        "(accumulate with +=)")),
 }
 
 
@@ -656,7 +674,8 @@ def _mask_values(attempt: Attempt, x: np.ndarray) -> Callable[[], None]:
             raise Failure(f"mask is {np.array2string(mask, separator=', ')}; expected "
                           f"{np.array2string(expected, separator=', ')}", HINT_MAXIMUM)
         expect_close(mask.astype(bool), expected, "mask",
-                     known=[(x == x.min(), "the mask marks the minimum: " + HINT_MAXIMUM)],
+                     known=[(x == x.min(), Hint("mask-marks-minimum",
+                                                f"the mask marks the minimum: {HINT_MAXIMUM}"))],
                      hint=HINT_MAXIMUM)
     return test
 
@@ -787,8 +806,9 @@ def _pool_forward_values(attempt: Attempt, A_prev: np.ndarray, hparameters: dict
         other = "average" if mode == "max" else "max"
         expect_close(A, expected, "A",
                      known=[(oracles.pool_forward(A_prev, hparameters, other),
-                             f"A holds the {other} pooling of A_prev instead of the {mode}: "
-                             + mode_hint)])
+                             Hint(HINT_AVERAGE.mistake,
+                                  f"A holds the {other} pooling of A_prev instead of the "
+                                  f"{mode}: {mode_hint}"))])
     return test
 
 
