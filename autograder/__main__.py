@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             from autograder import lab as jupyterlab
 
             default = Course().root if args.instructor else WORKSPACE
-            return jupyterlab.run(args.folder or default, args.instructor, extra)
+            jupyterlab.run(args.folder or default, args.instructor, extra)
     except (NbgraderError, ValueError, LookupError, FileNotFoundError,
             SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -10,14 +10,14 @@ Jupyter settings (~/.jupyter) stay in use.
 ``make lab-instructor`` (``python -m autograder lab --instructor``) opens the course's root
 with every nbgrader tool, as nbgrader installs them.
 
-Both add ``--allow-root`` when run as root (containers), which JupyterLab refuses otherwise.
+Both add ``--allow-root`` when run as root (containers), which JupyterLab refuses otherwise,
+and then become JupyterLab (exec), so a signal to the command reaches JupyterLab itself.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -67,14 +67,22 @@ def learner_environment(config: Path, environ: dict | None = None) -> dict:
     return env
 
 
-def run(notebook_dir: Path, instructor: bool = False, extra_args: list[str] = ()) -> int:
-    """Run JupyterLab on NOTEBOOK_DIR until it stops; its exit code."""
-    command = lab_command(notebook_dir, list(extra_args))
+def learner_config_folder() -> Path:
+    """Where the learner's configuration is written: beside this environment's own Jupyter
+    configuration (the virtual environment's etc/), or a temporary folder where that cannot
+    be written."""
+    folder = Path(sys.prefix) / "etc" / "learner-jupyter"
     try:
-        if instructor:
-            return subprocess.call(command)
-        with tempfile.TemporaryDirectory(prefix="learner-jupyter-") as config:
-            env = learner_environment(write_learner_config(Path(config)))
-            return subprocess.call(command, env=env)
-    except KeyboardInterrupt:  # JupyterLab got the interrupt too and has stopped
-        return 0
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="learner-jupyter-"))
+
+
+def run(notebook_dir: Path, instructor: bool = False, extra_args: list[str] = ()) -> None:
+    """Become JupyterLab on NOTEBOOK_DIR (for a learner, or with INSTRUCTOR for the
+    instructor); returns only if JupyterLab cannot be started (OSError)."""
+    command = lab_command(notebook_dir, list(extra_args))
+    env = dict(os.environ) if instructor else learner_environment(
+        write_learner_config(learner_config_folder()))
+    os.execve(command[0], command, env)

@@ -9,7 +9,9 @@ tests/screenshots/ (git-ignored).
 
 import contextlib
 import json
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -53,7 +55,7 @@ def running_lab(tmp_path, *options):
             pytest.fail("JupyterLab did not start: " + (tmp_path / "lab.log").read_text())
         yield base
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)  # the command became JupyterLab: one process
         process.wait(timeout=30)
         log.close()
 
