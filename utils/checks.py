@@ -208,7 +208,8 @@ def _raised_in(exc):
 # What a check does around its cases: a function not implemented yet, helpers to fix first
 # ---------------------------------------------------------------------------------------------
 
-# The graded functions each graded function calls, in the course's solution.
+# The graded functions each graded function calls, in the course's solution; the hidden tests
+# grade each with correct versions of these.
 CALLS = {
     "conv_forward": ("zero_pad", "conv_single_step"),
     "conv_backward": ("zero_pad",),
@@ -219,24 +220,36 @@ CALLS = {
 def visible_check(check, helpers_first=lambda name, func: ""):
     """CHECK as a notebook's check cell runs it: "not implemented yet" printed in one line
     (no exception), and a failure whose message starts with HELPERS_FIRST(name, func), the
-    helpers to fix first ("" for none). CHECK itself stays reachable as ``__wrapped__``."""
-    @functools.wraps(check)
-    def visible(func, *args):
+    helpers to fix first ("" for none). CHECK itself stays reachable as ``__wrapped__``, and
+    the check with that message but raising NotImplementedYet as ``raising``."""
+    name = check.__name__.removeprefix("check_")
+
+    def raising(func, *args):
         __tracebackhide__ = True
         try:
             return check(func, *args)
-        except NotImplementedYet as exc:
-            print(exc)
+        except NotImplementedYet:
+            raise
         except CheckFailed as exc:
-            first = helpers_first(check.__name__.removeprefix("check_"), func)
+            first = helpers_first(name, func)
             if not first:
                 raise
             raise CheckFailed(f"{first}\n{exc}") from None
         except Exception as exc:  # the student's code raised: its traceback stays
-            first = helpers_first(check.__name__.removeprefix("check_"), func)
+            first = helpers_first(name, func)
             if first:
                 exc.add_note(first.replace("\nWhat this check found:", ""))
             raise
+
+    @functools.wraps(check)
+    def visible(func, *args):
+        __tracebackhide__ = True
+        try:
+            return raising(func, *args)
+        except NotImplementedYet as exc:
+            print(exc)
+
+    visible.raising = raising
     return visible
 
 
@@ -816,19 +829,19 @@ CHECK_USES = {"conv_backward": ("conv_forward",), "pool_backward": ("pool_forwar
 def validate(func):
     """The graded cell of FUNC, one of the graded functions (recognised by its __name__):
     see ``validate_graded``."""
-    validate_graded(func, CHECKS, CHECK_USES, assert_implemented, _helpers_first)
+    validate_graded(func, CHECKS, CHECK_USES, assert_implemented)
 
 
-def validate_graded(func, checks, uses, assert_implemented, helpers_first=None):
+def validate_graded(func, checks, uses, assert_implemented):
     """Run the check of FUNC (CHECKS[FUNC.__name__], with the functions USES names for it
     taken from FUNC's notebook) as a graded cell does.
 
     A failure, or FUNC not implemented yet, is written to stderr with the check's message:
     nbgrader's Validate reports the cell with it, and Run All goes on. A passing check prints
     one line. When nbgrader autogrades (NBGRADER_EXECUTION is "autograde"), only
-    ASSERT_IMPLEMENTED(FUNC) runs: the hidden tests that follow grade the rest.
-    HELPERS_FIRST(name, func) starts the message of a failure (see visible_check). Returns
-    None.
+    ASSERT_IMPLEMENTED(FUNC) runs: the hidden tests that follow grade the rest. A failure's
+    message names the helpers to fix first, as the check cell's does (see visible_check).
+    Returns None.
     """
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         assert_implemented(func)
@@ -846,12 +859,9 @@ def validate_graded(func, checks, uses, assert_implemented, helpers_first=None):
     others = [namespace[other] for other in uses.get(name, ())]
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            checks[name].__wrapped__(func, *others)
-    except NotImplementedYet as exc:
+            checks[name].raising(func, *others)
+    except CheckFailed as exc:  # NotImplementedYet too
         print(exc, file=sys.stderr)
-    except CheckFailed as exc:
-        first = helpers_first(name, func) if helpers_first else ""
-        print(f"{first}\n{exc}" if first else str(exc), file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - the student's code raised: reported in one line
         detail = str(exc).splitlines()[0] if str(exc) else ""
         print(f"{name} raised {type(exc).__name__} in its check{': ' + detail if detail else ''}"
