@@ -75,9 +75,6 @@ class Hint(str):
         HINTS.setdefault(mistake, hint)
         return hint
 
-    def __reduce__(self):
-        return Hint, (self.mistake, str(self))
-
 
 # Every Hint made, by mistake id (the first made under an id describes it).
 HINTS: dict[str, Hint] = {}
@@ -411,8 +408,7 @@ def substituting(func: Callable, versions: Mapping[str, Callable]) -> Callable:
     that earned all its points in its own tests earlier in this grading stays the student's
     own: it did all a correct one does there, and its calls cost no trips to this process.
     """
-    needed = {name: version for name, version in versions.items()
-              if name not in _SCORES or _SCORES[name][0] < _SCORES[name][1]}
+    needed = {name: versions[name] for name in _not_earned_in_full(versions)}
     if not callable(func) or not needed:
         return func
     return _graded(func).substituting(needed)
@@ -425,14 +421,20 @@ def substituting_there(func: Callable, module: ModuleType, names: Sequence[str])
     call, so MODULE must hold nothing of the tests. As with ``substituting``, a helper that
     earned all its points in its own tests earlier in this grading stays the student's own.
     """
-    needed = [name for name in names
-              if name not in _SCORES or _SCORES[name][0] < _SCORES[name][1]]
+    needed = _not_earned_in_full(names)
     if not callable(func) or not needed:
         return func
     remote = getattr(func, "substituting_there", None)
     if callable(remote):
         return remote(Path(module.__file__).read_text(), needed)
     return _graded(func).substituting({name: getattr(module, name) for name in needed})
+
+
+def _not_earned_in_full(names: Iterable[str]) -> list[str]:
+    """The graded functions of NAMES that lost points in their own tests earlier in this
+    grading, or were not graded in it."""
+    return [name for name in names
+            if name not in _SCORES or _SCORES[name][0] < _SCORES[name][1]]
 
 
 def _graded(func: Callable):

@@ -594,7 +594,6 @@ class Worker:
         reply["kwargs_after"] = {key: encode(value) for key, value in kwargs.items()}
         return reply
 
-
     def course_version(self, name: str):
         """A function that stands for the course's correct NAME: each call is computed by
         the grader (see the module docstring, "substitute")."""

@@ -42,6 +42,7 @@ from autograder.engine.harness import (
     withholding,
 )
 from autograder.hidden_tests import oracles, references
+from utils.checks import CALLS
 
 POINTS = {
     "zero_pad": 5,
@@ -54,15 +55,11 @@ POINTS = {
     "pool_backward": 20,
 }
 
-# The graded functions each function calls, with the course's versions it is graded with:
-# a mistake in a helper costs points in the helper's own tests only.
-HELPERS = {
-    "conv_forward": {"zero_pad": references.zero_pad,
-                     "conv_single_step": references.conv_single_step},
-    "conv_backward": {"zero_pad": references.zero_pad},
-    "pool_backward": {"create_mask_from_window": references.create_mask_from_window,
-                      "distribute_value": references.distribute_value},
-}
+# The graded functions each function calls (as the visible checks know them too), with the
+# course's versions it is graded with: a mistake in a helper costs points in the helper's own
+# tests only.
+HELPERS = {name: {helper: getattr(references, helper) for helper in helpers}
+           for name, helpers in CALLS.items()}
 
 # Hints, by the mistake they point at.
 HINT_BIAS = Hint("bias-per-element", (
