@@ -15,7 +15,7 @@ import pytest
 
 from autograder.catalogue import application as application_bug_catalogue
 from autograder.catalogue import step_by_step as bug_catalogue
-from autograder.course import Course, copy_course
+from autograder.course import Course, copy_course, get_assignment
 from autograder.engine.harness import forget_scores
 from autograder.report import StudentScores, collect_scores
 from autograder.samples import sample_submissions, write_submission
@@ -109,3 +109,12 @@ def graded_application(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
     """The application assignment's catalogue, graded by nbgrader."""
     return grade_catalogue(tmp_path_factory.mktemp("application"), "conv_application",
                            application_bug_catalogue.BUGS)
+
+
+@pytest.fixture(scope="session")
+def graded_numpy_training(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
+    """The numpy-training assignment's sample bugs (``make grade``'s), graded by nbgrader; its
+    whole catalogue goes through the instructor's command in tests/test_numpy_training_batch.py,
+    in a fraction of the time."""
+    return grade_catalogue(tmp_path_factory.mktemp("numpy_training"), "cnn_numpy_training",
+                           get_assignment("cnn_numpy_training").sample_bugs())

@@ -1,6 +1,8 @@
 """Proof that the hidden tests work, through a real nbgrader autograde, for each assignment.
 
-Every catalogue bug must lose points on exactly the functions it breaks and show its hint;
+Every catalogue bug must lose points on exactly the functions it breaks and show its hint
+(for the numpy-training assignment, its sample bugs: its whole catalogue goes through the
+instructor's command in tests/test_numpy_training_batch.py);
 the solution scores full marks and the blank release zero, without crashing the grader.
 """
 
@@ -12,7 +14,8 @@ import pytest
 
 from autograder.catalogue import application as application_bug_catalogue
 from autograder.catalogue import step_by_step as bug_catalogue
-from autograder.hidden_tests import application, step_by_step
+from autograder.course import get_assignment
+from autograder.hidden_tests import application, numpy_training, step_by_step
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ class Graded:
 ASSIGNMENTS = [
     Graded("conv_step_by_step", "graded_batch", step_by_step.POINTS, bug_catalogue.BUGS,
            "Convolutional networks, step by step"),
+    Graded("cnn_numpy_training", "graded_numpy_training", numpy_training.POINTS,
+           get_assignment("cnn_numpy_training").sample_bugs(),
+           "Convolutional networks: fast layers, trained in numpy"),
     Graded("conv_application", "graded_application", application.POINTS,
            application_bug_catalogue.BUGS, "Convolutional networks: application"),
 ]
@@ -102,5 +108,16 @@ def test_graded_application_trains_with_fewer_epochs(request):
         if cell.id == "train":
             text = "".join(output.get("text", "") for output in cell.outputs)
             assert ", 15 epochs." in text, text
+            return
+    pytest.fail("no cell 'train' in the autograded notebook")
+
+
+def test_graded_numpy_training_trains_one_epoch(request):
+    # nbgrader sets NBGRADER_EXECUTION, and the notebook's training cell reads it.
+    batch = BY_NAME["cnn_numpy_training"].batch(request)
+    for cell in batch.autograded("solution").cells:
+        if cell.id == "train":
+            text = "".join(output.get("text", "") for output in cell.outputs)
+            assert "1 epochs in" in text, text
             return
     pytest.fail("no cell 'train' in the autograded notebook")

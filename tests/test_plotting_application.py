@@ -158,13 +158,14 @@ def test_show_images_leaves_no_pyplot_figures():
     "x, words",
     [
         (np.zeros((8, 16, 16), np.uint8), ["(8, 16, 16)", "(m, n_H, n_W, 3)"]),
-        (np.zeros((8, 16, 16, 1), np.uint8), ["(8, 16, 16, 1)", "(m, n_H, n_W, 3)"]),
+        (np.zeros((8, 16, 16, 2), np.uint8), ["(8, 16, 16, 2)", "(m, n_H, n_W, 3)",
+                                               "(m, n_H, n_W, 1)"]),
         (np.zeros((16, 16, 3), np.uint8), ["(16, 16, 3)", "(m, n_H, n_W, 3)"]),
         (np.linspace(0, 2, 8 * 16 * 16 * 3).reshape(8, 16, 16, 3), ["0 to 2", "[0, 1]"]),
         (np.full((8, 16, 16, 3), 300), ["300", "0 to 255"]),
         (np.full((8, 16, 16, 3), np.nan), ["NaN", "[0, 1]"]),
     ],
-    ids=["no channels", "one channel", "one image", "floats > 1", "ints > 255", "NaN"],
+    ids=["no channels", "two channels", "one image", "floats > 1", "ints > 255", "NaN"],
 )
 def test_show_images_rejects_bad_images(x, words):
     with pytest.raises(ValueError) as error:

@@ -54,6 +54,11 @@ def test_run_all_on_a_fresh_notebook_reaches_the_last_cell(assignment, tmp_path)
             assert not images(cells[cell_id])
         else:
             assert len(images(cells[cell_id])) == 1, cell_id
+    if assignment == "cnn_numpy_training":
+        for cell_id in ("gradient_checks", "train", "results"):
+            said = texts(cells[cell_id])
+            assert "This cell waits for" in said and said.count("\n") == 1, (cell_id, said)
+            assert not images(cells[cell_id]), cell_id
     if assignment == "conv_application":
         assert "model is not implemented yet" in texts(cells["train"])
         for cell_id in ("predict", "confusion_matrix", "keras_compare"):

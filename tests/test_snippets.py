@@ -3,7 +3,8 @@
 The code a notebook's text, a visible check or a hidden test's hint suggests is written
 between backticks. Each such span is executed here in the state a learner has where the
 suggestion applies: the step-by-step notebook's functions and the variables of their loops
-(one window of one example), or the application's graph, session and data. A span passes
+(one window of one example), the fast layers' variables at one kernel offset and the
+gradient check's at one entry, or the application's graph, session and data. A span passes
 if it runs in one of those states (as the body of a function, so `return Z` runs too);
 a span that only names something (a variable, a string) is not run; ``NOT_PYTHON`` lists
 the few that are not code, and ``RAISES`` the ones that must raise. So a hint such as
@@ -27,13 +28,14 @@ from autograder.samples import solution_namespace
 
 # Spans in backticks that are not code to run: operators named in the text, printed text, a
 # folder, the notation of a pair and of a signature's end.
-NOT_PYTHON = {"+=", "//", "=", "all checks passed", "... all checks passed.", "data/",
+NOT_PYTHON = {"+=", "//", "=", "@", "all checks passed", "... all checks passed.", "data/",
               "(before, after)", '(..., mode="max")'}
 # Spans that a learner runs to see them raise.
 RAISES = {"raise NotImplementedError()": NotImplementedError}
 # Where hints and check messages are written.
 HINT_MODULES = ["autograder/hidden_tests/step_by_step.py", "autograder/hidden_tests/application.py",
-                "utils/checks.py", "utils/application_checks.py"]
+                "autograder/hidden_tests/numpy_training.py", "utils/checks.py",
+                "utils/application_checks.py", "utils/training_checks.py"]
 SPAN = re.compile(r"`([^`\n]+)`")
 
 
@@ -124,6 +126,62 @@ def step_by_step_states() -> list[dict]:
     return [single, conv, pool]
 
 
+def numpy_training_states() -> list[dict]:
+    """The numpy-training notebook's functions with the variables of its fast layers at one
+    kernel offset (a convolution, then max pooling), of the classifier's layers, and of the
+    gradient check at one entry of x."""
+    functions = solution_namespace(assignment="cnn_numpy_training")
+    rng = np.random.default_rng(2)
+    base = {"np": np, **functions}
+    A_prev = rng.standard_normal((2, 7, 6, 3))
+    f, stride, pad, u, v = 3, 2, 1, 1, 2
+    W, b = rng.standard_normal((f, f, 3, 4)), rng.standard_normal((1, 1, 1, 4))
+    hparameters = {"stride": stride, "pad": pad}
+    Z, cache = functions["conv_forward_fast"](A_prev, W, b, hparameters)
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    _, n_H, n_W, n_C = Z.shape
+    A_pad = np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    rows = slice(u, u + stride * (n_H - 1) + 1, stride)
+    cols = slice(v, v + stride * (n_W - 1) + 1, stride)
+    dZ = rng.standard_normal(Z.shape)
+    conv = {**base, "A_prev": A_prev, "W": W, "b": b, "hparameters": hparameters, "f": f,
+            "stride": stride, "s": stride, "pad": pad, "u": u, "v": v, "m": m,
+            "n_H_prev": n_H_prev, "n_W_prev": n_W_prev, "n_C_prev": n_C_prev, "n_H": n_H,
+            "n_W": n_W, "n_C": n_C, "Z": Z, "cache": cache, "A_pad": A_pad, "rows": rows,
+            "cols": cols, "S": A_pad[:, rows, cols, :], "dZ": dZ, "dA_pad": np.zeros(A_pad.shape),
+            "dW": np.zeros(W.shape), "A": A_pad}
+    pool_parameters = {"f": 2, "stride": 2}
+    A, pool_cache = functions["pool_forward_fast"](A_prev, pool_parameters)
+    _, n_H, n_W, n_C = A.shape
+    rows = slice(u % 2, u % 2 + 2 * (n_H - 1) + 1, 2)
+    cols = slice(v % 2, v % 2 + 2 * (n_W - 1) + 1, 2)
+    S = A_prev[:, rows, cols, :]
+    dA = rng.standard_normal(A.shape)
+    pool = {**base, "A_prev": A_prev, "hparameters": pool_parameters, "f": 2, "stride": 2,
+            "s": 2, "u": u % 2, "v": v % 2, "m": m, "n_H": n_H, "n_W": n_W, "n_C": n_C,
+            "A": A, "cache": pool_cache, "rows": rows, "cols": cols, "S": S, "mask": S == A,
+            "dA": dA, "dA_prev": np.zeros(A_prev.shape)}
+    dense_prev, dense_W, dense_b = (rng.standard_normal(shape) for shape in ((4, 5), (5, 3),
+                                                                             (1, 3)))
+    logits = rng.standard_normal((4, 3))
+    Y = np.eye(3)[[0, 2, 1, 1]]
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    dZ = rng.standard_normal((4, 3))
+    dense = {**base, "A_prev": dense_prev, "W": dense_W, "b": dense_b, "dZ": dZ,
+             "cache": (dense_prev, dense_W, dense_b), "m": 4}
+    classifier = {**base, "Z": logits, "dZ": dZ, "dA": rng.standard_normal((4, 3)),
+                  "cache": logits, "Y": Y, "m": 4, "shifted": shifted, "log_probs": log_probs,
+                  "p": np.exp(log_probs), "loss": -np.sum(Y * log_probs) / 4}
+    x = rng.standard_normal((3, 2))
+    j = (1, 0)
+    gradient = {**base, "f": lambda value: float(np.sum(np.sin(value))), "x": x, "j": j,
+                "saved": x[j], "epsilon": 1e-4, "analytic": np.cos(x),
+                "numerical": np.cos(x) + 1e-9, "f_plus": 0.5, "f_minus": 0.4999,
+                "relative_error": 1e-9}
+    return [conv, pool, dense, classifier, gradient]
+
+
 def application_states() -> list[dict]:
     """The application notebook's state after its graph is built and a session runs it (its
     spans run with that graph as the default one), after model has trained, and with a new,
@@ -176,7 +234,7 @@ def application_states() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def states() -> list[dict]:
-    return step_by_step_states() + application_states()
+    return step_by_step_states() + numpy_training_states() + application_states()
 
 
 def names_only(span: str) -> bool:

@@ -32,6 +32,14 @@ For the application notebook (a small CNN classifying 64x64x3 images):
   ``padding="SAME"`` (with the cells it pads) above those of ``padding="VALID"``
   (with the cells it drops).
 
+For the notebook that trains a CNN in numpy (28x28 grey digits):
+
+- :func:`show_kernel_offset` -- the cells one kernel offset reads for every output
+  position at once: the strided slice of a vectorised convolution.
+- :func:`plot_training_curves` -- the loss and the accuracies after each epoch.
+- :func:`show_filters` -- the learned filters of a convolution, one image each.
+- :func:`show_images` takes grey images (m, n_H, n_W, 1) too.
+
 Labels and predictions are accepted as (m,) or (1, m) class indices or as one-hot
 (m, C) rows.
 """
@@ -55,6 +63,9 @@ __all__ = [
     "confusion_matrix",
     "plot_confusion_matrix",
     "show_same_padding",
+    "show_kernel_offset",
+    "plot_training_curves",
+    "show_filters",
 ]
 
 # Colour-blind safe colours (Okabe-Ito palette).
@@ -682,14 +693,15 @@ def _class_names(classes, n_classes, *named):
 
 
 def _as_images(images):
-    """Return images as an (m, n_H, n_W, 3) array imshow draws: uint8, or floats in [0, 1]."""
+    """Return images as an (m, n_H, n_W, 3 or 1) array imshow draws: uint8, or floats in
+    [0, 1]."""
     if images is None:
         raise ValueError("images is None; expected an array of shape (m, n_H, n_W, 3)")
     images = np.asarray(images)
-    if images.ndim != 4 or images.shape[-1] != 3:
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
         raise ValueError(
             f"images has shape {images.shape}; expected (m, n_H, n_W, 3), "
-            "a batch of RGB images"
+            "a batch of RGB images, or (m, n_H, n_W, 1), a batch of grey images"
         )
     if images.shape[0] == 0:
         raise ValueError("images is empty (m = 0); expected at least one image")
@@ -723,7 +735,8 @@ def show_images(images, labels, predictions=None, classes=None, n_cols=6, max_im
     vermilion title and a thick vermilion frame. The first `max_images` images are
     drawn, `n_cols` per row.
 
-    images -- (m, n_H, n_W, 3), uint8 values or floats in [0, 1]
+    images -- (m, n_H, n_W, 3) colour or (m, n_H, n_W, 1) grey images, uint8 values or
+              floats in [0, 1]
     labels -- the true classes: (m,) or (1, m) class indices, or one-hot (m, C)
     predictions -- None, or the predicted classes in the same forms; (m, C)
                    scores such as logits also work (each row's argmax is taken)
@@ -774,7 +787,12 @@ def show_images(images, labels, predictions=None, classes=None, n_cols=6, max_im
     )
     for k in range(n):
         ax = fig.add_subplot(n_rows, n_cols, k + 1)
-        ax.imshow(images[k], interpolation="nearest")
+        if images.shape[-1] == 1:
+            vmax = 255 if images.dtype == np.uint8 else 1.0
+            ax.imshow(images[k, :, :, 0], cmap="gray", vmin=0, vmax=vmax,
+                      interpolation="nearest")
+        else:
+            ax.imshow(images[k], interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
         if predictions is None:
@@ -1230,4 +1248,162 @@ def show_same_padding(n, f, stride):
     )
     fig.text(0.5, 0.12 / height, caption, ha="center", va="bottom", fontsize=8.5,
              color=TEXT_GREY, linespacing=1.5)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# The CNN trained in numpy
+# ---------------------------------------------------------------------------------------------
+
+def show_kernel_offset(n_H_prev, n_W_prev, f, stride, pad=0, offset=(0, 0)):
+    """Draw the cells that one kernel offset reads, for every output position at once.
+
+    Left: the (padded) input. Every window's cell at offset (u, v) from the window's top-left
+    corner is filled in blue: together they are the strided slice
+    ``A_pad[:, u:u + stride * (n_H - 1) + 1:stride, v:v + stride * (n_W - 1) + 1:stride, :]``,
+    which a vectorised convolution multiplies by ``W[u, v]``. The first window is outlined in
+    orange, with its offset cell marked. Right: the output grid; each output cell is fed by
+    the input cell of the same rank in the slice.
+
+    n_H_prev, n_W_prev -- height and width of the input, before padding
+    f -- size of the (square) window
+    stride -- step between two neighbouring windows
+    pad -- number of rings of zeros around the input
+    offset -- (u, v), the kernel offset, each from 0 to f - 1
+
+    Returns fig -- matplotlib Figure
+    """
+    n_H, n_W = _check_window_parameters(n_H_prev, n_W_prev, f, stride, pad)
+    u, v = offset
+    if not (0 <= u < f and 0 <= v < f) or int(u) != u or int(v) != v:
+        raise ValueError(f"offset {tuple(offset)} is outside the f x f kernel; expected (u, v) "
+                         f"with u and v integers from 0 to {f - 1}")
+    u, v = int(u), int(v)
+    rows, cols = n_H_prev + 2 * pad, n_W_prev + 2 * pad
+    fig = _new_figure(CELL_INCHES * (cols + n_W) + 2.6, CELL_INCHES * max(rows, n_H) + 2.2)
+    ax_in, ax_out = fig.subplots(
+        1, 2, gridspec_kw={"width_ratios": [cols, max(n_W, 2)], "wspace": 0.35})
+    name = "padded input" if pad > 0 else "input"
+    _setup_grid_axes(ax_in, rows, cols,
+                     f"{name}: {rows} x {cols}\nf = {f}, stride = {stride}, pad = {pad}")
+    _draw_padded_input(ax_in, n_H_prev, n_W_prev, pad)
+    for h in range(n_H):
+        for w in range(n_W):
+            row, col = u + h * stride, v + w * stride
+            ax_in.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1,
+                                      facecolor=_tint(BLUE, 0.45), edgecolor=EDGE_GREY,
+                                      linewidth=0.8, zorder=2, clip_on=False))
+            ax_in.text(col, row, f"{h},{w}", ha="center", va="center", fontsize=7,
+                       color="black", zorder=3)
+    _outline(ax_in, 0, 0, f, f, ORANGE)
+    _outline(ax_in, u, v, 1, 1, ORANGE, linewidth=2.0)
+    caption = (f"offset (u, v) = ({u}, {v}): rows {u}:{u + stride * (n_H - 1) + 1}:{stride}, "
+               f"columns {v}:{v + stride * (n_W - 1) + 1}:{stride}\n"
+               f"orange: the first window and its cell at offset ({u}, {v})")
+    ax_in.text((cols - 1) / 2, rows - 0.5 + 0.3, caption, ha="center", va="top", fontsize=9,
+               linespacing=1.6)
+    _setup_grid_axes(ax_out, n_H, n_W, f"output: {n_H} x {n_W}\nall get slice @ W[{u}, {v}]")
+    ax_out.yaxis.tick_right()
+    for h in range(n_H):
+        for w in range(n_W):
+            _cell(ax_out, h, w, _tint(BLUE, 0.45), f"{h},{w}", fontsize=7)
+    fig.subplots_adjust(left=0.06, right=0.97, top=0.8, bottom=0.2)
+    return fig
+
+
+def plot_training_curves(history):
+    """Draw the training loss (left) and the train and test accuracies (right) per epoch.
+
+    history -- dict with "loss", "train_accuracy" and "test_accuracy": one number per epoch,
+               all of the same length
+
+    Returns fig -- matplotlib Figure
+    """
+    keys = ("loss", "train_accuracy", "test_accuracy")
+    if not isinstance(history, dict) or any(key not in history for key in keys):
+        found = sorted(history) if isinstance(history, dict) else type(history).__name__
+        raise ValueError(f"history must be a dict with the keys {list(keys)}; got {found}")
+    curves = {}
+    for key in keys:
+        try:
+            values = np.asarray(history[key], dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"history[{key!r}] must be numbers, one per epoch") from None
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(f"history[{key!r}] has shape {values.shape}; expected a list of "
+                             "one number per epoch (did training run?)")
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"history[{key!r}] holds NaN or infinite values: is the learning "
+                             "rate too large?")
+        curves[key] = values
+    sizes = {key: values.size for key, values in curves.items()}
+    if len(set(sizes.values())) != 1:
+        raise ValueError(f"the curves of history differ in length: {sizes}; expected one "
+                         "number per epoch in each")
+    epochs = np.arange(1, curves["loss"].size + 1)
+    fig = _new_figure(10.0, 3.8)
+    ax_loss, ax_accuracy = fig.subplots(1, 2)
+    marker = "o" if epochs.size <= 30 else None
+    ax_loss.plot(epochs, curves["loss"], color=BLUE, linewidth=2, marker=marker, markersize=4)
+    ax_loss.set_ylabel("loss (mean cross-entropy)")
+    ax_loss.set_title("training loss", fontsize=11)
+    ax_loss.set_ylim(bottom=0)
+    ax_accuracy.plot(epochs, curves["train_accuracy"], color=BLUE, linewidth=2, marker=marker,
+                     markersize=4, label="training (during the epoch)")
+    ax_accuracy.plot(epochs, curves["test_accuracy"], color=VERMILION, linewidth=2,
+                     marker=marker, markersize=4, label="test (after the epoch)")
+    ax_accuracy.set_ylabel("accuracy")
+    ax_accuracy.set_title(f"accuracy: test {curves['test_accuracy'][-1]:.3f} after epoch "
+                          f"{epochs[-1]}", fontsize=11)
+    ax_accuracy.set_ylim(min(0.5, float(np.min(curves["train_accuracy"])),
+                             float(np.min(curves["test_accuracy"]))) - 0.02, 1.005)
+    ax_accuracy.legend(loc="lower right", fontsize=9, frameon=False)
+    for ax in (ax_loss, ax_accuracy):
+        ax.set_xlabel("epoch")
+        ax.grid(True, color=PAD_GREY, linewidth=0.8)
+        ax.set_axisbelow(True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def show_filters(W, title=None):
+    """Draw each filter of a convolution's first input channel as a small image.
+
+    Blue cells are positive weights, vermilion negative ones, white near zero; all filters
+    share one colour scale, so their strengths compare. Each filter's weights are printed in
+    its cells when it is at most MAX_ANNOTATED_CELLS wide.
+
+    W -- (f, f, n_C_prev, n_C), the filters; channel 0 of each is drawn
+    title -- text above the filters, or None
+
+    Returns fig -- matplotlib Figure
+    """
+    W = np.asarray(W) if W is not None else None
+    if W is None or W.ndim != 4 or W.shape[0] != W.shape[1] or W.dtype.kind not in "iuf":
+        shape = None if W is None else W.shape
+        raise ValueError(f"W has shape {shape}; expected numbers of shape (f, f, n_C_prev, n_C)")
+    if not np.all(np.isfinite(W)):
+        raise ValueError("W holds NaN or infinite values: is the learning rate too large?")
+    f, n_C = W.shape[0], W.shape[3]
+    scale = float(np.max(np.abs(W[:, :, 0, :]))) or 1.0
+    colours = mcolors.LinearSegmentedColormap.from_list("weights", [VERMILION, "#FFFFFF", BLUE])
+    fig = _new_figure(max(1.9 * n_C, 4.0), 2.5 + (0.3 if title is not None else 0.0))
+    axes = np.atleast_1d(fig.subplots(1, n_C))
+    for c, ax in enumerate(axes):
+        kernel = W[:, :, 0, c]
+        ax.imshow(kernel, cmap=colours, vmin=-scale, vmax=scale, interpolation="nearest")
+        if f <= MAX_ANNOTATED_CELLS:
+            for row in range(f):
+                for col in range(f):
+                    ax.text(col, row, f"{kernel[row, col]:.2f}", ha="center", va="center",
+                            fontsize=8 if f <= 4 else 6, color="black")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"filter {c}", fontsize=9)
+    if title is not None:
+        fig.suptitle(str(title), fontsize=11)
+    fig.set_layout_engine("constrained")
     return fig

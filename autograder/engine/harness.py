@@ -385,6 +385,23 @@ def call(func: Callable, *args, name: str | None = None, **kwargs) -> Any:
             raise StudentError(describe_exception(error), error) from None
 
 
+def probe_call(func: Callable, probe: Callable, *args: Any) -> Any:
+    """PROBE(FUNC, *ARGS) (see ``probed``), with its output captured; StudentError if it
+    raises. The result is plain data either way."""
+    return call(probed(func, probe), *args, name=getattr(func, "__name__", "the function"))
+
+
+def probed(func: Callable, probe: Callable) -> Callable:
+    """A function of ARGS that runs PROBE(FUNC, *ARGS): in this process for the student's own
+    function, in the student's process for a proxy of the grader (autograder.engine.session),
+    whose ``probe`` runs it there by its name, "MODULE:NAME" of the probe (a module of
+    ``autograder.probes``)."""
+    remote = getattr(func, "probe", None)
+    if remote is not None and not callable(getattr(func, "__code__", None)):
+        return lambda *args: remote(f"{probe.__module__}:{probe.__name__}", *args)
+    return lambda *args: probe(func, *args)
+
+
 def withholding(func: Callable, names: Sequence[str], message: str) -> Callable:
     """FUNC, whose calls make the functions NAMES raise RuntimeError(MESSAGE) while they run.
 

@@ -50,6 +50,7 @@ from autograder.engine.harness import (
     expect_close,
     expect_some_passed,
     expect_tuple,
+    probe_call,
     substituting_there,
 )
 from autograder.hidden_tests import graph_references, oracles
@@ -145,19 +146,6 @@ def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def _probe(func: Callable, probe: Callable, *args: Any) -> Any:
-    """PROBE(FUNC, *ARGS): in this process for the student's own function, in the student's
-    process for a proxy of the grader (autograder.engine.session), whose ``probe`` runs
-    it there by its name, "MODULE:NAME" of the probe (a module of ``autograder.probes``).
-    Either way the result is plain data, and exceptions come back as StudentError.
-    """
-    name = getattr(func, "__name__", "the function")
-    remote = getattr(func, "probe", None)
-    if remote is not None and not callable(getattr(func, "__code__", None)):
-        return call(remote, f"{probe.__module__}:{probe.__name__}", *args, name=name)
-    return call(probe, func, *args, name=name)
-
-
 # ---------------------------------------------------------------------------------------------
 # create_placeholders
 # ---------------------------------------------------------------------------------------------
@@ -168,7 +156,7 @@ def grade_create_placeholders(func: Callable) -> float:
         for args in ((64, 64, 3, 6), (48, 40, 1, 10)):
             n_H0, n_W0, n_C0, n_y = args
             try:
-                pair, failure = _probe(func, probe_create_placeholders, list(args)), None
+                pair, failure = probe_call(func, probe_create_placeholders, list(args)), None
             except Failure as error:
                 pair, failure = None, error
 
@@ -241,7 +229,7 @@ def grade_initialize_parameters(func: Callable) -> float:
     """Grade initialize_parameters() -> {"W1": W1, "W2": W2}."""
     with Grader("initialize_parameters", POINTS["initialize_parameters"]) as grader:
         try:
-            found, failure = _probe(func, probe_initialize_parameters, list(SHAPES)), None
+            found, failure = probe_call(func, probe_initialize_parameters, list(SHAPES)), None
             if "describe" in found or not set(SHAPES) <= set(found["keys"]):
                 what = found.get("describe") or f"a dict with keys {found['keys']}"
                 raise Failure(f"initialize_parameters returned {what}; expected a dict with "
@@ -304,7 +292,7 @@ class _Network:
         self.W = {key: (rng.standard_normal(shape) * 0.4).astype(np.float32)
                   for key, shape in SHAPES.items()}
         self.X = rng.random((m, n_H, n_W, 3)).astype(np.float32)
-        self.found = _probe(func, probe_forward_propagation, self.W, self.X,
+        self.found = probe_call(func, probe_forward_propagation, self.W, self.X,
                             list(GRAPH_OPS))
 
     def z3(self) -> dict:
@@ -456,7 +444,7 @@ def grade_compute_cost(func: Callable) -> float:
     with Grader("compute_cost", POINTS["compute_cost"]) as grader:
         cases = _label_cases()
         try:
-            found = _probe(func, probe_compute_cost, [(Z, Y) for _, Z, Y, _ in cases])
+            found = probe_call(func, probe_compute_cost, [(Z, Y) for _, Z, Y, _ in cases])
             failure = None
             if not found["cost"]["tensor"]:
                 raise Failure(f"compute_cost returned {found['cost']['describe']}; expected a "

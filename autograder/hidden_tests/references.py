@@ -97,3 +97,21 @@ def _bounded(shape: tuple, what: str) -> None:
     if entries > MAX_ENTRIES:
         raise ValueError(f"{what} would have {entries:,} entries, more than grading needs "
                          f"({MAX_ENTRIES:,})")
+
+
+def pool_forward_fast(A_prev: Any, hparameters: Any) -> tuple[np.ndarray, tuple]:
+    """(A, cache) of max pooling, A_prev (m, n_H_prev, n_W_prev, n_C) and hparameters
+    {"f", "stride"}; cache (A_prev, hparameters)."""
+    A_prev = _array(A_prev, "A_prev")
+    if A_prev.ndim != 4:
+        raise ValueError(f"pool_forward_fast expects A_prev of shape (m, n_H_prev, n_W_prev, "
+                         f"n_C), got shape {A_prev.shape}")
+    if not isinstance(hparameters, dict) or not {"f", "stride"} <= set(hparameters):
+        raise ValueError(f"pool_forward_fast expects hparameters = {{'f': ..., 'stride': ...}}, "
+                         f"got {hparameters!r:.80}")
+    f, stride = _count(hparameters["f"], "f"), _count(hparameters["stride"], "stride")
+    if f < 1 or stride < 1 or f > min(A_prev.shape[1:3]):
+        raise ValueError(f"pool_forward_fast got f {f} and stride {stride} for A_prev of shape "
+                         f"{A_prev.shape}: expected 1 <= f <= n_H_prev, n_W_prev and stride >= 1")
+    _bounded(A_prev.shape, "A_prev")
+    return oracles.pool_forward(A_prev, {"f": f, "stride": stride}, "max"), (A_prev, hparameters)
