@@ -77,6 +77,13 @@ def busy_cpu() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def timed(function, *args, **kwargs):
+    """(wall seconds, result) of FUNCTION(*ARGS, **KWARGS)."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
 def timed_program(function, *args) -> tuple[float, float]:
     """(wall seconds, busy CPU seconds of the machine) of a call that runs programs and
     waits for them."""
