@@ -62,6 +62,7 @@ release: setup
 ## Time each assignment's solution notebook and one submission under autograding.
 benchmark: setup
 	$(PY) benchmarks/step_by_step_timing.py
+	$(PY) benchmarks/numpy_training_timing.py
 	$(PY) benchmarks/application_timing.py
 
 ## Time a class of 40 submissions: plain serial nbgrader against `python -m autograder grade`.

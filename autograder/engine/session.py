@@ -202,6 +202,12 @@ class StudentFunction:
         return StudentFunction(self._session, self.__name__, self._withheld, self._versions,
                                {"source": source, "names": list(names)})
 
+    def timed(self, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+        """(the result, the seconds the call took in the worker process): its own time,
+        without the time its arguments and result take to cross the pipe."""
+        result = self(*args, **kwargs)
+        return result, self._session.last_seconds
+
     def probe(self, probe: str, *args: Any, **kwargs: Any) -> Any:
         """PROBE(the student's function, *ARGS, **KWARGS), run in the worker process.
 
@@ -332,6 +338,8 @@ class _Session:
         self.failure: str | None = None     # why no worker can run: every call fails
         self.out_of_time = False
         self.next_id = 0
+        # The seconds the last call that returned took in the worker (see StudentFunction.timed).
+        self.last_seconds = float("nan")
 
     def __enter__(self) -> _Session:
         return self
@@ -531,6 +539,11 @@ class _Session:
                           "it was stopped and not called again")
                 self.broken[name] = self._timeout_error(name)
             return remote_error(reply["error"]), None
+        seconds = reply.get("seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not (
+                0 <= seconds < float("inf")):
+            raise _BadReply(f"the reply to a call has no time it took: {_brief(reply)}")
+        self.last_seconds = float(seconds)
         after, kwargs_after = reply.get("args_after"), reply.get("kwargs_after")
         if (not isinstance(after, list) or len(after) != len(args)
                 or not isinstance(kwargs_after, dict) or set(kwargs_after) != set(kwargs)):

@@ -12,5 +12,7 @@ only code that turns results into data: no test cases, expected values, oracles 
 nothing that tells what is tested. The inputs and what to look at come from the grader as
 arguments.
 
-application -- the graph functions of "Convolutional networks: application" (TensorFlow)
+numpy_training -- the gradient check of "Convolutional networks: fast layers, trained in
+                  numpy", run on test functions built in the student's process
+application    -- the graph functions of "Convolutional networks: application" (TensorFlow)
 """
