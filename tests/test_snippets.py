@@ -5,7 +5,8 @@ between backticks. Each such span is executed here in the state a learner has wh
 suggestion applies: the step-by-step notebook's functions and the variables of their loops
 (one window of one example), the fast layers' variables at one kernel offset and the
 gradient check's at one entry, or the application's graph, session and data. A span passes
-if it runs in one of those states (as the body of a function, so `return Z` runs too);
+if it runs in one of those states (as a statement, or as the body of a function, so `return Z`
+runs too);
 a span that only names something (a variable, a string) is not run; ``NOT_PYTHON`` lists
 the few that are not code, and ``RAISES`` the ones that must raise. So a hint such as
 ``float(b)`` for the bias of shape (1, 1, 1), which NumPy 2 refuses, or ``np.float``, which
@@ -245,10 +246,13 @@ def names_only(span: str) -> bool:
 
 
 def runs_somewhere(span: str, states: list[dict]) -> str | None:
-    """None if SPAN, run as the body of a function, runs in one of STATES (raises what
-    RAISES says, for those); else what it raised in each."""
-    body = "".join(f"    {line}\n" for line in span.splitlines())
-    code = compile(f"def _span():\n{body}", "<span>", "exec")
+    """None if SPAN, run as a statement or as the body of a function, runs in one of STATES
+    (raises what RAISES says, for those); else what it raised in each."""
+    try:  # as a statement of the notebook, or (`return Z`) as the body of a function
+        code = compile(f"{span}\ndef _span():\n    pass\n", "<span>", "exec")
+    except SyntaxError:
+        body = "".join(f"    {line}\n" for line in span.splitlines())
+        code = compile(f"def _span():\n{body}", "<span>", "exec")
     failures = []
     for state in states:
         namespace = {name: value.copy() if isinstance(value, np.ndarray) else value

@@ -163,9 +163,10 @@ def _timed(name, func, *args):
         warnings.simplefilter("ignore")
         func(*args)
     elapsed = time.perf_counter() - start
-    print(f"time: {name} took {1000 * elapsed:.1f} ms on A_prev {TIMING['A_prev']}. A "
-          f"vectorised layer takes a few ms here; loops over examples and positions take "
-          f"about a second, and earn no speed points.")
+    print(f"time: {name} took {1000 * elapsed:.1f} ms on A_prev {TIMING['A_prev']}. The hidden "
+          f"tests time it against loops over every window: a layer that loops over the kernel "
+          f"offsets only is hundreds of times faster than they are, one that loops over output "
+          f"positions only 20 to 40 times, which earns no speed points.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,7 +356,7 @@ def check_pool_backward_fast(pool_backward_fast, pool_forward_fast):
                  case)
     _check_float64(name, "dA_prev", dA_prev, case)
     _check_close(name, "dA_prev[1, 1]", dA_prev[1, 1], ref["max"]["dA_prev[1, 1]"],
-                 "for each offset, `mask = slice == A` marks the cells that hold their "
+                 "for each offset, `mask = S == A` marks the cells of the slice S that hold their "
                  "window's maximum; add `mask * dA` (+=) into the same slice of dA_prev.", case)
     (A_prev,) = _draw({"A_prev": TIMING["A_prev"]})
     m, n_H, n_W, n_C = A_prev.shape
@@ -493,6 +494,19 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
     _finish(name)
 
 
+def _check_restored(name, x, exact):
+    """CheckFailed unless x is again the check's draw (to rounding) and exact unchanged."""
+    (drawn,) = _draw(REFERENCE[name]["draws"])
+    if not np.allclose(x, drawn, rtol=1e-12, atol=1e-15):
+        raise CheckFailed(f"{name} left x changed: after the two calls of f for entry j, put "
+                          "the original value back (`x[j] = saved`), so that f sees the other "
+                          "entries as they were and x comes back unchanged.")
+    if not np.array_equal(exact, np.sin(drawn) + drawn * np.cos(drawn)):
+        raise CheckFailed(f"{name} changed analytic: it is only read, to compare it with the "
+                          "numerical gradient.")
+    _ok(f"{name}: x and analytic come back unchanged")
+
+
 def _sin_times_x(x):
     """The check's function: sum(sin(x) * x)."""
     return float(np.sum(np.sin(x) * x))
@@ -510,8 +524,9 @@ def check_gradient_check(gradient_check):
     ref = REFERENCE[name]
     (x,) = _draw(ref["draws"])
     exact = np.sin(x) + x * np.cos(x)
-    result = _call(name, gradient_check, (_sin_times_x, x, exact), ("f", "x", "analytic"),
+    result = _call(name, gradient_check, (_sin_times_x, x, exact), ("f",),
                    case=" (the exact gradient)")
+    _check_restored(name, x, exact)
     _check_tuple(name, result, "(relative_error, numerical)", " (the exact gradient)")
     error, numerical = result
     _check_array(name, "numerical", numerical)
@@ -526,7 +541,7 @@ def check_gradient_check(gradient_check):
                           "`np.linalg.norm(analytic - numerical) / (np.linalg.norm(analytic) + "
                           "np.linalg.norm(numerical))`.")
     _ok(f"{name}: relative error {float(error):.2e} for the exact gradient")
-    error, _ = _call(name, gradient_check, (_sin_times_x, x, 2 * exact), ("f", "x", "analytic"),
+    error, _ = _call(name, gradient_check, (_sin_times_x, x, 2 * exact), ("f",),
                      case=" (twice the exact gradient)")
     _check_close(name, "relative_error", error, ref["twice the gradient: relative_error"],
                  "`np.linalg.norm(analytic - numerical) / (np.linalg.norm(analytic) + "
@@ -608,15 +623,20 @@ def assert_implemented(func):
     """Stop the graded cell of FUNC while FUNC still raises NotImplementedError.
 
     FUNC is called once on a tiny example, its output captured and warnings ignored. Raises
-    NotImplementedYet if it raises NotImplementedError; any other exception is reported in one
-    printed line and left to the hidden tests that follow.
+    NotImplementedYet if it raises NotImplementedError itself; a graded function it calls that
+    is not written yet, or any other exception, is reported in one printed line and left to
+    the hidden tests that follow.
     """
     name, exc = _try_small_example(func, "assert_implemented")
     if isinstance(exc, NotImplementedError):
-        raise NotImplementedYet(
-            f"{name} is not implemented yet: replace `raise NotImplementedError()` in its cell "
-            f"with your code, run that cell, then run this cell again.") from None
-    if exc is not None:
+        culprit = _raised_in(exc)
+        if culprit in (name, ""):
+            raise NotImplementedYet(
+                f"{name} is not implemented yet: replace `raise NotImplementedError()` in its "
+                f"cell with your code, run that cell, then run this cell again.") from None
+        print(f"{name} calls {culprit}, which is not implemented yet; the tests below grade "
+              f"{name} with the course's {culprit}.")
+    elif exc is not None:
         detail = str(exc).splitlines()[0] if str(exc) else ""
         print(f"{name} raised {type(exc).__name__} on a small example"
               f"{': ' + detail if detail else ''}; the tests below grade each case.")

@@ -54,10 +54,11 @@ functions of the same names that SOURCE (the code of a module of the course, whi
 nothing of the tests) defines, run here: for helpers that build TensorFlow graphs, whose
 results cannot leave this process.
 
-"seconds" is how long the call itself took, measured here with a clock read taken before
-any student code ran (the student's code can rebind ``time.perf_counter``, not this one):
-the hidden tests time a student's function by it, without the time its arrays take to
-cross the pipe.
+"seconds" is how long the call itself took, measured here with a clock kept before any
+student code ran (the student's code can rebind ``time.perf_counter``, not this one), less
+the time it waited for the grader's answers ("callback"): the hidden tests time a student's
+function by it, without the time its arrays take to cross the pipe or the course's versions
+of its helpers take in the grader.
 
 Time limits: a cell or a call that runs longer than a little under its "timeout" is
 interrupted (SIGALRM raises TimeLimitReached in the student's code). The function that was
@@ -479,6 +480,8 @@ class Worker:
         self.shell = _make_shell(self)
         self.outputs: Outputs | None = None
         self.student_builtins: dict = {}
+        # Seconds spent waiting for the grader's answers ("callback") in the current call.
+        self.waited = 0.0
 
     def send(self, message: dict) -> None:
         data = memoryview(dumps(message))
@@ -584,9 +587,9 @@ class Worker:
             with withholding(list(withheld.get("names", [])), self.shell.user_ns,
                              str(withheld.get("message", ""))), \
                     substituting(versions, self.shell.user_ns):
-                start = _CLOCK()
+                self.waited, start = 0.0, _CLOCK()
                 result = self.as_student(timeout, func, *args, **kwargs)
-                seconds = _CLOCK() - start
+                seconds = max(0.0, _CLOCK() - start - self.waited)
         except TimeLimitReached as error:
             self.stop_function(name, timeout)
             reply["error"] = {**describe_error(error, self.own_dirs), "type": "TimeoutError",
@@ -620,6 +623,7 @@ class Worker:
         time limit's signal waits until the grader's answer is read whole."""
         replaced = _take_builtins()
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        start = _CLOCK()
         try:
             self.send({"callback": name, "args": [encode(arg) for arg in args],
                        "kwargs": {str(key): encode(value) for key, value in kwargs.items()}})
@@ -632,6 +636,7 @@ class Worker:
             raise getattr(builtins, kind)(str(error.get("message", "no answer from the "
                                                                     "grader"))[:MAX_MESSAGE])
         finally:
+            self.waited += _CLOCK() - start
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             _give_back_builtins(replaced)
 
