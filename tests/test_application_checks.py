@@ -296,7 +296,7 @@ def test_assert_implemented_names_a_helper_that_is_not_implemented(capsys):
     assert checks.assert_implemented(model) is None
     out = capsys.readouterr().out
     assert out.count("\n") == 1
-    assert out.startswith("model calls forward_propagation that is not implemented yet")
+    assert out.startswith("model calls forward_propagation, which is not implemented yet")
 
 
 def test_assert_implemented_refuses_other_functions():

@@ -23,6 +23,7 @@ from autograder.probes.numpy_training import FUNCTIONS
 from autograder.samples import solution_namespace
 from utils import mnist, plotting
 from utils import training_checks as checks
+from utils.checks import NotImplementedYet
 from utils.signs import DataError
 
 ASSIGNMENT = "cnn_numpy_training"
@@ -378,7 +379,7 @@ def test_a_fresh_notebook_waits_in_one_line(capsys):
     assert "conv_forward_fast is not implemented yet" in out and out.count("\n") == 1
     assert checks.is_implemented(conv_forward_fast) is False
     assert capsys.readouterr().out.startswith("This cell waits for conv_forward_fast")
-    with pytest.raises(checks.NotImplementedYet):
+    with pytest.raises(NotImplementedYet):
         checks.assert_implemented(conv_forward_fast)
 
 

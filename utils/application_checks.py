@@ -14,13 +14,17 @@ network. TensorFlow must have been imported with ``utils.tensorflow_setup.import
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
-
 import numpy as np
 
-from utils.checks import CheckFailed, NotImplementedYet, validate_graded, visible_check
+from utils.checks import (
+    CheckFailed,
+    NotImplementedYet,
+    quiet_error,
+    raised_in,
+    stop_while_unwritten,
+    validate_graded,
+    visible_check,
+)
 
 __all__ = [
     "REFERENCE",
@@ -313,14 +317,7 @@ def _try_small_example(func, caller):
     if name not in GRADED_FUNCTIONS:
         raise ValueError(f"{caller} checks the graded functions "
                          f"({', '.join(GRADED_FUNCTIONS)}); got {func!r}.")
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            _small_example(name, func)
-    except Exception as exc:  # noqa: BLE001 - returned: each caller says what it means
-        return name, exc
-    return name, None
+    return name, quiet_error(lambda: _small_example(name, func))
 
 
 def assert_implemented(func):
@@ -330,25 +327,7 @@ def assert_implemented(func):
     NotImplementedYet if it raises NotImplementedError itself; any other exception is reported
     in one printed line and left to the hidden tests that follow.
     """
-    name, exc = _try_small_example(func, "assert_implemented")
-    if isinstance(exc, NotImplementedError):
-        if _raised_in(exc) == name:
-            raise NotImplementedYet(
-                f"{name} is not implemented yet: replace `raise NotImplementedError()` in its "
-                f"cell with your code, run that cell, then run this cell again.") from None
-        print(f"{name} calls {_raised_in(exc) or 'a function'} that is not implemented yet; "
-              f"the tests below grade what works without it.")
-    elif exc is not None:
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"{name} raised {type(exc).__name__} on a small example"
-              f"{': ' + detail if detail else ''}; the tests below grade each case.")
-
-
-def _raised_in(exc):
-    import traceback
-    names = [frame.name for frame in traceback.extract_tb(exc.__traceback__)
-             if frame.name in GRADED_FUNCTIONS]
-    return names[-1] if names else ""
+    stop_while_unwritten(*_try_small_example(func, "assert_implemented"), GRADED_FUNCTIONS)
 
 
 CHECKS = {
@@ -377,7 +356,8 @@ def is_implemented(func):
     Other errors count as implemented: the cell that uses FUNC shows them."""
     name, exc = _try_small_example(func, "is_implemented")
     if isinstance(exc, NotImplementedError):
-        print(f"{_raised_in(exc) or name} is not implemented yet: this cell and the ones "
-              f"below that use {name} wait for it. Implement it, then run them again.")
+        culprit = raised_in(exc, GRADED_FUNCTIONS) or name
+        print(f"{culprit} is not implemented yet: this cell and the ones below that use {name} "
+              f"wait for it. Implement it, then run them again.")
         return False
     return True

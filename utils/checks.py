@@ -186,9 +186,10 @@ class NotImplementedYet(CheckFailed):
     """The function (or one it calls) still raises NotImplementedError."""
 
 
-def _not_implemented_message(name, exc, again="this check"):
-    """Message for NAME raising EXC (a NotImplementedError), naming the function that raised."""
-    culprit = _raised_in(exc)
+def _not_implemented_message(name, exc, again="this check", graded=GRADED_FUNCTIONS):
+    """Message for NAME raising EXC (a NotImplementedError), naming the function of GRADED
+    that raised."""
+    culprit = raised_in(exc, graded)
     if culprit and culprit != name:
         return (f"{name} calls {culprit}, which is not implemented yet: replace "
                 f"`raise NotImplementedError()` in the cell of {culprit} with your code, run "
@@ -197,11 +198,42 @@ def _not_implemented_message(name, exc, again="this check"):
             f"with your code, run that cell, then run {again} again.")
 
 
-def _raised_in(exc):
-    """Name of the graded function whose frame raised EXC last, or "" if none did."""
+def raised_in(exc, graded=GRADED_FUNCTIONS):
+    """Name of the function of GRADED (a notebook's graded functions) whose frame raised EXC
+    last, or "" if none did."""
     frames = traceback.extract_tb(exc.__traceback__)
-    names = [frame.name for frame in frames if frame.name in GRADED_FUNCTIONS]
+    names = [frame.name for frame in frames if frame.name in graded]
     return names[-1] if names else ""
+
+
+def quiet_error(run):
+    """What RUN() raised, run with its output captured and warnings ignored; None if nothing."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run()
+    except Exception as exc:  # noqa: BLE001 - returned: each caller says what it means
+        return exc
+    return None
+
+
+def stop_while_unwritten(name, exc, graded=GRADED_FUNCTIONS):
+    """What a graded cell does with EXC (or None), which its function NAME raised on a tiny
+    example: NotImplementedYet if NAME itself is not written yet; one printed line for a
+    function of GRADED it calls that is not, or for any other exception, whose cases the
+    hidden tests that follow grade."""
+    if isinstance(exc, NotImplementedError):
+        culprit = raised_in(exc, graded)
+        if culprit in (name, ""):
+            raise NotImplementedYet(
+                _not_implemented_message(name, exc, again="this cell", graded=graded))
+        print(f"{name} calls {culprit}, which is not implemented yet; the tests below grade "
+              f"what works without it.")
+    elif exc is not None:
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"{name} raised {type(exc).__name__} on a small example"
+              f"{': ' + detail if detail else ''}; the tests below grade each case.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -909,18 +941,4 @@ def assert_implemented(func):
         raise ValueError(f"assert_implemented checks the graded functions "
                          f"({', '.join(GRADED_FUNCTIONS)}); got {func!r}.")
     args, kwargs = examples[name]
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            func(*args, **kwargs)
-    except NotImplementedError as exc:
-        if _raised_in(exc) in (name, ""):
-            raise NotImplementedYet(
-                _not_implemented_message(name, exc, again="this cell")) from None
-        print(f"{name} calls {_raised_in(exc)}, which is not implemented yet; the tests below "
-              f"grade what works without it.")
-    except Exception as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"{name} raised {type(exc).__name__} on a small example"
-              f"{': ' + detail if detail else ''}; the tests below grade each case.")
+    stop_while_unwritten(name, quiet_error(lambda: func(*args, **kwargs)))

@@ -15,10 +15,7 @@ The checks compare with stored reference values; they hold no implementation of 
 
 from __future__ import annotations
 
-import contextlib
-import io
 import time
-import traceback
 import warnings
 
 import numpy as np
@@ -26,7 +23,6 @@ import numpy as np
 from utils.checks import REFERENCE as STEP_BY_STEP
 from utils.checks import (
     CheckFailed,
-    NotImplementedYet,
     _call,
     _check_array,
     _check_close,
@@ -38,6 +34,9 @@ from utils.checks import (
     _forward_first,
     _ok,
     _same,
+    quiet_error,
+    raised_in,
+    stop_while_unwritten,
     validate_graded,
     visible_check,
 )
@@ -595,13 +594,6 @@ def _small_examples():
     }
 
 
-def _raised_in(exc):
-    """Name of the graded function whose frame raised EXC last, or "" if none did."""
-    names = [frame.name for frame in traceback.extract_tb(exc.__traceback__)
-             if frame.name in GRADED_FUNCTIONS]
-    return names[-1] if names else ""
-
-
 def _try_small_example(func, caller):
     """(name, the exception FUNC raised on its tiny example or None)."""
     name = getattr(func, "__name__", None)
@@ -609,14 +601,7 @@ def _try_small_example(func, caller):
     if name not in examples:
         raise ValueError(f"{caller} takes the graded functions ({', '.join(GRADED_FUNCTIONS)}); "
                          f"got {func!r}.")
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            func(*examples[name])
-    except Exception as exc:  # noqa: BLE001 - returned for the caller to report
-        return name, exc
-    return name, None
+    return name, quiet_error(lambda: func(*examples[name]))
 
 
 def assert_implemented(func):
@@ -627,19 +612,7 @@ def assert_implemented(func):
     is not written yet, or any other exception, is reported in one printed line and left to
     the hidden tests that follow.
     """
-    name, exc = _try_small_example(func, "assert_implemented")
-    if isinstance(exc, NotImplementedError):
-        culprit = _raised_in(exc)
-        if culprit in (name, ""):
-            raise NotImplementedYet(
-                f"{name} is not implemented yet: replace `raise NotImplementedError()` in its "
-                f"cell with your code, run that cell, then run this cell again.") from None
-        print(f"{name} calls {culprit}, which is not implemented yet; the tests below grade "
-              f"{name} with the course's {culprit}.")
-    elif exc is not None:
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"{name} raised {type(exc).__name__} on a small example"
-              f"{': ' + detail if detail else ''}; the tests below grade each case.")
+    stop_while_unwritten(*_try_small_example(func, "assert_implemented"), GRADED_FUNCTIONS)
 
 
 def is_implemented(*funcs):
@@ -650,7 +623,7 @@ def is_implemented(*funcs):
     for func in funcs:
         name, exc = _try_small_example(func, "is_implemented")
         if isinstance(exc, NotImplementedError):
-            waiting.append(_raised_in(exc) or name)
+            waiting.append(raised_in(exc, GRADED_FUNCTIONS) or name)
     if waiting:
         names = ", ".join(dict.fromkeys(waiting))
         print(f"This cell waits for {names}: not implemented yet. Implement "

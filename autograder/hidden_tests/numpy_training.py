@@ -52,8 +52,14 @@ from autograder.hidden_tests.step_by_step import (
     NUMPY_ERRORS,
     _conv_case_label,
     _expect_cache,
+    _f_not_stride,
     _once_one_passes,
+    _overlapping,
+    _pad_positive,
+    _pad_zero,
     _pool_case_label,
+    _rng,
+    _stride_above_one,
     _unmodified_once_one_passes,
 )
 from autograder.probes.numpy_training import probe_gradient_check, test_function
@@ -195,30 +201,6 @@ ERRORS = [
     ("matmul: Input operand", "check the matrix shapes of the product: `A_prev @ W` is "
                               "(m, n_prev) @ (n_prev, n)"),
 ]
-
-
-def _rng(seed: int) -> np.random.Generator:
-    return np.random.default_rng(seed)
-
-
-def _stride_above_one(tags: dict) -> bool:
-    return "stride" in tags and tags["stride"] > 1
-
-
-def _pad_zero(tags: dict) -> bool:
-    return "pad" in tags and tags["pad"] == 0
-
-
-def _pad_positive(tags: dict) -> bool:
-    return "pad" in tags and tags["pad"] > 0
-
-
-def _overlapping(tags: dict) -> bool:
-    return "f" in tags and tags["f"] > tags["stride"]
-
-
-def _f_not_stride(tags: dict) -> bool:
-    return "f" in tags and tags["f"] != tags["stride"]
 
 
 FORWARD_RULES = [Rule(_stride_above_one, HINT_STRIDE), Rule(_f_not_stride, HINT_F_NOT_STRIDE),
@@ -891,8 +873,11 @@ def _expect_finite(value: Any, what: str) -> None:
 EPSILON = 1e-4
 
 
-def _central(function: str, params: dict, x: np.ndarray, epsilon: float) -> np.ndarray:
-    """The central differences of the test function, as gradient_check must compute them."""
+def _central(function: str, params: dict, x: np.ndarray, epsilon: float,
+             restore: bool = True) -> np.ndarray:
+    """The central differences of the test function, as gradient_check must compute them
+    (RESTORE: put each entry back after its two calls; without, as a gradient check that
+    leaves it at saved - epsilon does)."""
     f = test_function(function, params)
     x = x.astype(np.float64).copy()
     numerical = np.zeros(x.shape)
@@ -902,7 +887,8 @@ def _central(function: str, params: dict, x: np.ndarray, epsilon: float) -> np.n
         plus = f(x)
         x[index] = saved - epsilon
         minus = f(x)
-        x[index] = saved
+        if restore:
+            x[index] = saved
         numerical[index] = (plus - minus) / (2 * epsilon)
     return numerical
 
@@ -1010,20 +996,6 @@ def _expect_restored(attempts: list[Attempt]) -> None:
                                                     "numerical gradient, never assign into it"))
 
 
-def _unrestored(function: str, params: dict, x: np.ndarray, epsilon: float) -> np.ndarray:
-    """The central differences of a gradient check that leaves each entry at saved - epsilon."""
-    f = test_function(function, params)
-    x = x.astype(np.float64).copy()
-    numerical = np.zeros(x.shape)
-    for index in np.ndindex(x.shape):
-        saved = x[index]
-        x[index] = saved + epsilon
-        plus = f(x)
-        x[index] = saved - epsilon
-        numerical[index] = (plus - f(x)) / (2 * epsilon)
-    return numerical
-
-
 def _gradient_check_values(attempt: Attempt, case: dict) -> Callable[[], None]:
     epsilon = EPSILON if case["epsilon"] is None else case["epsilon"]
     function, params, x, analytic = case["function"], case["params"], case["x"], case["analytic"]
@@ -1042,7 +1014,7 @@ def _gradient_check_values(attempt: Attempt, case: dict) -> Callable[[], None]:
                           HINT_PERTURBS_COPY)
         known = [(lambda: _forward_differences(function, params, x, epsilon),
                   HINT_FORWARD_DIFFERENCE), (2 * expected, HINT_HALF_STEP),
-                 (lambda: _unrestored(function, params, x, epsilon), HINT_NOT_RESTORED)]
+                 (lambda: _central(function, params, x, epsilon, restore=False), HINT_NOT_RESTORED)]
         if case["epsilon"] is None:
             known.append((lambda: _central(function, params, x, 1e-7), HINT_EPSILON))
             known.append((lambda: _central(function, params, x, 1e-5), HINT_EPSILON))
