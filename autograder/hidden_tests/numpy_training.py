@@ -93,7 +93,7 @@ SPEED_POINTS = {"conv_forward_fast": 3, "conv_backward_fast": 3, "pool_forward_f
                 "pool_backward_fast": 2}
 SPEED_RATIO = {"conv_forward_fast": 80, "conv_backward_fast": 80, "pool_forward_fast": 80,
                "pool_backward_fast": 60}
-TIMED_CALLS, LOOP_CALLS = 3, 2
+TIMED_CALLS, LOOP_CALLS = 5, 2
 
 # Hints, by the mistake they point at.
 HINT_VECTORISED = Hint("not-vectorised", (
