@@ -10,7 +10,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: setup grade grade-submissions test lint lab lab-instructor check release benchmark benchmark-batch benchmark-report clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed data/train_faces.h5 data/test_faces.h5
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON3) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "Python >= 3.11 is needed; found " + sys.version.split()[0])'
@@ -18,6 +18,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
+
+# The deep-network assignment's default pictures, built here, never committed (data/README.md).
+data/train_faces.h5: data/build_faces.py data/h5_files.py $(VENV)/.installed
+	$(PY) data/build_faces.py
+data/test_faces.h5: data/train_faces.h5
 
 ## For every assignment: regenerate the release, grade sample submissions, print the table.
 grade: setup

@@ -8,7 +8,8 @@ instructor who has the original SIGNS files puts ``train_signs.h5`` and ``test_s
 ``data/`` and they are used instead.
 
 - ``find_dataset(folder)`` says which files will be used;
-- ``read_split(path, split)`` reads and checks one file;
+- ``read_split(path, split)`` reads and checks one file (``utils.h5_datasets``, which the
+  assignments' loaders share);
 - ``load_dataset(folder)`` returns the five arrays of the original course's loader;
 - ``convert_to_one_hot(Y, C)`` and ``random_mini_batches(X, Y, mini_batch_size, seed)`` are
   the original course's helpers (the mini-batches are the same, so results reproduce).
@@ -20,10 +21,12 @@ expected and what was found. This module holds no part of the graded functions.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from utils import h5_datasets
+from utils.h5_datasets import DATA_DIR, DataError, DatasetFiles, read_split
 
 __all__ = [
     "DATA_DIR",
@@ -36,26 +39,18 @@ __all__ = [
     "random_mini_batches",
 ]
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-
 SIGNS_FILES = ("train_signs.h5", "test_signs.h5")
 DIGITS_FILES = ("train_digits.h5", "test_digits.h5")
-SPLITS = ("train", "test")
 
-
-class DataError(ValueError):
-    """A data file is missing or does not follow the SIGNS schema."""
-
-
-@dataclass(frozen=True)
-class DatasetFiles:
-    """The two files of a data set: ``name`` is "SIGNS" or "digits"; ``description`` is one
-    sentence for the student; ``train`` and ``test`` are the paths of the two splits."""
-
-    name: str
-    description: str
-    train: Path
-    test: Path
+CHOICE = h5_datasets.Choice(
+    original=h5_datasets.Files(
+        "SIGNS", "the SIGNS hand-sign photographs (train_signs.h5, test_signs.h5)",
+        *SIGNS_FILES),
+    default=h5_datasets.Files(
+        "digits", "the default data set: UCI handwritten digits 0-5, upscaled to 64x64x3 "
+                  "(train_digits.h5, test_digits.h5)", *DIGITS_FILES),
+    rebuild="The digits files are rebuilt with `python data/build_digits_signs.py`.",
+)
 
 
 def find_dataset(folder: str | Path | None = None) -> DatasetFiles:
@@ -66,111 +61,7 @@ def find_dataset(folder: str | Path | None = None) -> DatasetFiles:
     only one of the SIGNS files is there (naming the missing one) or when neither data set is
     complete (listing what was looked for).
     """
-    folder = DATA_DIR if folder is None else Path(folder)
-    signs = [folder / name for name in SIGNS_FILES]
-    present = [path.is_file() for path in signs]
-    if all(present):
-        return DatasetFiles(
-            name="SIGNS",
-            description="the SIGNS hand-sign photographs (train_signs.h5, test_signs.h5)",
-            train=signs[0],
-            test=signs[1],
-        )
-    if any(present):
-        found, missing = (signs[0], signs[1]) if present[0] else (signs[1], signs[0])
-        raise DataError(
-            f"{found.name} is in {folder} but {missing.name} is missing: the SIGNS data set "
-            f"needs both files. Put {missing.name} beside it, or remove {found.name} to use "
-            f"the default digits data set."
-        )
-    digits = [folder / name for name in DIGITS_FILES]
-    if all(path.is_file() for path in digits):
-        return DatasetFiles(
-            name="digits",
-            description=(
-                "the default data set: UCI handwritten digits 0-5, upscaled to 64x64x3 "
-                "(train_digits.h5, test_digits.h5)"
-            ),
-            train=digits[0],
-            test=digits[1],
-        )
-    missing = [path.name for path in digits if not path.is_file()]
-    raise DataError(
-        f"no data set in {folder}: looked for the SIGNS files ({', '.join(SIGNS_FILES)}) "
-        f"and the default digits files ({', '.join(DIGITS_FILES)}); missing: "
-        f"{', '.join(missing)}. The digits files are rebuilt with "
-        f"`python data/build_digits_signs.py`."
-    )
-
-
-def read_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Read one file of the SIGNS schema.
-
-    path -- the HDF5 file
-    split -- "train" or "test": the file holds ``{split}_set_x``, ``{split}_set_y`` and
-             ``list_classes``
-
-    Returns x -- the images as stored, shape (m, n_H, n_W, 3) (uint8 in the shipped files)
-    y -- the labels, shape (m,), int64, each one of ``classes``
-    classes -- the classes, shape (n_classes,), int64
-
-    Raises ``DataError`` when the file is missing, is not HDF5, lacks a key or holds arrays
-    of the wrong shape or type.
-    """
-    import h5py
-
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    path = Path(path)
-    x_key, y_key = f"{split}_set_x", f"{split}_set_y"
-    expected = [x_key, y_key, "list_classes"]
-    if not path.is_file():
-        raise DataError(f"{path}: no such file (expected an HDF5 file with keys {expected})")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as error:
-        raise DataError(
-            f"{path} is not an HDF5 file ({error}); expected one with keys {expected}"
-        ) from None
-    with f:
-        found = sorted(f.keys())
-        missing = [key for key in expected if key not in f]
-        if missing:
-            raise DataError(
-                f"{path} lacks the key(s) {missing}: found keys {found}, "
-                f"expected keys {expected}"
-            )
-        not_arrays = [key for key in expected if not isinstance(f[key], h5py.Dataset)]
-        if not_arrays:
-            raise DataError(f"{path}: {not_arrays} should be arrays (datasets), not groups")
-        x, y, classes = (f[key][()] for key in expected)
-
-    if x.ndim != 4 or x.shape[-1] != 3:
-        raise DataError(
-            f"{path}: {x_key} should have shape (m, n_H, n_W, 3), got shape {x.shape}"
-        )
-    if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
-        raise DataError(f"{path}: {x_key} should hold integers or floats, got dtype {x.dtype}")
-    m = x.shape[0]
-    if y.shape != (m,):
-        raise DataError(
-            f"{path}: {y_key} should have shape ({m},), one label per image of {x_key}, "
-            f"got shape {y.shape}"
-        )
-    if not np.issubdtype(y.dtype, np.integer):
-        raise DataError(f"{path}: {y_key} should hold integers, got dtype {y.dtype}")
-    if classes.ndim != 1 or not np.issubdtype(classes.dtype, np.integer):
-        raise DataError(
-            f"{path}: list_classes should be a 1-D array of integers, got shape "
-            f"{classes.shape} and dtype {classes.dtype}"
-        )
-    outside = np.setdiff1d(y, classes)
-    if outside.size:
-        raise DataError(
-            f"{path}: {y_key} holds labels {outside.tolist()} that are not in "
-            f"list_classes {classes.tolist()}"
-        )
-    return x, y.astype(np.int64), classes.astype(np.int64)
+    return h5_datasets.find_dataset(CHOICE, folder)
 
 
 def load_dataset(folder: str | Path | None = None):
@@ -182,20 +73,7 @@ def load_dataset(folder: str | Path | None = None):
     Y_test_orig -- (1, m_test) int64 labels
     classes -- (6,) int64, the classes
     """
-    files = find_dataset(folder)
-    X_train_orig, y_train, classes = read_split(files.train, "train")
-    X_test_orig, y_test, test_classes = read_split(files.test, "test")
-    if not np.array_equal(classes, test_classes):
-        raise DataError(
-            f"{files.train.name} and {files.test.name} disagree on list_classes: "
-            f"{classes.tolist()} and {test_classes.tolist()}"
-        )
-    if X_train_orig.shape[1:] != X_test_orig.shape[1:]:
-        raise DataError(
-            f"the images of {files.train.name} have shape {X_train_orig.shape[1:]} but "
-            f"those of {files.test.name} have shape {X_test_orig.shape[1:]}"
-        )
-    return X_train_orig, y_train.reshape(1, -1), X_test_orig, y_test.reshape(1, -1), classes
+    return h5_datasets.load_dataset(CHOICE, folder)
 
 
 def convert_to_one_hot(Y, C: int) -> np.ndarray:
