@@ -68,6 +68,24 @@ class Assignment:
 # The course, in the order learners take it.
 ASSIGNMENTS = {assignment.id: assignment for assignment in (
     Assignment(
+        id="dnn_step_by_step",
+        title="Deep neural networks, step by step",
+        notebook="Deep_Neural_Network_Step_by_Step.ipynb",
+        hidden_tests="autograder.hidden_tests.dnn_step_by_step",
+        skipped_cells=("sigmoid_check", "relu_check", "activations_figure",
+                       "sigmoid_backward_check", "relu_backward_check",
+                       "initialize_parameters_deep_check", "linear_forward_check",
+                       "linear_activation_forward_check", "L_model_forward_check",
+                       "compute_cost_check", "linear_backward_check",
+                       "linear_activation_backward_check", "L_model_backward_check",
+                       "update_parameters_check", "predict_check", "two_layer_model_check",
+                       "L_layer_model_check", "load_data", "flatten", "train_two_layer",
+                       "train", "results"),
+        catalogue="autograder.catalogue.dnn_step_by_step",
+        samples=("dW-without-1-over-m", "dAL-sign", "forward-skips-a-layer"),
+        preamble="import numpy as np",
+    ),
+    Assignment(
         id="conv_step_by_step",
         title="Convolutional networks, step by step",
         notebook="Convolution_model_Step_by_Step.ipynb",

@@ -112,6 +112,14 @@ def graded_application(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
 
 
 @pytest.fixture(scope="session")
+def graded_dnn(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
+    """The deep-network assignment's sample bugs (``make grade``'s), graded by nbgrader; its
+    whole catalogue goes through the instructor's command in tests/test_dnn_batch.py."""
+    return grade_catalogue(tmp_path_factory.mktemp("dnn"), "dnn_step_by_step",
+                           get_assignment("dnn_step_by_step").sample_bugs())
+
+
+@pytest.fixture(scope="session")
 def graded_numpy_training(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
     """The numpy-training assignment's sample bugs (``make grade``'s), graded by nbgrader; its
     whole catalogue goes through the instructor's command in tests/test_numpy_training_batch.py,

@@ -1,8 +1,9 @@
 """Proof that the hidden tests work, through a real nbgrader autograde, for each assignment.
 
 Every catalogue bug must lose points on exactly the functions it breaks and show its hint
-(for the numpy-training assignment, its sample bugs: its whole catalogue goes through the
-instructor's command in tests/test_numpy_training_batch.py);
+(for the deep-network and numpy-training assignments, their sample bugs: their whole catalogues
+go through the instructor's command in tests/test_dnn_batch.py and
+tests/test_numpy_training_batch.py);
 the solution scores full marks and the blank release zero, without crashing the grader.
 """
 
@@ -15,7 +16,7 @@ import pytest
 from autograder.catalogue import application as application_bug_catalogue
 from autograder.catalogue import step_by_step as bug_catalogue
 from autograder.course import get_assignment
-from autograder.hidden_tests import application, numpy_training, step_by_step
+from autograder.hidden_tests import application, dnn_step_by_step, numpy_training, step_by_step
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Graded:
 
 
 ASSIGNMENTS = [
+    Graded("dnn_step_by_step", "graded_dnn", dnn_step_by_step.POINTS,
+           get_assignment("dnn_step_by_step").sample_bugs(), "Deep neural networks, step by step"),
     Graded("conv_step_by_step", "graded_batch", step_by_step.POINTS, bug_catalogue.BUGS,
            "Convolutional networks, step by step"),
     Graded("cnn_numpy_training", "graded_numpy_training", numpy_training.POINTS,
@@ -101,7 +104,8 @@ def test_feedback_is_written_for_every_student_without_hidden_test_source(reques
         assert "hidden_tests" not in text and "BEGIN HIDDEN TESTS" not in text, student
 
 
-@pytest.mark.parametrize("assignment, said", [("cnn_numpy_training", "1 epochs in"),
+@pytest.mark.parametrize("assignment, said", [("dnn_step_by_step", "101 iterations in"),
+                                              ("cnn_numpy_training", "1 epochs in"),
                                               ("conv_application", ", 15 epochs.")])
 def test_graded_notebook_trains_briefly(request, assignment, said):
     # nbgrader sets NBGRADER_EXECUTION, and the notebook's training cell reads it.

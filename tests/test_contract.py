@@ -24,8 +24,9 @@ def test_every_registered_assignment_follows_the_contract(assignment):
 
 
 def test_an_unknown_assignment_names_the_known_ones():
-    with pytest.raises(ValueError, match="expected one of: conv_step_by_step, "
-                                         "cnn_numpy_training, conv_application"):
+    with pytest.raises(ValueError, match="expected one of: dnn_step_by_step, "
+                                         "conv_step_by_step, cnn_numpy_training, "
+                                         "conv_application"):
         get_assignment("conv_steps")
 
 

@@ -137,7 +137,13 @@ def test_a_learner_runs_all_and_validates_a_fresh_notebook_in_chromium(
     make_workspace(folder)
     name = ASSIGNMENTS[assignment].notebook
     graded = list(get_assignment(assignment).grading().POINTS)
-    with running_lab(tmp_path, str(folder), "--LabApp.expose_app_in_browser=True") as base:
+    # Every cell in the page, not only those near the view, so that all outputs can be read.
+    settings = tmp_path / "settings"
+    tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}')
+    with running_lab(tmp_path, str(folder), "--LabApp.expose_app_in_browser=True",
+                     f"--LabApp.user_settings_dir={settings}") as base:
         chromium.get(f"{base}/lab/tree/{name}?reset")
         state = lambda: chromium.execute_script(  # noqa: E731
             "if (!window.jupyterapp || !window.jupyterapp.shell.currentWidget) return null;"

@@ -54,6 +54,12 @@ def test_run_all_on_a_fresh_notebook_reaches_the_last_cell(assignment, tmp_path)
             assert not images(cells[cell_id])
         else:
             assert len(images(cells[cell_id])) == 1, cell_id
+    if assignment == "dnn_step_by_step":
+        assert "Data: the default data set: faces" in texts(cells["load_data"])
+        for cell_id in ("train_two_layer", "train", "results"):
+            said = texts(cells[cell_id])
+            assert "This cell waits for" in said and said.count("\n") == 1, (cell_id, said)
+            assert not images(cells[cell_id]), cell_id
     if assignment == "cnn_numpy_training":
         for cell_id in ("gradient_checks", "train", "results"):
             said = texts(cells[cell_id])

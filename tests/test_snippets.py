@@ -30,13 +30,15 @@ from autograder.samples import solution_namespace
 # Spans in backticks that are not code to run: operators named in the text, printed text, a
 # folder, the notation of a pair and of a signature's end.
 NOT_PYTHON = {"+=", "//", "=", "@", "all checks passed", "... all checks passed.", "data/",
+              "train_catvnoncat.h5", "test_catvnoncat.h5",
               "(before, after)", '(..., mode="max")'}
 # Spans that a learner runs to see them raise.
 RAISES = {"raise NotImplementedError()": NotImplementedError}
 # Where hints and check messages are written.
 HINT_MODULES = ["autograder/hidden_tests/step_by_step.py", "autograder/hidden_tests/application.py",
-                "autograder/hidden_tests/numpy_training.py", "utils/checks.py",
-                "utils/application_checks.py", "utils/training_checks.py"]
+                "autograder/hidden_tests/numpy_training.py",
+                "autograder/hidden_tests/dnn_step_by_step.py", "utils/checks.py",
+                "utils/application_checks.py", "utils/training_checks.py", "utils/dnn_checks.py"]
 SPAN = re.compile(r"`([^`\n]+)`")
 
 
@@ -125,6 +127,39 @@ def step_by_step_states() -> list[dict]:
             "da": dA[i, h, w, c], "dz": dA[i, h, w, c], "shape": (pool_f, pool_f),
             "n_H": pool_f, "n_W": pool_f, "average": dA[i, h, w, c] / pool_f ** 2}
     return [single, conv, pool]
+
+
+def dnn_states() -> list[dict]:
+    """The deep-network notebook's functions with the variables of one layer forward and
+    backward (layer l of a three-layer network, its cache, gradients and update)."""
+    functions = solution_namespace(assignment="dnn_step_by_step")
+    rng = np.random.default_rng(4)
+    layer_dims = [4, 3, 2, 1]
+    parameters = functions["initialize_parameters_deep"](layer_dims)
+    X = rng.standard_normal((4, 5))
+    Y = np.array([[1.0, 0.0, 1.0, 1.0, 0.0]])
+    AL, caches = functions["L_model_forward"](X, parameters)
+    grads = functions["L_model_backward"](AL, Y, caches)
+    layer, L, m = 2, 3, 5
+    (A_prev, W, b), Z = caches[layer - 1]
+    dA = grads[f"dA{layer}"]
+    dZ = functions["relu_backward"](dA, Z)
+    s = 1 / (1 + np.exp(-Z))
+    A1, cache1 = functions["linear_activation_forward"](X, parameters["W1"], parameters["b1"],
+                                                        "relu")
+    state = {"np": np, **functions, "layer_dims": layer_dims, "parameters": parameters,
+             "params": parameters, "X": X, "Y": Y, "AL": AL, "caches": caches, "grads": grads,
+             "l": layer, "L": L, "m": m, "A_prev": A_prev, "A": A_prev, "W": W, "b": b, "Z": Z,
+             "dA": dA, "dZ": dZ, "s": s, "dW": grads[f"dW{layer}"], "db": grads[f"db{layer}"],
+             "learning_rate": 0.01, "cache": caches[layer - 1], "linear_cache": (A_prev, W, b),
+             "activation_cache": Z, "activation": "relu", "A1": A1, "cache1": cache1,
+             "A2": AL, "W1": parameters["W1"], "b1": parameters["b1"], "W2": parameters["W2"],
+             "b2": parameters["b2"], "cost": 0.5, "dAL": -(Y / AL - (1 - Y) / (1 - AL)),
+             "dA_prev": grads[f"dA{layer - 1}"], "key": "W1", "value": parameters["W1"],
+             "dW1": grads["dW1"], "dA2": -(Y / AL - (1 - Y) / (1 - AL)),
+             "layers_dims": [4, 3, 1], "num_iterations": 2, "print_cost": False}
+    # The cache of a whole layer, of its linear step, and of its activation.
+    return [state, {**state, "cache": (A_prev, W, b)}, {**state, "cache": Z}]
 
 
 def numpy_training_states() -> list[dict]:
@@ -235,7 +270,8 @@ def application_states() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def states() -> list[dict]:
-    return step_by_step_states() + numpy_training_states() + application_states()
+    return (dnn_states() + step_by_step_states() + numpy_training_states()
+            + application_states())
 
 
 def names_only(span: str) -> bool:

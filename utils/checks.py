@@ -289,33 +289,40 @@ def _visible(check):
     return visible_check(check, _helpers_first)
 
 
-def _helpers_first(name, func):
-    """Which helpers of NAME (see CALLS) in FUNC's notebook fail their own checks, as the
-    first line of NAME's failure; "" if none does."""
-    namespace = getattr(func, "__globals__", None)
-    if not isinstance(namespace, dict):
-        return ""
-    failing = [helper for helper in CALLS.get(name, ())
-               if callable(namespace.get(helper)) and _fails(helper, namespace[helper])]
-    if not failing:
-        return ""
-    names = " and ".join(failing)
-    checks = " and ".join(f"check_{helper}" for helper in failing)
-    verb = "fails its" if len(failing) == 1 else "fail their"
-    return (f"{name} calls your {names}, which {verb} own check:\n"
-            f"make {checks} pass first, then run this check again.\n"
-            f"What this check found:")
+def helpers_first(calls, checks):
+    """A HELPERS_FIRST for ``visible_check``: for the check of NAME, which graded functions of
+    CALLS[NAME] (the ones NAME calls) in FUNC's notebook fail their own checks (CHECKS(), the
+    notebook's checks by name), as the first line of NAME's failure; "" if none does."""
+    def first(name, func):
+        namespace = getattr(func, "__globals__", None)
+        if not isinstance(namespace, dict):
+            return ""
+        failing = [helper for helper in calls.get(name, ())
+                   if callable(namespace.get(helper)) and _fails(checks()[helper],
+                                                                 namespace[helper])]
+        if not failing:
+            return ""
+        names = " and ".join(failing)
+        check_names = " and ".join(f"check_{helper}" for helper in failing)
+        verb = "fails its" if len(failing) == 1 else "fail their"
+        return (f"{name} calls your {names}, which {verb} own check:\n"
+                f"make {check_names} pass first, then run this check again.\n"
+                f"What this check found:")
+    return first
 
 
-def _fails(name, func, *args):
-    """Whether the check of NAME fails for FUNC (not implemented counts), run quietly."""
+def _fails(check, func, *args):
+    """Whether CHECK (a visible check) fails for FUNC (not implemented counts), run quietly."""
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            CHECKS[name].__wrapped__(func, *args)
+            check.__wrapped__(func, *args)
     except Exception:  # noqa: BLE001 - any failure of the helper's own check counts
         return True
     return False
+
+
+_helpers_first = helpers_first(CALLS, lambda: CHECKS)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Figures for the convolution notebooks, drawn by code.
+"""Figures for the course's notebooks, drawn by code.
 
 Every function builds a :class:`matplotlib.figure.Figure` directly (not through
 ``pyplot``), so it works under any backend, including Agg, and leaves no open
@@ -39,6 +39,12 @@ For the notebook that trains a CNN in numpy (28x28 grey digits):
 - :func:`plot_training_curves` -- the loss and the accuracies after each epoch.
 - :func:`show_filters` -- the learned filters of a convolution, one image each.
 - :func:`show_images` takes grey images (m, n_H, n_W, 1) too.
+
+For the deep-network notebook (pictures of two classes, flattened):
+
+- :func:`show_activations` -- the sigmoid and ReLU with their derivatives.
+- :func:`plot_costs` -- with ``unit="iteration"``, the cost every 100 iterations.
+- :func:`show_images` -- the pictures, with class names.
 
 Labels and predictions are accepted as (m,) or (1, m) class indices or as one-hot
 (m, C) rows.
@@ -812,13 +818,14 @@ def show_images(images, labels, predictions=None, classes=None, n_cols=6, max_im
     return fig
 
 
-def plot_costs(costs, learning_rate=None, every=1, title=None):
-    """Draw the cost against the epoch at which it was recorded.
+def plot_costs(costs, learning_rate=None, every=1, title=None, unit="epoch"):
+    """Draw the cost against the epoch (or iteration) at which it was recorded.
 
     costs -- sequence (list or 1D array) of costs, costs[i] recorded at epoch i * every
     learning_rate -- None, or the learning rate, printed in the title
     every -- number of epochs between two recorded costs
     title -- text above the plot, or None for "cost during training"
+    unit -- what the horizontal axis counts: "epoch" or "iteration"
 
     Returns fig -- matplotlib Figure
     """
@@ -844,6 +851,8 @@ def plot_costs(costs, learning_rate=None, every=1, title=None):
         )
     if int(every) != every or every < 1:
         raise ValueError(f"every must be an integer >= 1; got {every!r}")
+    if unit not in ("epoch", "iteration"):
+        raise ValueError(f"unit must be 'epoch' or 'iteration'; got {unit!r}")
     if learning_rate is not None:
         learning_rate = float(learning_rate)
         if not (np.isfinite(learning_rate) and learning_rate > 0):
@@ -854,7 +863,7 @@ def plot_costs(costs, learning_rate=None, every=1, title=None):
     ax = fig.subplots()
     ax.plot(epochs, costs, color=BLUE, linewidth=2, marker="o" if costs.size <= 30 else None,
             markersize=4)
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(unit)
     ax.set_ylabel("cost")
     heading = "cost during training" if title is None else str(title)
     if learning_rate is not None:
@@ -872,7 +881,7 @@ def plot_costs(costs, learning_rate=None, every=1, title=None):
     low, high = ax.get_ylim()
     near_top = costs[-1] > low + 0.8 * (high - low)
     ax.annotate(
-        f"last: {costs[-1]:.4g} at epoch {epochs[-1]}",
+        f"last: {costs[-1]:.4g} at {unit} {epochs[-1]}",
         xy=(epochs[-1], costs[-1]), xytext=(-6, -10 if near_top else 12),
         textcoords="offset points", ha="right", va="top" if near_top else "bottom",
         fontsize=9, color=TEXT_GREY,
@@ -1406,4 +1415,40 @@ def show_filters(W, title=None):
     if title is not None:
         fig.suptitle(str(title), fontsize=11)
     fig.set_layout_engine("constrained")
+    return fig
+
+
+def show_activations():
+    """Draw the sigmoid and ReLU (left) and their derivatives (right) on [-5, 5].
+
+    The derivatives are the factors the backward passes multiply dA by: s (1 - s) for the
+    sigmoid, at most 1/4, and for ReLU 1 where z > 0 and 0 where z <= 0.
+
+    Returns fig -- matplotlib Figure
+    """
+    z = np.linspace(-5, 5, 401)
+    s = 1 / (1 + np.exp(-z))
+    fig = _new_figure(9.0, 3.4)
+    left, right = fig.subplots(1, 2)
+    left.plot(z, s, color=BLUE, linewidth=2, label=r"$\sigma(z) = 1 / (1 + e^{-z})$")
+    left.plot(z, np.maximum(z, 0), color=VERMILION, linewidth=2,
+              label=r"$\mathrm{ReLU}(z) = \max(0, z)$")
+    left.set_ylim(-0.5, 5.2)
+    left.set_title("activations", fontsize=11)
+    right.plot(z, s * (1 - s), color=BLUE, linewidth=2,
+               label=r"$\sigma'(z) = \sigma(z)\,(1 - \sigma(z))$")
+    positive = z > 0
+    right.plot(z[positive], np.ones(positive.sum()), color=VERMILION, linewidth=2,
+               label=r"$\mathrm{ReLU}'(z)$: 1 for $z > 0$, 0 for $z \leq 0$")
+    right.plot(z[~positive], np.zeros((~positive).sum()), color=VERMILION, linewidth=2)
+    right.set_ylim(-0.1, 1.15)
+    right.set_title("their derivatives", fontsize=11)
+    for ax in (left, right):
+        ax.set_xlabel("z")
+        ax.grid(True, color=PAD_GREY, linewidth=0.8)
+        ax.set_axisbelow(True)
+        ax.legend(loc="upper left", fontsize=8.5, frameon=False)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    fig.tight_layout()
     return fig
