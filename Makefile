@@ -66,6 +66,7 @@ release: setup
 
 ## Time each assignment's solution notebook and one submission under autograding.
 benchmark: setup
+	$(PY) benchmarks/dnn_timing.py
 	$(PY) benchmarks/step_by_step_timing.py
 	$(PY) benchmarks/numpy_training_timing.py
 	$(PY) benchmarks/application_timing.py

@@ -28,15 +28,13 @@ import statistics
 import tempfile
 from pathlib import Path
 
-import nbformat
 import numpy as np
 from batch_grading import timed  # benchmarks/ is on sys.path when run as a script
-from nbclient import NotebookClient
+from solution_grading import cell_text, grading_times, run_solution_notebook
 
-from autograder.batch import grade_batch
 from autograder.course import Course, copy_course
 from autograder.hidden_tests import loop_layers
-from autograder.samples import sample_submissions, solution_namespace, write_submission
+from autograder.samples import solution_namespace
 
 ASSIGNMENT = "cnn_numpy_training"
 SHAPES = {"A_prev": (64, 28, 28, 4), "W": (3, 3, 4, 16)}
@@ -91,21 +89,14 @@ def tensorflow_time(repeat: int, A_prev, W, b, dZ) -> float:
 
 
 def solution_notebook(course: Course) -> tuple[float, str]:
-    """Seconds to run the source notebook top to bottom in a fresh kernel (NBGRADER_EXECUTION
-    left out, so it trains in full), and what its training cell printed last."""
-    notebook = nbformat.read(course.source_notebook(ASSIGNMENT), as_version=4)
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(course.root)}})
-    env = {key: value for key, value in os.environ.items() if key != "NBGRADER_EXECUTION"}
-    seconds, _ = timed(client.execute, env=env)
-    for cell in notebook.cells:
-        if cell.get("id") == "train":
-            text = "".join(output.get("text", "") for output in cell.outputs)
-            found = TRAINED.findall(text)
-            if found:
-                epochs, training, accuracy = found[-1]
-                return seconds, (f"{epochs} epochs of training in {float(training):.1f} s, "
-                                 f"test accuracy {accuracy}")
+    """Seconds to run the source notebook top to bottom, trained in full, and what its training
+    cell printed last."""
+    seconds, notebook = run_solution_notebook(course, ASSIGNMENT)
+    found = TRAINED.findall(cell_text(notebook, "train"))
+    if found:
+        epochs, training, accuracy = found[-1]
+        return seconds, (f"{epochs} epochs of training in {float(training):.1f} s, "
+                         f"test accuracy {accuracy}")
     return seconds, "the training cell printed no result"
 
 
@@ -118,21 +109,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         course = copy_course(Path(tmp) / "course")
         notebook_runs = [solution_notebook(course) for _ in range(args.repeat)]
-        course.generate_release(ASSIGNMENT)  # registers the assignment in the gradebook
-        solution = sample_submissions(course, ASSIGNMENT, bugs=())["solution"]
-        write_submission(course, "solution", ASSIGNMENT, solution)
-        autograde = [timed(course.nbgrader, "autograde", ASSIGNMENT, "--create", "--force",
-                           "--CourseDirectory.student_id=solution")[0]
-                     for _ in range(args.repeat)]
-        folder = Path(tmp) / "submissions"
-        folder.mkdir()
-        nbformat.write(solution, folder / "solution.ipynb")
-        ours = []
-        for run in range(args.repeat):
-            seconds, results = timed(grade_batch, ASSIGNMENT, folder, Path(tmp) / f"out{run}",
-                                     workers=1, course=course, progress=False)
-            ours.append(seconds)
-        score = results[0].score
+        autograde, ours, score = grading_times(course, ASSIGNMENT, args.repeat, Path(tmp))
 
     shapes = (f"A_prev {SHAPES['A_prev']}, W {SHAPES['W']}, pad {HPARAMETERS['pad']}, "
               f"stride {HPARAMETERS['stride']}")

@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import io
 
+import in_process
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
 from autograder.catalogue.dnn_step_by_step import BUGS
-from autograder.engine.harness import forget_scores, mistakes_of
 from autograder.hidden_tests import dnn_oracles as oracles
 from autograder.hidden_tests import dnn_references as references
 from autograder.hidden_tests import dnn_step_by_step
@@ -37,15 +37,7 @@ def grade(name, func):
 
 
 def grade_all(namespace, capsys):
-    """name -> (score, report, mistakes) of every graded function, in notebook order."""
-    forget_scores()
-    graded = {}
-    for name in NAMES:
-        score = grade(name, namespace[name])
-        out, err = capsys.readouterr()
-        assert err == "", f"{name} wrote to stderr: {err}"
-        graded[name] = (score, out, mistakes_of(name))
-    return graded
+    return in_process.grade_all(dnn_step_by_step, namespace, capsys)
 
 
 @pytest.fixture(scope="module")
@@ -282,3 +274,25 @@ def test_the_activation_figure_draws_both_functions_and_derivatives():
         plotting.plot_costs([1.0, 0.5], unit="step")
     assert plotting.plot_costs([1.0, 0.5], every=100, unit="iteration").axes[0].get_xlabel() == (
         "iteration")
+
+
+def test_a_backward_pass_may_not_differentiate_numerically(solution, capsys):
+    """A linear_backward that takes dW from utils.gradient_check instead of deriving it gets
+    nothing for the cases that call it: the numerical gradient raises while it is graded."""
+    from utils import gradient_check
+
+    def linear_backward(dZ, cache):
+        A_prev, W, b = cache
+        m = A_prev.shape[1]
+        dW = gradient_check.numerical_gradient(lambda x: x @ A_prev + b, W.copy(), dZ) / m
+        return W.T @ dZ, dW, np.sum(dZ, axis=1, keepdims=True) / m
+
+    in_process.grade_all(dnn_step_by_step, solution, capsys)  # the rest earned in full
+    score = grade("linear_backward", linear_backward)
+    report = " ".join(capsys.readouterr().out.split())
+    assert score == 0 and "derive the gradients" in report, report
+    # The same code is right: outside grading the numerical gradient runs.
+    rng = np.random.default_rng(0)
+    A_prev, W, b, dZ = (rng.standard_normal(shape) for shape in ((3, 4), (2, 3), (2, 1), (2, 4)))
+    np.testing.assert_allclose(linear_backward(dZ, (A_prev, W, b))[1],
+                               solution["linear_backward"](dZ, (A_prev, W, b))[1], rtol=1e-6)

@@ -5,13 +5,9 @@ scores function by function (the speed points and the gradient check's probe inc
 
 from __future__ import annotations
 
-import csv
+import in_process
 
-import nbformat
-
-from autograder.batch import grade_batch
 from autograder.catalogue.numpy_training import BUGS
-from autograder.class_report import MISTAKES_CSV
 from autograder.course import Course, get_assignment, notebook_files
 from autograder.engine.session import grade_notebook
 from autograder.hidden_tests import numpy_training
@@ -23,32 +19,8 @@ ASSIGNMENT = "cnn_numpy_training"
 
 def test_the_catalogue_graded_in_the_sandbox_gets_nbgraders_scores(tmp_path,
                                                                   graded_numpy_training):
-    samples = sample_submissions(Course(), ASSIGNMENT, BUGS)
-    folder = tmp_path / "submissions"
-    folder.mkdir()
-    for student, notebook in samples.items():
-        nbformat.write(notebook, folder / f"{student}.ipynb")
-
-    results = {r.student_id: r for r in grade_batch(ASSIGNMENT, folder, tmp_path / "out",
-                                                    workers=2, progress=False)}
-
-    assert set(results) == set(samples)
-    for student in samples:
-        assert results[student].status == "graded", results[student].flags
-    for student, row in graded_numpy_training.scores.items():
-        scores = {test.name: test.score for test in results[student].tests}
-        assert scores == row.scores, student
-    assert results["solution"].score == 100 and results["blank"].score == 0
-    for bug in BUGS:
-        lost = {test.name for test in results[bug.name].tests if test.score < POINTS[test.name]}
-        assert lost == set(bug.breaks), (bug.name, results[bug.name].tests)
-    with (tmp_path / "out" / MISTAKES_CSV).open() as handle:
-        rows = list(csv.DictReader(handle))
-    for bug in BUGS:
-        (function,) = bug.breaks
-        found = [row for row in rows
-                 if row["mistake_id"] == bug.mistake and row["function"] == function]
-        assert found and bug.name in found[0]["student_ids"].split(), (bug.name, rows)
+    in_process.check_catalogue_in_the_sandbox(ASSIGNMENT, BUGS, POINTS, graded_numpy_training,
+                                              tmp_path)
 
 
 def test_a_stopped_clock_in_the_notebook_does_not_make_loops_fast():

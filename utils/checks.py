@@ -236,6 +236,48 @@ def stop_while_unwritten(name, exc, graded=GRADED_FUNCTIONS):
               f"{': ' + detail if detail else ''}; the tests below grade each case.")
 
 
+def unwritten_guards(small_examples, graded):
+    """``(assert_implemented, is_implemented)`` for a notebook whose graded functions are
+    GRADED, each tried on its tiny call: SMALL_EXAMPLES() maps a name to the arguments."""
+
+    def try_small_example(func, caller):
+        """(name, the exception FUNC raised on its tiny example or None)."""
+        name = getattr(func, "__name__", None)
+        examples = small_examples()
+        if name not in examples:
+            raise ValueError(f"{caller} takes the graded functions ({', '.join(graded)}); "
+                             f"got {func!r}.")
+        return name, quiet_error(lambda: func(*examples[name]))
+
+    def assert_implemented(func):
+        """Stop the graded cell of FUNC while FUNC still raises NotImplementedError.
+
+        FUNC is called once on a tiny example, its output captured and warnings ignored.
+        Raises NotImplementedYet if it raises NotImplementedError itself; a graded function
+        it calls that is not written yet, or any other exception, is reported in one printed
+        line and left to the hidden tests that follow.
+        """
+        stop_while_unwritten(*try_small_example(func, "assert_implemented"), graded)
+
+    def is_implemented(*funcs):
+        """Whether every one of FUNCS, graded functions, runs on a tiny example without
+        raising NotImplementedError; if not, print one line naming what to implement. Other
+        errors count as implemented: the cell that uses the functions shows them."""
+        waiting = []
+        for func in funcs:
+            name, exc = try_small_example(func, "is_implemented")
+            if isinstance(exc, NotImplementedError):
+                waiting.append(raised_in(exc, graded) or name)
+        if waiting:
+            names = ", ".join(dict.fromkeys(waiting))
+            print(f"This cell waits for {names}: not implemented yet. Implement "
+                  f"{'it' if len(waiting) == 1 else 'them'}, then run this cell again.")
+            return False
+        return True
+
+    return assert_implemented, is_implemented
+
+
 # ---------------------------------------------------------------------------------------------
 # What a check does around its cases: a function not implemented yet, helpers to fix first
 # ---------------------------------------------------------------------------------------------

@@ -34,9 +34,7 @@ from utils.checks import (
     _forward_first,
     _ok,
     _same,
-    quiet_error,
-    raised_in,
-    stop_while_unwritten,
+    unwritten_guards,
     validate_graded,
     visible_check,
 )
@@ -594,39 +592,4 @@ def _small_examples():
     }
 
 
-def _try_small_example(func, caller):
-    """(name, the exception FUNC raised on its tiny example or None)."""
-    name = getattr(func, "__name__", None)
-    examples = _small_examples()
-    if name not in examples:
-        raise ValueError(f"{caller} takes the graded functions ({', '.join(GRADED_FUNCTIONS)}); "
-                         f"got {func!r}.")
-    return name, quiet_error(lambda: func(*examples[name]))
-
-
-def assert_implemented(func):
-    """Stop the graded cell of FUNC while FUNC still raises NotImplementedError.
-
-    FUNC is called once on a tiny example, its output captured and warnings ignored. Raises
-    NotImplementedYet if it raises NotImplementedError itself; a graded function it calls that
-    is not written yet, or any other exception, is reported in one printed line and left to
-    the hidden tests that follow.
-    """
-    stop_while_unwritten(*_try_small_example(func, "assert_implemented"), GRADED_FUNCTIONS)
-
-
-def is_implemented(*funcs):
-    """Whether every one of FUNCS, graded functions, runs on a tiny example without raising
-    NotImplementedError; if not, print one line naming what to implement. Other errors count
-    as implemented: the cell that uses the functions shows them."""
-    waiting = []
-    for func in funcs:
-        name, exc = _try_small_example(func, "is_implemented")
-        if isinstance(exc, NotImplementedError):
-            waiting.append(raised_in(exc, GRADED_FUNCTIONS) or name)
-    if waiting:
-        names = ", ".join(dict.fromkeys(waiting))
-        print(f"This cell waits for {names}: not implemented yet. Implement "
-              f"{'it' if len(waiting) == 1 else 'them'}, then run this cell again.")
-        return False
-    return True
+assert_implemented, is_implemented = unwritten_guards(_small_examples, GRADED_FUNCTIONS)

@@ -3,8 +3,11 @@
 Each autograded cell calls ``grade_NAME(NAME)`` with the student's function; the grade
 function runs weighted sub-tests, prints its report and returns the points (see
 ``autograder.engine.harness``). Every value is compared with the independent oracles of
-``dnn_oracles`` (whose gradients the tests check against central differences) on cases the
-visible checks do not show: other sizes and depths (1 to 4 layers), one example, labels of one
+``dnn_oracles``; the backward passes with gradients the grader computes by central differences
+of the forward oracles (at ReLU's kink, exactly 0, with the course's convention, 0), and while
+one is graded the numerical gradient of ``utils`` raises, so a backward pass cannot
+differentiate numerically instead of deriving. The cases are ones the visible checks do not
+show: other sizes and depths (1 to 4 layers), one example, labels of one
 class, ReLU inputs exactly 0. A function that calls other graded functions is graded with the
 course's versions of them (``dnn_references``) wherever the student's own lost points, so a
 mistake costs points once, in the function that holds it.
@@ -28,10 +31,13 @@ from autograder.engine.harness import (
     expect_tuple,
     is_close,
     substituting,
+    withholding,
 )
 from autograder.hidden_tests import dnn_oracles as oracles
 from autograder.hidden_tests import dnn_references as references
 from autograder.hidden_tests.step_by_step import (
+    HINT_DERIVED,
+    NUMERICAL_GRADIENTS,
     NUMPY_ERRORS,
     _once_one_passes,
     _rng,
@@ -163,8 +169,12 @@ HINT_MODEL_LOOP = Hint("model-iteration", (
     "each iteration: forward, cost, backward, then update_parameters with learning_rate; the "
     "costs are recorded before the update"))
 
+WITHHELD_MESSAGE = ("{name} called a numerical gradient while it was graded; a backward pass "
+                    "may not")
+
 ERRORS = [
     *NUMPY_ERRORS,
+    ("a backward pass may not", HINT_DERIVED),
     ("matmul: Input operand", "check the matrix shapes of the product: `W @ A` is "
                               "(n_l, n_prev) @ (n_prev, m)"),
     ("operands could not be broadcast together", "the arrays combined have incompatible "
@@ -259,8 +269,9 @@ def grade_relu(func: Callable) -> float:
 BACKWARD_ACTIVATION_CASES = [((4, 5), 2.0, 2201, False), ((3, 6), 2.0, 2202, True)]
 
 
-def _grade_activation_backward(func: Callable, name: str, oracle: Callable,
+def _grade_activation_backward(func: Callable, name: str, forward: Callable,
                                known: Callable, hint: str, unmodified_points: float) -> float:
+    func = withholding(func, NUMERICAL_GRADIENTS, WITHHELD_MESSAGE.format(name=name))
     with Grader(name, POINTS[name]) as grader:
         attempts, values = [], []
         cases = BACKWARD_ACTIVATION_CASES if name == "relu_backward" else [
@@ -279,9 +290,11 @@ def _grade_activation_backward(func: Callable, name: str, oracle: Callable,
                 dZ = expect_array(attempt(), "dZ")
                 expect_shape(dZ, dA.shape, "dZ", hint="dZ has the shape of dA")
                 mistakes = known(dA, Z)
-                if zeros:
+                expected = oracles.numerical_gradient(forward, Z, dA)
+                if zeros:  # the kink: the course's convention, gradient 0 where Z is 0
+                    expected[Z == 0] = 0.0
                     mistakes.append((np.where(Z >= 0, dA, 0.0), HINT_RELU_ZERO))
-                expect_close(dZ, oracle(dA, Z), "dZ", known=mistakes, hint=hint)
+                expect_close(dZ, expected, "dZ", known=mistakes, hint=hint)
             values.append(grader.run(label, points, test))
         grader.run("dA and the cache are not modified", unmodified_points,
                    _unmodified_once_one_passes(values, attempts, name, HINT_COPY_DA))
@@ -295,7 +308,7 @@ def grade_sigmoid_backward(func: Callable) -> float:
         s = oracles.sigmoid(Z)
         return [(dA * s, HINT_SIGMOID_DERIVATIVE), (s * (1 - s), HINT_SIGMOID_DERIVATIVE),
                 (dA * Z * (1 - Z), HINT_SIGMOID_DERIVATIVE)]
-    return _grade_activation_backward(func, "sigmoid_backward", oracles.sigmoid_backward, known,
+    return _grade_activation_backward(func, "sigmoid_backward", oracles.sigmoid, known,
                                       HINT_SIGMOID_DERIVATIVE, 1.0)
 
 
@@ -304,7 +317,7 @@ def grade_relu_backward(func: Callable) -> float:
     def known(dA, Z):
         return [(np.where(dA > 0, dA, 0.0), HINT_RELU_GATE),
                 ((Z > 0).astype(float), "multiply the gate by dA: dZ is dA where Z > 0")]
-    return _grade_activation_backward(func, "relu_backward", oracles.relu_backward, known,
+    return _grade_activation_backward(func, "relu_backward", oracles.relu, known,
                                       "dZ is dA where Z > 0 and 0 where Z <= 0", 1.0)
 
 
@@ -595,6 +608,7 @@ def grade_linear_backward(func: Callable) -> float:
     """Grade linear_backward(dZ, cache) -> (dA_prev, dW, db); print, return the points."""
     name = "linear_backward"
     parts = ("dA_prev", "dW", "db")
+    func = withholding(func, NUMERICAL_GRADIENTS, WITHHELD_MESSAGE.format(name=name))
     with Grader(name, POINTS[name]) as grader:
         attempts, values = [], []
         for n_prev, n, m, points, seed in LINEAR_BACKWARD_CASES:
@@ -605,7 +619,9 @@ def grade_linear_backward(func: Callable) -> float:
                 ", one example" if m == 1 else "")
             attempt = grader.attempt(func, [("dZ", dZ), ("cache", (A_prev, W, b))], label=label)
             attempts.append(attempt)
-            expected = (W.T @ dZ, dZ @ A_prev.T / m, dZ.sum(axis=1, keepdims=True) / m)
+            expected = (oracles.numerical_gradient(lambda x, W=W, b=b: W @ x + b, A_prev, dZ),
+                        oracles.numerical_gradient(lambda x, A=A_prev, b=b: x @ A + b, W, dZ) / m,
+                        oracles.numerical_gradient(lambda x, A=A_prev, W=W: W @ A + x, b, dZ) / m)
             known = {"dA_prev": [(expected[0] / m, HINT_DA_MEAN)] if m > 1 else [],
                      "dW": [(expected[1] * m, HINT_DW_MEAN)] if m > 1 else [],
                      "db": [(expected[2] * m, HINT_DB_MEAN)] if m > 1 else []}
@@ -632,7 +648,8 @@ def grade_linear_backward(func: Callable) -> float:
 def grade_linear_activation_backward(func: Callable) -> float:
     """Grade linear_activation_backward(dA, cache, activation) -> (dA_prev, dW, db)."""
     name = "linear_activation_backward"
-    func = substituting(func, HELPERS[name])
+    func = substituting(withholding(func, NUMERICAL_GRADIENTS, WITHHELD_MESSAGE.format(name=name)),
+                        HELPERS[name])
     parts = ("dA_prev", "dW", "db")
     with Grader(name, POINTS[name], HELPERS[name]) as grader:
         attempts, values = [], []
@@ -644,14 +661,19 @@ def grade_linear_activation_backward(func: Callable) -> float:
             attempt = grader.attempt(func, [("dA", dA), ("cache", ((A_prev, W, b), Z)),
                                             ("activation", activation)], label=label)
             attempts.append(attempt)
-            backward = oracles.sigmoid_backward if activation == "sigmoid" else (
-                oracles.relu_backward)
             other = oracles.relu_backward if activation == "sigmoid" else (
                 oracles.sigmoid_backward)
 
             def grads(dZ):
                 return W.T @ dZ, dZ @ A_prev.T / 5, dZ.sum(axis=1, keepdims=True) / 5
-            expected, swapped, ungated = grads(backward(dA, Z)), grads(other(dA, Z)), grads(dA)
+            forward = oracles.sigmoid if activation == "sigmoid" else oracles.relu
+            # The layer's Z is the cache's, not W @ A_prev + b: the numerical gradients
+            # differentiate the activation at that Z, then the linear step.
+            dZ = oracles.numerical_gradient(forward, Z, dA)
+            expected = (oracles.numerical_gradient(lambda x: W @ x + b, A_prev, dZ),
+                        oracles.numerical_gradient(lambda x: x @ A_prev + b, W, dZ) / 5,
+                        oracles.numerical_gradient(lambda x: W @ A_prev + x, b, dZ) / 5)
+            swapped, ungated = grads(other(dA, Z)), grads(dA)
 
             def test(attempt=attempt, expected=expected, swapped=swapped, ungated=ungated,
                      activation=activation):
@@ -683,15 +705,27 @@ def _caches(X: np.ndarray, parameters: dict) -> tuple[np.ndarray, list]:
     return AL, caches
 
 
+def _away_from_kinks(rng: np.random.Generator, dims: list[int], m: int) -> tuple[np.ndarray,
+                                                                                   dict]:
+    """X (dims[0], m) and a network of DIMS whose hidden pre-activations all lie at least 1e-3
+    from 0, ReLU's kink, where central differences would straddle it: drawn again until so."""
+    while True:
+        X, parameters = _matrix(rng, (dims[0], m)), _network(rng, dims)
+        _, _, pre_activations = oracles.forward(X, parameters)
+        if all(np.abs(Z).min() > 1e-3 for Z in pre_activations[:-1]):
+            return X, parameters
+
+
 def grade_L_model_backward(func: Callable) -> float:
     """Grade L_model_backward(AL, Y, caches) -> grads; print, return the points."""
     name = "L_model_backward"
-    func = substituting(func, HELPERS[name])
+    func = substituting(withholding(func, NUMERICAL_GRADIENTS, WITHHELD_MESSAGE.format(name=name)),
+                        HELPERS[name])
     with Grader(name, POINTS[name], HELPERS[name]) as grader:
         attempts, values = [], []
         for dims, m, _, seed in DEPTH_CASES:
             rng = _rng(seed + 100)
-            X, parameters = _matrix(rng, (dims[0], m)), _network(rng, dims)
+            X, parameters = _away_from_kinks(rng, dims, m)
             Y = _labels(rng, m)
             AL, caches = _caches(X, parameters)
             L = len(dims) - 1
@@ -699,8 +733,8 @@ def grade_L_model_backward(func: Callable) -> float:
             attempt = grader.attempt(func, [("AL", AL), ("Y", Y), ("caches", caches)],
                                      label=label)
             attempts.append(attempt)
-            expected = oracles.gradients(X, Y, parameters)
-            flipped = {key: -value for key, value in expected.items()}
+            expected = oracles.numerical_gradients(X, Y, parameters)
+            flipped = {key: -value for key, value in oracles.gradients(X, Y, parameters).items()}
 
             def test(attempt=attempt, expected=expected, flipped=flipped, L=L):
                 keys = [f"d{kind}{layer}" for layer in range(1, L + 1) for kind in ("W", "b")]
