@@ -1,4 +1,5 @@
-"""Shared fixtures: course copies to grade in, and one nbgrader run over the catalogue.
+"""Shared fixtures: course copies to grade in, and one nbgrader run per assignment over its
+sample bugs (the whole catalogues are graded in process and by the course's grader).
 
 Grading never happens in the repository itself: each fixture copies
 ``nbgrader_config.py``, ``source/`` and ``release/`` into a temporary folder.
@@ -14,7 +15,6 @@ import nbformat
 import pytest
 
 from autograder.catalogue import application as application_bug_catalogue
-from autograder.catalogue import step_by_step as bug_catalogue
 from autograder.course import Course, copy_course, get_assignment
 from autograder.engine.harness import forget_scores
 from autograder.report import StudentScores, collect_scores
@@ -98,17 +98,28 @@ def grade_catalogue(folder: Path, assignment: str, bugs) -> GradedBatch:
     return GradedBatch(course, {row.student: row for row in rows}, assignment)
 
 
+# The application's bugs nbgrader grades: make grade's samples, and the one whose scores the
+# batch test compares a tampering notebook with.
+APPLICATION_GRADED = (*get_assignment("conv_application").samples, "relu-on-logits")
+
+
 @pytest.fixture(scope="session")
 def graded_batch(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
-    """The step-by-step assignment's catalogue, graded by nbgrader."""
-    return grade_catalogue(tmp_path_factory.mktemp("batch"), ASSIGNMENT, bug_catalogue.BUGS)
+    """The step-by-step assignment's sample bugs (``make grade``'s), graded by nbgrader; its
+    whole catalogue goes through the instructor's command in tests/test_step_by_step_batch.py
+    and through the hidden tests in process in tests/test_hidden_tests.py."""
+    return grade_catalogue(tmp_path_factory.mktemp("batch"), ASSIGNMENT,
+                           get_assignment(ASSIGNMENT).sample_bugs())
 
 
 @pytest.fixture(scope="session")
 def graded_application(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
-    """The application assignment's catalogue, graded by nbgrader."""
+    """The application assignment's sample bugs and relu-on-logits, graded by nbgrader; its
+    whole catalogue goes through the hidden tests in process in
+    tests/test_application_hidden_tests.py."""
     return grade_catalogue(tmp_path_factory.mktemp("application"), "conv_application",
-                           application_bug_catalogue.BUGS)
+                           [bug for bug in application_bug_catalogue.BUGS
+                            if bug.name in APPLICATION_GRADED])
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,11 @@
 """Proof that the hidden tests work, through a real nbgrader autograde, for each assignment.
 
-Every catalogue bug must lose points on exactly the functions it breaks and show its hint
-(for the deep-network and numpy-training assignments, their sample bugs: their whole catalogues
-go through the instructor's command in tests/test_dnn_batch.py and
-tests/test_numpy_training_batch.py);
-the solution scores full marks and the blank release zero, without crashing the grader.
+Each sample bug (``make grade``'s, and for the application the one its batch test needs) must
+lose points on exactly the functions it breaks and show its hint; the solution scores full
+marks and the blank release zero, without crashing the grader. The whole catalogues go through
+the hidden tests in process (tests/test_*hidden_tests.py, test_dnn_step_by_step.py,
+test_numpy_training.py) and, for the numpy assignments, through the instructor's command
+(tests/test_*_batch.py).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from conftest import APPLICATION_GRADED
 
 from autograder.catalogue import application as application_bug_catalogue
-from autograder.catalogue import step_by_step as bug_catalogue
 from autograder.course import get_assignment
 from autograder.hidden_tests import application, dnn_step_by_step, numpy_training, step_by_step
 
@@ -36,13 +37,15 @@ class Graded:
 ASSIGNMENTS = [
     Graded("dnn_step_by_step", "graded_dnn", dnn_step_by_step.POINTS,
            get_assignment("dnn_step_by_step").sample_bugs(), "Deep neural networks, step by step"),
-    Graded("conv_step_by_step", "graded_batch", step_by_step.POINTS, bug_catalogue.BUGS,
+    Graded("conv_step_by_step", "graded_batch", step_by_step.POINTS,
+           get_assignment("conv_step_by_step").sample_bugs(),
            "Convolutional networks, step by step"),
     Graded("cnn_numpy_training", "graded_numpy_training", numpy_training.POINTS,
            get_assignment("cnn_numpy_training").sample_bugs(),
            "Convolutional networks: fast layers, trained in numpy"),
     Graded("conv_application", "graded_application", application.POINTS,
-           application_bug_catalogue.BUGS, "Convolutional networks: application"),
+           [bug for bug in application_bug_catalogue.BUGS if bug.name in APPLICATION_GRADED],
+           "Convolutional networks: application"),
 ]
 BY_NAME = {graded.assignment: graded for graded in ASSIGNMENTS}
 EACH = pytest.mark.parametrize("graded", ASSIGNMENTS, ids=lambda graded: graded.assignment)
