@@ -108,13 +108,30 @@ SCREENSHOTS = REPO_ROOT / "tests" / "screenshots"  # git-ignored
 # Scripts run in the page; NOTEBOOK is the node of the notebook in the main area.
 NOTEBOOK = "window.jupyterapp.shell.currentWidget.node"
 STATE = f"""
-const node = {NOTEBOOK};
-const prompts = Array.from(node.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'));
-const indicator = node.querySelector('.jp-Notebook-ExecutionIndicator');
+const panel = window.jupyterapp.shell.currentWidget;
+const cells = Array.from({{length: panel.content.model.cells.length}},
+                         (_, i) => panel.content.model.cells.get(i)).filter(c => c.type === 'code');
+const indicator = {NOTEBOOK}.querySelector('.jp-Notebook-ExecutionIndicator');
 return {{status: indicator ? indicator.getAttribute('data-status') : null,
-         ran: prompts.filter(p => /\\[\\d+\\]/.test(p.textContent)).length,
-         cells: prompts.length,
+         ran: cells.filter(c => c.executionCount !== null).length,
+         cells: cells.length,
          dirty: document.querySelectorAll('.jp-mod-dirty').length}};
+"""
+# Every cell's outputs, read from the notebook's model: JupyterLab draws only the cells near the
+# view, so the page itself may not hold them all.
+OUTPUTS = """
+const model = window.jupyterapp.shell.currentWidget.content.model;
+return Array.from({length: model.cells.length}, (_, i) => model.cells.get(i)).map(cell =>
+    cell.type !== 'code' ? [] : cell.outputs.toJSON().map(o => {
+        const data = o.data || {};
+        const text = [].concat(o.output_type === 'stream' ? o.text
+                               : o.output_type === 'error' ? o.traceback
+                               : data['text/plain'] || []).join('');
+        const mime = o.output_type === 'stream' ? 'application/vnd.jupyter.' + o.name
+                   : o.output_type === 'error' ? 'application/vnd.jupyter.error'
+                   : Object.keys(data)[0];
+        return {mime: mime, text: text, image: 'image/png' in data};
+    }));
 """
 
 
@@ -137,13 +154,7 @@ def test_a_learner_runs_all_and_validates_a_fresh_notebook_in_chromium(
     make_workspace(folder)
     name = ASSIGNMENTS[assignment].notebook
     graded = list(get_assignment(assignment).grading().POINTS)
-    # Every cell in the page, not only those near the view, so that all outputs can be read.
-    settings = tmp_path / "settings"
-    tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
-    tracker.parent.mkdir(parents=True)
-    tracker.write_text('{"windowingMode": "none"}')
-    with running_lab(tmp_path, str(folder), "--LabApp.expose_app_in_browser=True",
-                     f"--LabApp.user_settings_dir={settings}") as base:
+    with running_lab(tmp_path, str(folder), "--LabApp.expose_app_in_browser=True") as base:
         chromium.get(f"{base}/lab/tree/{name}?reset")
         state = lambda: chromium.execute_script(  # noqa: E731
             "if (!window.jupyterapp || !window.jupyterapp.shell.currentWidget) return null;"
@@ -156,11 +167,7 @@ def test_a_learner_runs_all_and_validates_a_fresh_notebook_in_chromium(
             "window.jupyterapp.commands.execute('notebook:run-all-cells'); return 1;")
         wait_for(lambda: (lambda s: s["ran"] == s["cells"] and s["status"] == "idle")(state()),
                  300, "Run All to reach the last cell")
-        cells = chromium.execute_script(f"""
-            return Array.from({NOTEBOOK}.querySelectorAll('.jp-Notebook .jp-Cell')).map(cell =>
-                Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map(e => ({{
-                    mime: e.getAttribute('data-mime-type'), text: e.textContent,
-                    image: e.querySelector('img') !== null}})));""")
+        cells = chromium.execute_script(OUTPUTS)
         SCREENSHOTS.mkdir(exist_ok=True)
         chromium.save_screenshot(str(SCREENSHOTS / f"{assignment}-run-all.png"))
         ids = cell_ids(folder / name)
