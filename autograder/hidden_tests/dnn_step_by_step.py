@@ -265,17 +265,16 @@ def grade_relu(func: Callable) -> float:
                              HINT_RELU)
 
 
-# (shape, points, seed, zeros in Z)
-BACKWARD_ACTIVATION_CASES = [((4, 5), 2.0, 2201, False), ((3, 6), 2.0, 2202, True)]
+# (shape, points, seed, zeros in Z): ReLU's gradient is also graded where Z is exactly 0.
+SIGMOID_BACKWARD_CASES = [((4, 5), 2.5, 2201, False), ((1, 6), 1.5, 2203, False)]
+RELU_BACKWARD_CASES = [((4, 5), 2.0, 2201, False), ((3, 6), 2.0, 2202, True)]
 
 
-def _grade_activation_backward(func: Callable, name: str, forward: Callable,
-                               known: Callable, hint: str, unmodified_points: float) -> float:
+def _grade_activation_backward(func: Callable, name: str, forward: Callable, cases: list,
+                               known: Callable, hint: str) -> float:
     func = withholding(func, NUMERICAL_GRADIENTS, WITHHELD_MESSAGE.format(name=name))
     with Grader(name, POINTS[name]) as grader:
         attempts, values = [], []
-        cases = BACKWARD_ACTIVATION_CASES if name == "relu_backward" else [
-            ((4, 5), 2.5, 2201, False), ((1, 6), 1.5, 2203, False)]
         for shape, points, seed, zeros in cases:
             rng = _rng(seed)
             dA, Z = _matrix(rng, shape), _matrix(rng, shape)
@@ -296,7 +295,7 @@ def _grade_activation_backward(func: Callable, name: str, forward: Callable,
                     mistakes.append((np.where(Z >= 0, dA, 0.0), HINT_RELU_ZERO))
                 expect_close(dZ, expected, "dZ", known=mistakes, hint=hint)
             values.append(grader.run(label, points, test))
-        grader.run("dA and the cache are not modified", unmodified_points,
+        grader.run("dA and the cache are not modified", 1.0,
                    _unmodified_once_one_passes(values, attempts, name, HINT_COPY_DA))
         grader.explain_errors(ERRORS)
     return grader.score
@@ -308,8 +307,8 @@ def grade_sigmoid_backward(func: Callable) -> float:
         s = oracles.sigmoid(Z)
         return [(dA * s, HINT_SIGMOID_DERIVATIVE), (s * (1 - s), HINT_SIGMOID_DERIVATIVE),
                 (dA * Z * (1 - Z), HINT_SIGMOID_DERIVATIVE)]
-    return _grade_activation_backward(func, "sigmoid_backward", oracles.sigmoid, known,
-                                      HINT_SIGMOID_DERIVATIVE, 1.0)
+    return _grade_activation_backward(func, "sigmoid_backward", oracles.sigmoid,
+                                      SIGMOID_BACKWARD_CASES, known, HINT_SIGMOID_DERIVATIVE)
 
 
 def grade_relu_backward(func: Callable) -> float:
@@ -317,8 +316,8 @@ def grade_relu_backward(func: Callable) -> float:
     def known(dA, Z):
         return [(np.where(dA > 0, dA, 0.0), HINT_RELU_GATE),
                 ((Z > 0).astype(float), "multiply the gate by dA: dZ is dA where Z > 0")]
-    return _grade_activation_backward(func, "relu_backward", oracles.relu, known,
-                                      "dZ is dA where Z > 0 and 0 where Z <= 0", 1.0)
+    return _grade_activation_backward(func, "relu_backward", oracles.relu, RELU_BACKWARD_CASES,
+                                      known, "dZ is dA where Z > 0 and 0 where Z <= 0")
 
 
 # initialize_parameters_deep ------------------------------------------------------------------
@@ -487,24 +486,23 @@ DEPTH_CASES = [([5, 1], 4, 1.5, 2501), ([6, 4, 1], 5, 2.0, 2502), ([7, 4, 4, 1],
 
 
 def _forward_known(X: np.ndarray, parameters: dict) -> list:
-    """What the common mistakes give for AL."""
+    """What the common mistakes give for AL: ReLU on the last layer too, and (from 3 layers) the
+    last hidden layer skipped, where the widths let that run."""
     L = oracles.depth(parameters)
-    known = []
-    A = X
-    for layer in range(1, L + 1):
-        A = oracles.relu(parameters[f"W{layer}"] @ A + parameters[f"b{layer}"])
-    known.append((A, HINT_LAST_LAYER))
-    if L >= 3:
+
+    def through(layers: list[int], last: Callable) -> np.ndarray | None:
         A = X
-        for layer in list(range(1, L - 1)) + [L]:
-            Z = parameters[f"W{layer}"] @ A + parameters[f"b{layer}"] if (
-                parameters[f"W{layer}"].shape[1] == A.shape[0]) else None
-            if Z is None:
-                break
-            A = oracles.sigmoid(Z) if layer == L else oracles.relu(Z)
-        else:
-            known.append((A, HINT_LAYER_SKIPPED))
-    return known
+        for layer in layers:
+            W, b = parameters[f"W{layer}"], parameters[f"b{layer}"]
+            if W.shape[1] != A.shape[0]:
+                return None
+            A = (last if layer == layers[-1] else oracles.relu)(W @ A + b)
+        return A
+
+    known = [(through(list(range(1, L + 1)), oracles.relu), HINT_LAST_LAYER)]
+    if L >= 3:
+        known.append((through([*range(1, L - 1), L], oracles.sigmoid), HINT_LAYER_SKIPPED))
+    return [(A, hint) for A, hint in known if A is not None]
 
 
 def grade_L_model_forward(func: Callable) -> float:
