@@ -181,6 +181,22 @@ def test_the_checks_reference_values_are_the_oracles():
     np.testing.assert_allclose(ref["linear_backward"]["dW[0]"], (v["dZ"] @ v["A_prev"].T / m)[0])
     np.testing.assert_allclose(ref["linear_backward"]["db"],
                                v["dZ"].sum(axis=1, keepdims=True) / m)
+    np.testing.assert_allclose(ref["linear_backward"]["dA_prev[:, 0]"], (v["W"].T @ v["dZ"])[:, 0])
+    v = draw("linear_activation_backward")
+    for activation, backward in (("sigmoid", oracles.sigmoid_backward),
+                                 ("relu", oracles.relu_backward)):
+        dZ = backward(v["dA"], v["Z"])
+        expected = ref["linear_activation_backward"][activation]
+        np.testing.assert_allclose(expected["dA_prev"], v["W"].T @ dZ)
+        np.testing.assert_allclose(expected["dW"], dZ @ v["A_prev"].T / 2)
+        np.testing.assert_allclose(expected["db"], dZ.sum(axis=1, keepdims=True) / 2)
+    v = draw("L_model_backward")  # caches drawn at random, as the check builds them
+    AL, Y = np.array(ref["L_model_backward"]["AL"]), np.array(ref["L_model_backward"]["Y"])
+    caches = [((v["A0"], v["W1"], v["b1"]), v["Z1"]), ((v["A1"], v["W2"], v["b2"]), v["Z2"])]
+    grads = references.L_model_backward(AL, Y, caches)
+    for key in ("dW1", "db1", "dA1", "dW2", "db2"):
+        np.testing.assert_allclose(ref["L_model_backward"][key], grads[key], err_msg=key)
+    np.testing.assert_allclose(ref["L_model_backward"]["dA0[:, 0]"], grads["dA0"][:, 0])
     v = draw("update_parameters")
     params = {key: v[key] for key in ("W1", "b1", "W2", "b2")}
     updated = oracles.update_parameters(params, {f"d{k}": v[f"d{k}"] for k in params},
