@@ -1441,7 +1441,7 @@ def show_activations():
     right.plot(z[positive], np.ones(positive.sum()), color=VERMILION, linewidth=2,
                label=r"$\mathrm{ReLU}'(z)$: 1 for $z > 0$, 0 for $z \leq 0$")
     right.plot(z[~positive], np.zeros((~positive).sum()), color=VERMILION, linewidth=2)
-    right.set_ylim(-0.1, 1.15)
+    right.set_ylim(-0.1, 1.5)  # room for the legend above the line at 1
     right.set_title("their derivatives", fontsize=11)
     for ax in (left, right):
         ax.set_xlabel("z")
