@@ -70,6 +70,7 @@ benchmark: setup
 	$(PY) benchmarks/step_by_step_timing.py
 	$(PY) benchmarks/numpy_training_timing.py
 	$(PY) benchmarks/application_timing.py
+	$(PY) benchmarks/keras_timing.py
 
 ## Time a class of 40 submissions: plain serial nbgrader against `python -m autograder grade`.
 ## Fewer submissions: make benchmark-batch BENCH_ARGS="--count 10"

@@ -132,6 +132,21 @@ ASSIGNMENTS = {assignment.id: assignment for assignment in (
                   "from utils.tensorflow_setup import import_tensorflow\n"
                   "tf = import_tensorflow()"),
     ),
+    Assignment(
+        id="conv_keras",
+        title="Convolutional networks in Keras",
+        notebook="Convolution_model_Keras.ipynb",
+        hidden_tests="autograder.hidden_tests.keras_models",
+        skipped_cells=("load_data", "same_padding_figure", "sequential_model_check",
+                       "model_summary", "functional_model_check", "compile_model_check",
+                       "train_model_check", "train", "curves", "evaluate", "predict_check",
+                       "results", "compare"),
+        catalogue="autograder.catalogue.keras_models",
+        samples=("pools-swapped", "split-before-shuffling"),
+        preamble=("import numpy as np\n"
+                  "from utils.tensorflow_setup import import_keras\n"
+                  "keras = import_keras()"),
+    ),
 )}
 
 

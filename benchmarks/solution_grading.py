@@ -57,8 +57,8 @@ def grading_times(course: Course, assignment: str, repeat: int,
 
 
 def main() -> None:
-    print("benchmarks/solution_grading.py holds what dnn_timing.py and numpy_training_timing.py "
-          "share; run one of those.")
+    print("benchmarks/solution_grading.py holds what dnn_timing.py, numpy_training_timing.py "
+          "and keras_timing.py share; run one of those.")
 
 
 if __name__ == "__main__":

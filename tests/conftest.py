@@ -137,3 +137,12 @@ def graded_numpy_training(tmp_path_factory: pytest.TempPathFactory) -> GradedBat
     in a fraction of the time."""
     return grade_catalogue(tmp_path_factory.mktemp("numpy_training"), "cnn_numpy_training",
                            get_assignment("cnn_numpy_training").sample_bugs())
+
+
+@pytest.fixture(scope="session")
+def graded_keras(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
+    """The Keras assignment's sample bugs (``make grade``'s), graded by nbgrader, which the
+    demo's grading with the instructor's command must match (tests/test_demo.py); its whole
+    catalogue goes through the hidden tests in process in tests/keras_in_process.py."""
+    return grade_catalogue(tmp_path_factory.mktemp("keras"), "conv_keras",
+                           get_assignment("conv_keras").sample_bugs())

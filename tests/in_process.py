@@ -26,8 +26,8 @@ def check_catalogue_in_the_sandbox(assignment: str, bugs: list, points: dict, gr
     """Grade the solution, the blank release and every one of BUGS of ASSIGNMENT with the
     instructor's command (the sandbox, two workers) and check the scores: nbgrader's
     (GRADED, a conftest GradedBatch) function by function for the students both graded, full
-    and zero marks, each bug losing points on exactly the functions it breaks and counted
-    under its mistake id in the class report."""
+    and zero marks, each bug losing points on exactly the functions it breaks, with its hint in
+    their reports, and counted under its mistake id in the class report."""
     import csv
 
     import nbformat
@@ -56,6 +56,10 @@ def check_catalogue_in_the_sandbox(assignment: str, bugs: list, points: dict, gr
     for bug in bugs:
         lost = {test.name for test in results[bug.name].tests if test.score < points[test.name]}
         assert lost == set(bug.breaks), (bug.name, results[bug.name].tests)
+        if bug.hint:
+            reports = " ".join(" ".join(test.output.split()) for test in results[bug.name].tests
+                               if test.name in bug.breaks)
+            assert " ".join(bug.hint.split()) in reports, (bug.name, reports)
     with (tmp_path / "out" / MISTAKES_CSV).open() as handle:
         rows = list(csv.DictReader(handle))
     for bug in bugs:

@@ -4,8 +4,8 @@ Each sample bug (``make grade``'s, and for the application the one its batch tes
 lose points on exactly the functions it breaks and show its hint; the solution scores full
 marks and the blank release zero, without crashing the grader. The whole catalogues go through
 the hidden tests in process (tests/test_*hidden_tests.py, test_dnn_step_by_step.py,
-test_numpy_training.py) and, for the numpy assignments, through the instructor's command
-(tests/test_*_batch.py).
+test_numpy_training.py) and, for the numpy and Keras assignments, through the instructor's
+command (tests/test_*_batch.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,13 @@ from conftest import APPLICATION_GRADED
 
 from autograder.catalogue import application as application_bug_catalogue
 from autograder.course import get_assignment
-from autograder.hidden_tests import application, dnn_step_by_step, numpy_training, step_by_step
+from autograder.hidden_tests import (
+    application,
+    dnn_step_by_step,
+    keras_models,
+    numpy_training,
+    step_by_step,
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ ASSIGNMENTS = [
     Graded("conv_application", "graded_application", application.POINTS,
            [bug for bug in application_bug_catalogue.BUGS if bug.name in APPLICATION_GRADED],
            "Convolutional networks: application"),
+    Graded("conv_keras", "graded_keras", keras_models.POINTS,
+           get_assignment("conv_keras").sample_bugs(), "Convolutional networks in Keras"),
 ]
 BY_NAME = {graded.assignment: graded for graded in ASSIGNMENTS}
 EACH = pytest.mark.parametrize("graded", ASSIGNMENTS, ids=lambda graded: graded.assignment)
@@ -109,7 +117,8 @@ def test_feedback_is_written_for_every_student_without_hidden_test_source(reques
 
 @pytest.mark.parametrize("assignment, said", [("dnn_step_by_step", "101 iterations in"),
                                               ("cnn_numpy_training", "1 epochs in"),
-                                              ("conv_application", ", 15 epochs.")])
+                                              ("conv_application", ", 15 epochs."),
+                                              ("conv_keras", ", 3 epochs.")])
 def test_graded_notebook_trains_briefly(request, assignment, said):
     # nbgrader sets NBGRADER_EXECUTION, and the notebook's training cell reads it.
     batch = BY_NAME[assignment].batch(request)

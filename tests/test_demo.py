@@ -1,5 +1,7 @@
 """`make grade`'s job: every assignment's sample submissions graded with the instructor's
-command into tables, CSVs and feedback, the same every time."""
+command into tables, CSVs and feedback, the same every time; the Keras assignment's, whose
+models the probes bring back from the sandbox as data, get nbgrader's scores function by
+function."""
 
 import csv
 
@@ -7,7 +9,8 @@ from autograder import demo
 from autograder.course import ASSIGNMENTS
 
 
-def test_demo_grades_every_assignments_samples_and_repeats_identically(course, capsys):
+def test_demo_grades_every_assignments_samples_and_repeats_identically(course, capsys,
+                                                                     graded_keras):
     paths = demo.run(course)
     first_output = capsys.readouterr().out
     first = {assignment: path.read_text() for assignment, path in paths.items()}
@@ -38,6 +41,10 @@ def test_demo_grades_every_assignments_samples_and_repeats_identically(course, c
             lost = {name for name in graded if float(row[name]) < float(solution[name])}
             assert lost == set(bug.breaks), (assignment, bug.name, row)
         assert all(row["max_score"] == "100" for row in rows.values())
+        if assignment == "conv_keras":  # the probes bring the models back: nbgrader's scores
+            for student, scores in graded_keras.scores.items():
+                row = rows[f"sample-{student}"]
+                assert {name: float(row[name]) for name in scores.scores} == scores.scores
         if assignment == "conv_step_by_step":  # one line wrong: conv_single_step's points only
             row = rows["sample-bias-per-element"]
             assert float(row["conv_single_step"]) == 0

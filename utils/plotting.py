@@ -40,6 +40,12 @@ For the notebook that trains a CNN in numpy (28x28 grey digits):
 - :func:`show_filters` -- the learned filters of a convolution, one image each.
 - :func:`show_images` takes grey images (m, n_H, n_W, 1) too.
 
+For the Keras notebook (the application's network in Keras 3):
+
+- :func:`plot_learning_curves` -- the loss and the accuracy per epoch on the training
+  examples and on the validation split, from the History that ``model.fit`` returns.
+- :func:`show_images` and :func:`plot_confusion_matrix`, as in the application.
+
 For the deep-network notebook (pictures of two classes, flattened):
 
 - :func:`show_activations` -- the sigmoid and ReLU with their derivatives.
@@ -72,6 +78,7 @@ __all__ = [
     "show_kernel_offset",
     "plot_training_curves",
     "show_filters",
+    "plot_learning_curves",
 ]
 
 # Colour-blind safe colours (Okabe-Ito palette).
@@ -1374,6 +1381,60 @@ def plot_training_curves(history):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_learning_curves(history):
+    """Draw the loss (left) and the accuracy (right) per epoch, on the training examples and
+    on the validation split.
+
+    history -- the History that Keras' ``model.fit`` returns, or its ``history`` dict: "loss",
+               "val_loss", "accuracy" and "val_accuracy", one number per epoch each
+
+    Returns fig -- matplotlib Figure
+    """
+    curves = getattr(history, "history", history)
+    keys = ("loss", "val_loss", "accuracy", "val_accuracy")
+    if not isinstance(curves, dict) or any(key not in curves for key in keys):
+        found = sorted(curves) if isinstance(curves, dict) else type(history).__name__
+        raise ValueError(f"history must be a Keras History (or its dict) with {list(keys)}; "
+                         f"got {found}: train with metrics=[\"accuracy\"] and a "
+                         "validation_split")
+    values = {}
+    for key in keys:
+        array = np.asarray(curves[key], dtype=float)
+        if array.ndim != 1 or array.size == 0 or not np.all(np.isfinite(array)):
+            raise ValueError(f"history[{key!r}] must be finite numbers, one per epoch; got "
+                             f"{array.shape} values")
+        values[key] = array
+    if len({array.size for array in values.values()}) != 1:
+        raise ValueError(f"the curves of history differ in length: "
+                         f"{ {key: array.size for key, array in values.items()} }")
+    epochs = np.arange(1, values["loss"].size + 1)
+    fig = _new_figure(10.0, 3.8)
+    axes = fig.subplots(1, 2)
+    marker = "o" if epochs.size <= 30 else None
+    for ax, key, label in ((axes[0], "loss", "loss (mean cross-entropy)"),
+                           (axes[1], "accuracy", "accuracy")):
+        ax.plot(epochs, values[key], color=BLUE, linewidth=2, marker=marker, markersize=4,
+                label="training examples (during the epoch)")
+        ax.plot(epochs, values[f"val_{key}"], color=VERMILION, linewidth=2, marker=marker,
+                markersize=4, label="validation split (after the epoch)")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.grid(True, color=PAD_GREY, linewidth=0.8)
+        ax.set_axisbelow(True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    axes[0].set_ylim(bottom=0)
+    axes[0].set_title("loss", fontsize=11)
+    axes[0].legend(loc="upper right", fontsize=9, frameon=False)
+    axes[1].set_ylim(min(0.5, float(values["accuracy"].min()),
+                         float(values["val_accuracy"].min())) - 0.02, 1.005)
+    axes[1].set_title(f"accuracy: validation {values['val_accuracy'][-1]:.3f} after epoch "
+                      f"{epochs[-1]}", fontsize=11)
     fig.tight_layout()
     return fig
 

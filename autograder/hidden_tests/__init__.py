@@ -11,4 +11,5 @@ step_by_step   -- the graded functions of "Convolutional networks, step by step"
 numpy_training -- the graded functions of "Convolutional networks: fast layers, trained in
                   numpy"
 application  -- the graded functions of "Convolutional networks: application" (TensorFlow)
+keras_models -- the graded functions of "Convolutional networks in Keras" (Keras 3)
 """

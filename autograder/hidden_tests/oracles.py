@@ -264,3 +264,121 @@ def log_softmax(Z: np.ndarray) -> np.ndarray:
 def softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """-sum_k Y_k log softmax(Z)_k for each row: (m, n_y) logits and labels -> (m,)."""
     return -(np.asarray(Y, dtype=np.float64) * log_softmax(Z)).sum(axis=-1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Keras layers in numpy: what a model computes, read from its layers' settings. Used to check
+# that a student's Keras model computes what its layers say, whatever their settings.
+# ---------------------------------------------------------------------------------------------
+
+class NotComputable(ValueError):
+    """A layer or setting these oracles do not compute."""
+
+
+def padding_of(n: int, f: int, stride: int, padding: str) -> tuple[int, int]:
+    """(before, after) padding of an axis of N values, for Keras' "same" or "valid"."""
+    if padding == "same":
+        return same_padding(n, f, stride)
+    if padding == "valid":
+        return 0, 0
+    raise NotComputable(f"padding {padding!r}")
+
+
+def conv2d(X: np.ndarray, W: np.ndarray, stride: tuple[int, int], padding: str) -> np.ndarray:
+    """keras.layers.Conv2D without bias or activation: X (m, n_H, n_W, n_C_prev), W (f_H, f_W,
+    n_C_prev, n_C); returns (m, n_H_out, n_W_out, n_C), float64."""
+    f_H, f_W = W.shape[:2]
+    (top, bottom) = padding_of(X.shape[1], f_H, stride[0], padding)
+    (left, right) = padding_of(X.shape[2], f_W, stride[1], padding)
+    X_pad = np.pad(X.astype(np.float64), ((0, 0), (top, bottom), (left, right), (0, 0)))
+    windows = sliding_window_view(X_pad, (f_H, f_W), axis=(1, 2))[:, ::stride[0], ::stride[1]]
+    # windows: (m, n_H_out, n_W_out, n_C_prev, f_H, f_W)
+    return np.einsum("mhwcij,ijcd->mhwd", windows, W.astype(np.float64))
+
+
+def pool2d(A: np.ndarray, size: tuple[int, int], stride: tuple[int, int], padding: str,
+           mode: str) -> np.ndarray:
+    """keras.layers.MaxPooling2D / AveragePooling2D: padding never wins a max and is left out
+    of an average. A (m, n_H, n_W, n_C); returns (m, n_H_out, n_W_out, n_C), float64."""
+    (top, bottom) = padding_of(A.shape[1], size[0], stride[0], padding)
+    (left, right) = padding_of(A.shape[2], size[1], stride[1], padding)
+    pads = ((0, 0), (top, bottom), (left, right), (0, 0))
+    A_pad = np.pad(A.astype(np.float64), pads, constant_values=np.nan)
+
+    def windows(array):
+        return sliding_window_view(array, size, axis=(1, 2))[:, ::stride[0], ::stride[1]]
+
+    if mode == "max":
+        return np.nanmax(windows(A_pad), axis=(-2, -1))
+    return np.nanmean(windows(A_pad), axis=(-2, -1))
+
+
+ACTIVATIONS = {
+    "linear": lambda Z: Z,
+    "relu": lambda Z: np.maximum(Z, 0),
+    "sigmoid": lambda Z: 1 / (1 + np.exp(-Z)),
+    "tanh": np.tanh,
+    "softmax": lambda Z: np.exp(log_softmax(Z)),
+}
+
+
+def activation(Z: np.ndarray, name: str | None) -> np.ndarray:
+    """The activation NAME ("linear", "relu", ...; None for none) applied to Z."""
+    if name is None:
+        return Z
+    if name not in ACTIVATIONS:
+        raise NotComputable(f"activation {name!r}")
+    return ACTIVATIONS[name](Z)
+
+
+def keras_forward(layers: list[dict], weights: list[np.ndarray], X: np.ndarray) -> np.ndarray:
+    """What a Keras model of a chain of LAYERS computes on X, with WEIGHTS in the order of
+    ``model.get_weights()``. Each layer is a dict with its "class" and "settings" (as
+    ``autograder.probes.keras_models.model_data`` gives them); NotComputable for anything
+    else than Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense, ReLU, Activation and
+    Softmax in their plain forms."""
+    remaining = list(weights)
+
+    def take(count: int) -> list[np.ndarray]:
+        if len(remaining) < count:
+            raise NotComputable("fewer weights than the layers need")
+        taken, remaining[:count] = remaining[:count], []
+        return [np.asarray(value, dtype=np.float64) for value in taken]
+
+    A = np.asarray(X, dtype=np.float64)
+    for layer in layers:
+        kind, settings = layer["class"], layer["settings"]
+        if settings.get("data_format", "channels_last") != "channels_last":
+            raise NotComputable("data_format channels_first")
+        if kind in ("Conv2D", "Dense"):
+            kernel, *bias = take(2 if settings.get("use_bias") else 1)
+            if kind == "Conv2D":
+                if list(settings.get("dilation_rate", [1, 1])) != [1, 1]:
+                    raise NotComputable("dilated convolution")
+                A = conv2d(A, kernel, tuple(settings["strides"]), settings["padding"])
+            else:
+                A = A @ kernel
+            if bias:
+                A = A + bias[0]
+            A = activation(A, settings.get("activation"))
+        elif kind in ("MaxPooling2D", "AveragePooling2D"):
+            A = pool2d(A, tuple(settings["pool_size"]), tuple(settings["strides"]),
+                       settings["padding"], "max" if kind == "MaxPooling2D" else "average")
+        elif kind == "Flatten":
+            A = A.reshape(A.shape[0], -1)
+        elif kind == "ReLU":
+            if (settings.get("negative_slope") or settings.get("max_value") is not None
+                    or settings.get("threshold")):
+                raise NotComputable("ReLU with a slope, a cap or a threshold")
+            A = np.maximum(A, 0)
+        elif kind == "Activation":
+            A = activation(A, settings.get("activation"))
+        elif kind == "Softmax":
+            A = np.exp(log_softmax(A)) if settings.get("axis", -1) == -1 else None
+            if A is None:
+                raise NotComputable("softmax along another axis than the last")
+        else:
+            raise NotComputable(f"a {kind} layer")
+    if remaining:
+        raise NotComputable("more weights than the layers use")
+    return A

@@ -15,4 +15,6 @@ arguments.
 numpy_training -- the gradient check of "Convolutional networks: fast layers, trained in
                   numpy", run on test functions built in the student's process
 application    -- the graph functions of "Convolutional networks: application" (TensorFlow)
+keras_models   -- the models, compiled models, training runs and predictions of
+                  "Convolutional networks in Keras" (Keras 3)
 """

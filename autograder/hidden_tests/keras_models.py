@@ -1,0 +1,845 @@
+"""Hidden tests of "Convolutional networks in Keras" (Keras 3).
+
+Each autograded cell calls ``grade_NAME(NAME)`` with the student's function. The grade
+function runs weighted sub-tests, prints a report (header "NAME: x / P points", one line per
+sub-test; for a failure, what was expected, what came back and a hint) and returns the earned
+points as a Python float, nbgrader's partial credit.
+
+What the visible checks cannot see is checked here:
+
+- each model is read layer by layer: the kind of each layer and their order, the filters,
+  kernel sizes, strides, padding, biases and initializers of the convolutions, the windows,
+  strides and padding of the pools, the activations (ReLU after each convolution, logits at
+  the end); the model is built for other image sizes and class counts, and each layer's
+  output shape and parameters must follow from its settings, and its outputs from its
+  layers (``oracles.keras_forward``, numpy). Each setting is judged once, in its own
+  sub-test: a model whose pools use VALID padding loses the pool sub-test, not the shapes
+  that follow from it;
+- ``compile_model`` is judged by what the compiled model computes: its loss on known logits
+  and one-hot labels against numpy's softmax cross-entropy, its accuracy, its optimizer and
+  learning rate;
+- ``train_model`` trains a small model briefly on images stored class by class: what ``fit``
+  is given (every example once, with its own label, shuffled with the seed before
+  ``validation_split`` takes the last ones), the epochs, batch size and validation split it
+  was asked for, and the History it returns;
+- ``predict`` is compared with numpy's softmax and argmax of known logits, for one image and
+  for more than Keras' batch of 32.
+
+The functions make and take Keras objects, which cannot leave the process that made them.
+Each is therefore examined by a probe (``probe_NAME`` of ``autograder.probes.keras_models``)
+that runs in the student's process (the kernel for the notebook, the sandboxed worker when
+the grader grades) and returns plain data; the judging happens here. The functions that take a
+model get a linear classifier (Flatten, Dense) with weights sent from here, so a mistake in
+a model costs points in that model's tests only. Student functions run with their output,
+warnings and exceptions captured (``harness``). This module imports no Keras.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Callable
+
+import numpy as np
+
+from autograder.engine.harness import Failure, Grader, Hint, probe_call
+from autograder.hidden_tests import oracles
+from autograder.probes.keras_models import (
+    probe_compile,
+    probe_model,
+    probe_predict,
+    probe_train,
+)
+
+POINTS = {
+    "sequential_model": 25,
+    "functional_model": 25,
+    "compile_model": 15,
+    "train_model": 20,
+    "predict": 15,
+}
+
+# The course's network, layer by layer after each activation layer is folded into the layer
+# before it: (class, settings).
+NETWORK = (
+    ("Conv2D", {"filters": 8, "kernel_size": [4, 4], "strides": [1, 1], "padding": "same",
+                "use_bias": False, "activation": "relu"}),
+    ("MaxPooling2D", {"pool_size": [8, 8], "strides": [8, 8], "padding": "same"}),
+    ("Conv2D", {"filters": 16, "kernel_size": [2, 2], "strides": [1, 1], "padding": "same",
+                "use_bias": False, "activation": "relu"}),
+    ("MaxPooling2D", {"pool_size": [4, 4], "strides": [4, 4], "padding": "same"}),
+    ("Flatten", {}),
+    ("Dense", {"activation": "linear", "use_bias": True}),
+)
+LAYER_NAMES = [kind for kind, _ in NETWORK]
+POOLS = ("MaxPooling2D", "AveragePooling2D")
+CONV_INITIALIZER = "GlorotNormal"
+
+# (input_shape, n_classes) the models are built for: the notebook's, then two others (with
+# 60 x 60 images SAME and VALID pooling give other shapes; with 64 x 64 they do not).
+MODEL_CASES = (((64, 64, 3), 6), ((60, 60, 3), 6), ((48, 40, 1), 10))
+MODEL_IMAGES = 2
+
+HINT_SEQUENTIAL = Hint("not-sequential", (
+    "build it with `keras.Sequential`, given the list of layers that starts with "
+    "`keras.Input(shape=input_shape)`"))
+HINT_FUNCTIONAL = Hint("not-functional", (
+    "build it with the functional API: call each layer on the output of the one before, "
+    "starting from `inputs = keras.Input(shape=input_shape)`, and end with "
+    "`keras.Model(inputs=inputs, outputs=outputs)`"))
+HINT_FLATTEN = Hint("missing-flatten", (
+    "put a `keras.layers.Flatten()` between the second pool and the dense layer: a Dense layer "
+    "on a 4-D tensor works on its last axis only, so the model gives a (2, 2, n_classes) block "
+    "per image instead of n_classes scores"))
+HINT_LAYERS = Hint("layers-differ", (
+    "the layers, in order: Conv2D, MaxPooling2D, Conv2D, MaxPooling2D, Flatten, Dense (a ReLU "
+    "may be the convolution's `activation=\"relu\"` or a layer of its own right after it)"))
+HINT_CONV_PADDING = Hint("conv-padding", (
+    "both convolutions keep the image size: `padding=\"same\"` (Keras' default is "
+    "\"valid\")"))
+HINT_CONV_SIZE = Hint("conv-size", (
+    "8 filters of 4 x 4, then 16 filters of 2 x 2, both with stride 1: "
+    "`keras.layers.Conv2D(8, 4, strides=1)`, then `keras.layers.Conv2D(16, 2, strides=1)`, each "
+    "with the settings of the table"))
+HINT_CONV_BIAS = Hint("conv-bias", (
+    "the convolutions have no biases, as in the graph assignment: `use_bias=False` (Keras adds "
+    "one per filter by default)"))
+HINT_INITIALIZER = Hint("conv-initializer", (
+    "start the filters from Glorot normal values: `kernel_initializer=\"glorot_normal\"` "
+    "(Keras' default is Glorot uniform)"))
+HINT_RELU = Hint("missing-relu", (
+    "each convolution is followed by a ReLU: `activation=\"relu\"` in the Conv2D, or "
+    "`keras.layers.ReLU()` right after it"))
+HINT_SOFTMAX_IN_MODEL = Hint("softmax-in-model", (
+    "the model ends with logits: `keras.layers.Dense(n_classes)` with no activation. The loss, "
+    "`keras.losses.CategoricalCrossentropy(from_logits=True)`, applies the softmax itself, so "
+    "a softmax in the model is applied twice"))
+HINT_DENSE = Hint("dense-layer", (
+    "end with `keras.layers.Dense(n_classes)`: one unit per class, with a bias"))
+HINT_POOL_PADDING = Hint("pool-padding", (
+    "it is right for 64 x 64 images and wrong for other sizes: the pools need "
+    "`padding=\"same\"` (with \"valid\", a window that does not fit is dropped)"))
+HINT_POOLS = Hint("pool-windows", (
+    "max pools of 8 x 8 with stride 8 first, then 4 x 4 with stride 4: "
+    "`keras.layers.MaxPooling2D(pool_size=8, strides=8, padding=\"same\")`, then "
+    "`keras.layers.MaxPooling2D(pool_size=4, strides=4, padding=\"same\")`"))
+HINT_ARGUMENTS = Hint("ignores-arguments", (
+    "use the arguments: `keras.Input(shape=input_shape)` and `keras.layers.Dense(n_classes)`, not "
+    "fixed numbers"))
+HINT_OUTPUTS = Hint("outputs-differ", (
+    "the model's outputs are not what its layers compute in this order: connect each layer to "
+    "the output of the one before it"))
+
+HINT_NOT_COMPILED = Hint("not-compiled", (
+    "call `model.compile` on the model given, with the optimizer, the loss and "
+    "`metrics=[\"accuracy\"]`"))
+HINT_OPTIMIZER = Hint("optimizer-not-adam", (
+    "`optimizer=keras.optimizers.Adam(learning_rate=learning_rate)`"))
+HINT_LEARNING_RATE = Hint("learning-rate-ignored", (
+    "pass the argument on: `keras.optimizers.Adam(learning_rate=learning_rate)` (the string "
+    "\"adam\" uses Keras' default rate, 0.001)"))
+HINT_FROM_LOGITS = Hint("from-logits-mismatch", (
+    "the model gives logits, so the loss must apply the softmax: "
+    "`keras.losses.CategoricalCrossentropy(from_logits=True)`; with `from_logits=False` (the "
+    "default, and the string \"categorical_crossentropy\") Keras takes the logits for "
+    "probabilities"))
+HINT_SPARSE = Hint("sparse-loss-for-one-hot", (
+    "the labels are one-hot rows, so the loss is CategoricalCrossentropy; "
+    "SparseCategoricalCrossentropy expects one class number per example"))
+HINT_LOSS = Hint("wrong-loss", (
+    "six classes, one per image: the softmax cross-entropy, "
+    "`keras.losses.CategoricalCrossentropy(from_logits=True)`"))
+HINT_ACCURACY = Hint("no-accuracy-metric", (
+    "measure the accuracy while training: `metrics=[\"accuracy\"]`"))
+
+HINT_FIT_ARGUMENTS = Hint("fit-arguments-ignored", (
+    "pass the arguments on to `model.fit`: `epochs=epochs`, `batch_size=batch_size`, "
+    "`validation_split=validation_split`, `verbose=verbose`"))
+HINT_EXAMPLES = Hint("examples-lost", (
+    "give fit every training example once: index X_train and Y_train with one permutation of "
+    "range(m)"))
+HINT_APART = Hint("labels-shuffled-apart", (
+    "shuffle the images and their labels with the same permutation: `order = "
+    "np.random.default_rng(seed).permutation(len(X_train))`, then `X_train[order]` and "
+    "`Y_train[order]`; two permutations give each image another image's label"))
+HINT_SPLIT = Hint("validation-split-unshuffled", (
+    "validation_split takes the last examples as they are, before fit shuffles anything: on "
+    "data stored class by class the validation set then holds the last classes only, which the "
+    "model hardly trains on. Shuffle first: "
+    "`order = np.random.default_rng(seed).permutation(len(X_train))`"))
+HINT_SEED = Hint("shuffle-not-seeded", (
+    "draw the order from the seed given, "
+    "`np.random.default_rng(seed).permutation(len(X_train))`, so that a run can be repeated"))
+HINT_HISTORY = Hint("returns-not-history", (
+    "return the History that `model.fit` returns: keep it as `history` and end with "
+    "`return history`"))
+
+HINT_PAIR = Hint("predict-returns", "end with `return probabilities, classes`")
+HINT_SOFTMAX_AXIS = Hint("softmax-axis", (
+    "take the softmax over the classes of each image (axis 1, the last), so that each row sums "
+    "to 1: `keras.ops.softmax(logits, axis=-1)`"))
+HINT_NO_SOFTMAX = Hint("probabilities-are-logits", (
+    "the model gives logits; turn them into probabilities with a softmax: "
+    "`keras.ops.softmax(logits, axis=-1)`"))
+HINT_SOFTMAX_TWICE = Hint("softmax-twice", (
+    "apply the softmax once, to the logits: the model has no softmax of its own"))
+HINT_ARGMAX_AXIS = Hint("argmax-axis", (
+    "the class of each image is the position of its largest score: `np.argmax(logits, "
+    "axis=1)`, one class per row"))
+HINT_CLASSES = Hint("classes-not-numbers", (
+    "return one class number per image, shape (m,): `np.argmax(logits, axis=1)`"))
+
+# The short training runs of grade_train_model.
+TRAIN_EXAMPLES_PER_CLASS = 20
+TRAIN_SIZE = 16  # the images are shrunk to 16 x 16, one channel
+TRAIN_KWARGS = {"epochs": 2, "batch_size": 16, "validation_split": 0.2, "seed": 7,
+                "verbose": 0}
+TRAIN_LEARNING_RATE = 0.01
+COMPILE_LEARNING_RATE = 0.0123
+# The metrics (as compile takes them, lower case) that measure the accuracy of one-hot labels.
+ACCURACY_NAMES = {"accuracy", "acc", "categorical_accuracy", "categoricalaccuracy"}
+# The numbers of images predict is tried on.
+MODEL_SIZES = (7, 1, 70)
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+# ---------------------------------------------------------------------------------------------
+# sequential_model, functional_model
+# ---------------------------------------------------------------------------------------------
+
+def layer_table(found: dict) -> list[dict]:
+    """The model's layers with each activation layer folded into the layer before it (as its
+    "activation", when that layer has none of its own): the form the network is judged in."""
+    table: list[dict] = []
+    for layer in found["layers"]:
+        settings = layer["settings"]
+        folded = None
+        if layer["class"] == "ReLU" and not settings.get("negative_slope") \
+                and settings.get("max_value") is None and not settings.get("threshold"):
+            folded = "relu"
+        elif layer["class"] == "Activation":
+            folded = settings.get("activation")
+        elif layer["class"] == "Softmax":
+            folded = "softmax"
+        if (folded is not None and table
+                and table[-1]["settings"].get("activation") in ("linear", None)
+                and "activation" in table[-1]["settings"]):
+            table[-1] = {**table[-1], "settings": {**table[-1]["settings"],
+                                                   "activation": folded}}
+            continue
+        table.append(layer)
+    return table
+
+
+def _table_text(table: list[dict]) -> str:
+    return ", ".join(layer["class"] for layer in table) or "no layers"
+
+
+def _pools_text(pools: list) -> str:
+    """(class, settings) of pools as "MaxPooling2D 8 x 8 stride 8 same; ..."."""
+    def size(value):
+        return " x ".join(str(n) for n in value) if isinstance(value, list) else str(value)
+
+    def stride(value):
+        return str(value[0]) if isinstance(value, list) and len(set(value)) == 1 else size(value)
+
+    return "; ".join(f"{kind} {size(s.get('pool_size'))} stride {stride(s.get('strides'))} "
+                     f"{s.get('padding')}" for kind, s in pools)
+
+
+def _expected_shapes(table: list[dict], input_shape: tuple, n_classes: int) -> list:
+    """(output shape, parameters) of each layer of TABLE, as its own settings give them for
+    images of INPUT_SHAPE; None where a layer cannot say."""
+    shape: list | None = [None, *input_shape]
+    expected = []
+    for layer in table:
+        kind, settings = layer["class"], layer["settings"]
+        params = 0
+        if shape is None:
+            expected.append(None)
+            continue
+        if kind in ("Conv2D", *POOLS):
+            size = settings["kernel_size"] if kind == "Conv2D" else settings["pool_size"]
+            stride, padding = settings["strides"], settings["padding"]
+            spatial = []
+            for n, f, s in zip(shape[1:3], size, stride):
+                spatial.append(-(-n // s) if padding == "same" else (n - f) // s + 1)
+            channels = settings["filters"] if kind == "Conv2D" else shape[3]
+            if kind == "Conv2D":
+                params = size[0] * size[1] * shape[3] * channels + (
+                    channels if settings.get("use_bias") else 0)
+            shape = [None, *spatial, channels]
+        elif kind == "Flatten":
+            shape = [None, int(np.prod(shape[1:]))]
+        elif kind == "Dense":
+            params = shape[-1] * settings["units"] + (
+                settings["units"] if settings.get("use_bias") else 0)
+            shape = [*shape[:-1], settings["units"]]
+        elif kind in ("ReLU", "Activation", "Softmax"):
+            pass
+        else:
+            shape = None
+        expected.append(None if shape is None else (list(shape), params))
+    return expected
+
+
+class _Model:
+    """The student's model built for each of MODEL_CASES, as data (probe_model), with its
+    outputs on MODEL_IMAGES random images of each size."""
+
+    def __init__(self, func: Callable, name: str):
+        self.name = name
+        self.builds: dict[int, dict | Failure] = {}
+        self.func = func
+        self.images = {}
+        for index, (shape, _) in enumerate(MODEL_CASES):
+            self.images[index] = _rng(300 + index).random((MODEL_IMAGES, *shape)).astype(
+                np.float32)
+
+    def build(self, index: int) -> dict:
+        if index not in self.builds:
+            shape, n_classes = MODEL_CASES[index]
+            try:
+                found = probe_call(self.func, probe_model, [tuple(shape), n_classes],
+                                   self.images[index])
+                if not found["model"]:
+                    raise Failure(f"{self.name}{(tuple(shape), n_classes)} returned "
+                                  f"{found['describe']}; expected a Keras model",
+                                  "end the function with `return model`")
+                self.builds[index] = found
+            except Failure as failure:
+                self.builds[index] = failure
+        if isinstance(self.builds[index], Failure):
+            raise self.builds[index]
+        return self.builds[index]
+
+    def table(self, index: int = 0) -> list[dict]:
+        return layer_table(self.build(index))
+
+    def of_class(self, *kinds: str) -> list[dict]:
+        return [layer for layer in self.table() if layer["class"] in kinds]
+
+
+def _grade_model(func: Callable, name: str, sequential: bool) -> float:
+    model = _Model(func, name)
+    with Grader(name, POINTS[name]) as grader:
+        def kind_test():
+            found = model.build(0)
+            if sequential and not found["sequential"]:
+                raise Failure(f"the model is a {found['class']}; expected a keras.Sequential",
+                              HINT_SEQUENTIAL)
+            if not sequential and found["sequential"]:
+                raise Failure("the model is a keras.Sequential; expected a functional "
+                              "keras.Model", HINT_FUNCTIONAL)
+
+        def order_test():
+            table = model.table()
+            found = [layer["class"] for layer in table]
+            if found == LAYER_NAMES:
+                return
+            hint = HINT_FLATTEN if ("Flatten" not in found
+                                    and [kind for kind in LAYER_NAMES if kind != "Flatten"]
+                                    == found) else HINT_LAYERS
+            raise Failure(f"the model's layers are {_table_text(table)}; expected "
+                          f"{', '.join(LAYER_NAMES)}", hint)
+
+        def conv_test():
+            convs = model.of_class("Conv2D")
+            expected = [settings for kind, settings in NETWORK if kind == "Conv2D"]
+            if len(convs) != len(expected):
+                raise Failure(f"the model has {len(convs)} Conv2D layers; expected 2",
+                              HINT_LAYERS)
+            for index, (layer, wanted) in enumerate(zip(convs, expected), start=1):
+                settings = layer["settings"]
+                found = {key: settings.get(key) for key in ("filters", "kernel_size",
+                                                            "strides")}
+                wanted_size = {key: wanted[key] for key in found}
+                if found != wanted_size:
+                    raise Failure(f"convolution {index} has {found}; expected {wanted_size}",
+                                  HINT_CONV_SIZE)
+                if settings.get("padding") != "same":
+                    raise Failure(f"convolution {index} has padding "
+                                  f"{settings.get('padding')!r}; expected 'same'",
+                                  HINT_CONV_PADDING)
+
+        def bias_test():
+            for index, layer in enumerate(model.of_class("Conv2D"), start=1):
+                if layer["settings"].get("use_bias"):
+                    raise Failure(f"convolution {index} has a bias ({layer['params']} "
+                                  "parameters); expected none", HINT_CONV_BIAS)
+                if layer["initializer"] != CONV_INITIALIZER:
+                    raise Failure(f"convolution {index} starts from {layer['initializer']} "
+                                  f"values; expected {CONV_INITIALIZER}", HINT_INITIALIZER)
+            if not model.of_class("Conv2D"):
+                raise Failure("the model has no Conv2D layer", HINT_LAYERS)
+
+        def activation_test():
+            convs = model.of_class("Conv2D")
+            for index, layer in enumerate(convs, start=1):
+                found = layer["settings"].get("activation")
+                if found != "relu":
+                    raise Failure(f"convolution {index} is followed by {found!r}; expected "
+                                  "'relu'", HINT_RELU)
+            dense = model.of_class("Dense")
+            if not convs or not dense:
+                raise Failure(f"the model's layers are {_table_text(model.table())}; expected "
+                              "two Conv2D and a Dense layer", HINT_LAYERS)
+            last = dense[-1]["settings"].get("activation")
+            if last != "linear":
+                hint = HINT_SOFTMAX_IN_MODEL if last == "softmax" else HINT_DENSE
+                raise Failure(f"the dense layer ends with {last!r}; expected no activation "
+                              "(logits)", hint)
+            if model.table()[-1] is not dense[-1]:
+                raise Failure(f"the model ends with a {model.table()[-1]['class']} layer; "
+                              "expected the dense layer's logits", HINT_SOFTMAX_IN_MODEL)
+
+        def pool_test():
+            pools = model.of_class(*POOLS)
+            expected = [(kind, settings) for kind, settings in NETWORK if kind in POOLS]
+            found = [(layer["class"], {key: layer["settings"].get(key)
+                                       for key in ("pool_size", "strides", "padding")})
+                     for layer in pools]
+            if found == expected:
+                return
+            windows = [(kind, {**s, "padding": "same"}) for kind, s in found]
+            hint = HINT_POOL_PADDING if windows == expected else HINT_POOLS
+            raise Failure(f"the model's pools are: {_pools_text(found) or 'none'}; expected "
+                          f"{_pools_text(expected)}", hint)
+
+        def arguments_test():
+            for index in (1, 2):
+                shape, n_classes = MODEL_CASES[index]
+                found = model.build(index)
+                if found["input_shape"] != [None, *shape]:
+                    raise Failure(f"{name}({shape}, {n_classes}) takes inputs of shape "
+                                  f"{found['input_shape']}; expected {[None, *shape]}",
+                                  HINT_ARGUMENTS)
+                table = layer_table(found)
+                dense = [layer for layer in table if layer["class"] == "Dense"]
+                if not dense or dense[-1]["settings"].get("units") != n_classes:
+                    units = dense[-1]["settings"].get("units") if dense else None
+                    raise Failure(f"{name}({shape}, {n_classes}) ends with {units} units; "
+                                  f"expected {n_classes}", HINT_ARGUMENTS)
+                expected = _expected_shapes(table, shape, n_classes)
+                for layer, wanted in zip(table, expected):
+                    if wanted is None:
+                        continue
+                    found_pair = (layer["output_shape"], layer["params"])
+                    if found_pair != (wanted[0], wanted[1]):
+                        raise Failure(
+                            f"for {shape} and {n_classes} classes, layer {layer['name']} "
+                            f"({layer['class']}) has output shape {layer['output_shape']} and "
+                            f"{layer['params']} parameters; its settings give {wanted[0]} "
+                            f"and {wanted[1]}", HINT_ARGUMENTS)
+
+        def outputs_test():
+            for index in (0,):
+                found = model.build(index)
+                if "outputs" not in found:
+                    raise Failure(f"the model could not be run on images of "
+                                  f"{MODEL_CASES[index][0]}: {found.get('outputs_error')}",
+                                  HINT_OUTPUTS)
+                try:
+                    expected = oracles.keras_forward(found["layers"], found["weights"],
+                                                     model.images[index])
+                except oracles.NotComputable as error:
+                    raise Failure(f"the model's layers are {_table_text(model.table(index))}: "
+                                  f"their outputs are not checked ({error})",
+                                  HINT_LAYERS) from None
+                actual = np.asarray(found["outputs"])
+                if actual.shape != expected.shape or not np.allclose(
+                        actual, expected, rtol=1e-4, atol=1e-4):
+                    raise Failure(f"on {MODEL_IMAGES} images of {MODEL_CASES[index][0]}, the "
+                                  f"model's outputs (shape {actual.shape}) are not what its "
+                                  f"layers compute (shape {expected.shape})", HINT_OUTPUTS)
+
+        grader.run("a keras.Sequential" if sequential else "a functional keras.Model", 2,
+                   kind_test)
+        grader.run(f"the layers in order: {', '.join(LAYER_NAMES)}", 5, order_test)
+        grader.run("convolutions of 8 filters 4 x 4, then 16 filters 2 x 2, stride 1, padding "
+                   "same", 4, conv_test)
+        grader.run("the convolutions have no bias and start from Glorot normal values", 2,
+                   bias_test)
+        grader.run("ReLU after each convolution; logits out of the dense layer", 4,
+                   activation_test)
+        grader.run("max pools 8 x 8 stride 8, then 4 x 4 stride 4, padding same", 4, pool_test)
+        grader.run("built for 60 x 60 x 3 images and 6 classes, 48 x 40 x 1 and 10: input, "
+                   "output shape and parameters of each layer", 2, arguments_test)
+        grader.run("its outputs on 64 x 64 x 3 images are what its layers compute", 2,
+                   outputs_test)
+    return grader.score
+
+
+def grade_sequential_model(func: Callable) -> float:
+    """Grade sequential_model(input_shape, n_classes) -> keras.Sequential."""
+    return _grade_model(func, "sequential_model", sequential=True)
+
+
+def grade_functional_model(func: Callable) -> float:
+    """Grade functional_model(input_shape, n_classes) -> keras.Model (functional API)."""
+    return _grade_model(func, "functional_model", sequential=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# The linear classifier the other functions are given
+# ---------------------------------------------------------------------------------------------
+
+def _linear_case(seed: int, m: int, shape: tuple, n_classes: int = 6, scale: float = 0.5):
+    """Images X (m, *SHAPE), the linear classifier's weights [kernel, bias], its logits on X in
+    float64, and one-hot labels Y (m, N_CLASSES) drawn at random."""
+    rng = _rng(seed)
+    X = rng.random((m, *shape)).astype(np.float32)
+    features = int(np.prod(shape))
+    kernel = (rng.standard_normal((features, n_classes)) * scale / math.sqrt(features) * 4
+              ).astype(np.float32)
+    bias = (rng.standard_normal(n_classes) * 0.1).astype(np.float32)
+    logits = X.reshape(m, -1).astype(np.float64) @ kernel + bias
+    Y = np.eye(n_classes, dtype=np.float32)[rng.integers(0, n_classes, m)]
+    return X, [kernel, bias], logits, Y
+
+
+# ---------------------------------------------------------------------------------------------
+# compile_model
+# ---------------------------------------------------------------------------------------------
+
+def grade_compile_model(func: Callable) -> float:
+    """Grade compile_model(model, learning_rate) -> model, compiled."""
+    X, weights, logits, Y = _linear_case(500, 40, (6, 6, 1))
+    try:
+        found, failure = probe_call(func, probe_compile, weights, X, Y,
+                                    COMPILE_LEARNING_RATE), None
+        if not found["compiled"]:
+            raise Failure(f"after compile_model(model, {COMPILE_LEARNING_RATE}) the model is "
+                          "not compiled", HINT_NOT_COMPILED)
+    except Failure as error:
+        found, failure = None, error
+
+    def compiled() -> dict:
+        if failure is not None:
+            raise failure
+        return found
+
+    with Grader("compile_model", POINTS["compile_model"]) as grader:
+        def returns_test():
+            if not compiled()["returned_model"]:
+                raise Failure(f"compile_model returned {found['describe']}; expected the model "
+                              "it was given", "end with `return model`")
+
+        def optimizer_test():
+            found = compiled()
+            if found["optimizer"] != "Adam":
+                raise Failure(f"the optimizer is {found['optimizer']}; expected Adam",
+                              HINT_OPTIMIZER)
+            rate = found["learning_rate"]
+            if rate is None or not math.isclose(rate, COMPILE_LEARNING_RATE, rel_tol=1e-5):
+                raise Failure(f"with learning_rate={COMPILE_LEARNING_RATE}, the optimizer's "
+                              f"learning rate is {rate}; expected {COMPILE_LEARNING_RATE}",
+                              HINT_LEARNING_RATE)
+
+        def loss_test():
+            found = compiled()
+            loss = found["loss"]
+            config = loss["config"]
+            expected = float(oracles.softmax_cross_entropy(logits, Y).mean())
+            if "evaluate_error" in found:
+                error = found["evaluate_error"]
+                sparse = "sparse" in (loss["name"] + loss["class"]).lower()
+                raise Failure(f"evaluating the compiled model on one-hot labels raised {error}",
+                              HINT_SPARSE if sparse else HINT_LOSS)
+            value = found["evaluate"].get("loss")
+            if value is not None and math.isclose(value, expected, rel_tol=1e-4,
+                                                  abs_tol=1e-5):
+                return
+            names = (loss["name"] + " " + loss["class"]).lower()
+            if "sparse" in names:
+                hint = HINT_SPARSE
+            elif "categorical" in names and not config.get("from_logits", False):
+                hint = HINT_FROM_LOGITS
+            else:
+                hint = HINT_LOSS
+            raise Failure(f"on known logits and one-hot labels the compiled loss is {value}; "
+                          f"the mean softmax cross-entropy is {expected:.6f}", hint)
+
+        def accuracy_test():
+            found = compiled()
+            if "evaluate" not in found:
+                # The loss above already lost its points for the error: judge the metrics
+                # by the names they were compiled with.
+                if not ACCURACY_NAMES & {str(metric).lower() for metric in found["metrics"]}:
+                    raise Failure(f"the model is compiled with the metrics {found['metrics']}; "
+                                  "expected the accuracy", HINT_ACCURACY)
+                return
+            expected = float(np.mean(np.argmax(logits, axis=1) == np.argmax(Y, axis=1)))
+            metrics = {key: value for key, value in found["evaluate"].items()
+                       if key != "loss"}
+            if not any(math.isclose(value, expected, abs_tol=1e-6)
+                       for value in metrics.values()):
+                raise Failure(f"the compiled model measures {metrics or 'no metric'}; expected "
+                              f"an accuracy of {expected:.4f} on these examples",
+                              HINT_ACCURACY)
+
+        grader.run("returns the model it compiled", 2, returns_test)
+        grader.run(f"Adam with learning_rate={COMPILE_LEARNING_RATE}", 4, optimizer_test)
+        grader.run("the loss: softmax cross-entropy of logits and one-hot labels", 7,
+                   loss_test)
+        grader.run("measures the accuracy", 2, accuracy_test)
+    return grader.score
+
+
+# ---------------------------------------------------------------------------------------------
+# train_model
+# ---------------------------------------------------------------------------------------------
+
+@functools.cache
+def sorted_training_data() -> tuple[np.ndarray, np.ndarray]:
+    """TRAIN_EXAMPLES_PER_CLASS images of each class of the shipped default training set,
+    shrunk to TRAIN_SIZE x TRAIN_SIZE grey images and stored class by class, with their
+    one-hot labels (read once per process; the arrays are read-only)."""
+    from utils import signs
+
+    images, labels, classes = signs.read_split(signs.DATA_DIR / signs.DIGITS_FILES[0], "train")
+    chosen = np.concatenate([np.flatnonzero(labels == k)[:TRAIN_EXAMPLES_PER_CLASS]
+                             for k in range(len(classes))])
+    grey = images[chosen].astype(np.float64).mean(axis=3) / 255.0
+    block = grey.shape[1] // TRAIN_SIZE
+    small = grey.reshape(len(chosen), TRAIN_SIZE, block, TRAIN_SIZE, block).mean(axis=(2, 4))
+    X = small[..., np.newaxis].astype(np.float32)
+    # A different tiny offset per image makes each image's pixel sum its own.
+    X[:, 0, 0, 0] += np.arange(len(chosen), dtype=np.float32) * 1e-3
+    Y = np.eye(len(classes), dtype=np.float32)[labels[chosen]]
+    X.flags.writeable = False
+    Y.flags.writeable = False
+    return X, Y
+
+
+def _initial_weights(X: np.ndarray, n_classes: int) -> list[np.ndarray]:
+    rng = _rng(600)
+    features = int(np.prod(X.shape[1:]))
+    return [(rng.standard_normal((features, n_classes)) * 0.01).astype(np.float32),
+            np.zeros(n_classes, dtype=np.float32)]
+
+
+def _order(sums: np.ndarray, X: np.ndarray) -> np.ndarray | None:
+    """The index in X of each example given to fit, found by its pixel sum; None if some
+    example given to fit is none of X's."""
+    own = X.reshape(len(X), -1).astype(np.float64).sum(axis=1)
+    index = np.argsort(own)
+    position = np.searchsorted(own[index], sums)
+    position = np.clip(position, 0, len(own) - 1)
+    best = index[position]
+    below = index[np.clip(position - 1, 0, len(own) - 1)]
+    best = np.where(np.abs(own[below] - sums) < np.abs(own[best] - sums), below, best)
+    if not np.allclose(own[best], sums, rtol=0, atol=2e-4):
+        return None
+    return best
+
+
+def grade_train_model(func: Callable) -> float:
+    """Grade train_model(model, X_train, Y_train, epochs, batch_size, validation_split, seed,
+    verbose) -> History, with short runs on images stored class by class."""
+    X, Y = sorted_training_data()
+    weights = _initial_weights(X, Y.shape[1])
+    runs: dict[tuple, dict | Failure] = {}
+
+    def run(**changes) -> dict:
+        kwargs = {**TRAIN_KWARGS, **changes}
+        key = tuple(sorted(kwargs.items()))
+        if key not in runs:
+            try:
+                runs[key] = probe_call(func, probe_train, weights, X.copy(), Y.copy(),
+                                       TRAIN_LEARNING_RATE, kwargs)
+            except Failure as failure:
+                runs[key] = failure
+        if isinstance(runs[key], Failure):
+            raise runs[key]
+        return runs[key]
+
+    def one_fit(**changes) -> dict:
+        calls = run(**changes)["fit_calls"]
+        if len(calls) != 1:
+            raise Failure(f"train_model called model.fit {len(calls)} times; expected once, "
+                          "with every epoch", "call `model.fit` once, with `epochs=epochs`")
+        return calls[0]
+
+    def given_order(**changes) -> np.ndarray:
+        call = one_fit(**changes)
+        if isinstance(call.get("x"), str) or isinstance(call.get("y"), str):
+            raise Failure(f"fit was given {call.get('x')} and {call.get('y')}; expected the "
+                          "shuffled X_train and Y_train as numpy arrays", HINT_EXAMPLES)
+        order = _order(np.asarray(call["x"]), X)
+        if order is None or len(order) != len(X) or len(set(order.tolist())) != len(X):
+            raise Failure(f"fit was given {len(call['x'])} images, not each of the {len(X)} "
+                          "training images once", HINT_EXAMPLES)
+        return order
+
+    with Grader("train_model", POINTS["train_model"]) as grader:
+        def arguments_test():
+            call = one_fit()
+            wanted = {key: TRAIN_KWARGS[key] for key in ("epochs", "batch_size",
+                                                          "validation_split")}
+            found = {key: call.get(key) for key in wanted}
+            if found != wanted:
+                raise Failure(f"with {wanted}, fit was given {found}", HINT_FIT_ARGUMENTS)
+            if call.get("validation_data"):
+                raise Failure("fit was given validation_data; expected the validation_split "
+                              "of the training examples", HINT_FIT_ARGUMENTS)
+
+        def verbose_test():
+            for changes in ({}, {"seed": TRAIN_KWARGS["seed"] + 1, "verbose": 2}):
+                verbose = {**TRAIN_KWARGS, **changes}["verbose"]
+                call = one_fit(**changes)
+                if call.get("verbose", "auto") != verbose:
+                    raise Failure(f"with verbose={verbose}, fit was given verbose="
+                                  f"{call.get('verbose', 'auto')!r}", HINT_FIT_ARGUMENTS)
+
+        def labels_test():
+            order = given_order()
+            labels = np.asarray(one_fit()["y"])
+            wrong = int(np.sum(labels != np.argmax(Y, axis=1)[order]))
+            if wrong:
+                raise Failure(f"{wrong} of the {len(X)} images given to fit came with another "
+                              "image's label", HINT_APART)
+
+        def split_test():
+            order = given_order()
+            split_at = int(math.ceil(len(X) * (1 - TRAIN_KWARGS["validation_split"])))
+            if np.array_equal(order, np.arange(len(X))):
+                classes = sorted(set(np.argmax(Y[order[split_at:]], axis=1).tolist()))
+                raise Failure(f"fit was given the examples in their stored order, so the "
+                              f"validation split holds the classes {classes} only", HINT_SPLIT)
+            held_out = np.argmax(Y[order[split_at:]], axis=1)
+            # A shuffled split of 24 holds at least 3 of the 6 classes but for odds of 1e-9.
+            if len(set(held_out.tolist())) < 3:
+                raise Failure(f"the validation split holds the classes "
+                              f"{sorted(set(held_out.tolist()))} only", HINT_SPLIT)
+
+        def seed_test():
+            first = given_order()
+            again = given_order(seed=TRAIN_KWARGS["seed"] + 1, verbose=2)
+            repeat = given_order(verbose=1)
+            if np.array_equal(first, np.arange(len(X))):
+                return  # not shuffled at all: the sub-test above lost its points for that
+            if not np.array_equal(first, repeat):
+                raise Failure("two runs with the same seed gave fit the examples in different "
+                              "orders", HINT_SEED)
+            if np.array_equal(first, again):
+                raise Failure(f"runs with seeds {TRAIN_KWARGS['seed']} and "
+                              f"{TRAIN_KWARGS['seed'] + 1} gave fit the examples in the same "
+                              "order", HINT_SEED)
+
+        def history_test():
+            found = run()
+            history = found["history"]
+            if history is None:
+                raise Failure(f"train_model returned {found['describe']}; expected the History "
+                              "that fit returns", HINT_HISTORY)
+            keys = {"loss", "accuracy", "val_loss", "val_accuracy"}
+            if not keys <= set(history):
+                raise Failure(f"the History holds {sorted(history)}; expected {sorted(keys)}",
+                              HINT_FIT_ARGUMENTS)
+            # As many as fit was asked for: fewer or more epochs than train_model was asked
+            # for lost their points above.
+            epochs = one_fit().get("epochs", 1)
+            if any(len(history[key]) != epochs for key in keys):
+                lengths = {key: len(history[key]) for key in sorted(keys)}
+                raise Failure(f"the History has {lengths} values; expected {epochs} each, one "
+                              "per epoch fit was asked for", HINT_HISTORY)
+            if not history["loss"][-1] < history["loss"][0]:
+                raise Failure(f"the training loss went from {history['loss'][0]:.4f} to "
+                              f"{history['loss'][-1]:.4f}; expected it to fall")
+
+        grader.run("fit gets the epochs, batch size and validation split asked for", 4,
+                   arguments_test)
+        grader.run("fit shows the progress display asked for (verbose)", 2, verbose_test)
+        grader.run("fit gets every image once, each with its own label", 4, labels_test)
+        grader.run("shuffled before validation_split takes the last examples", 4, split_test)
+        grader.run("a shuffled order comes from the seed", 2, seed_test)
+        grader.run("returns the History: loss, accuracy, val_loss, val_accuracy per epoch", 4,
+                   history_test)
+    return grader.score
+
+
+# ---------------------------------------------------------------------------------------------
+# predict
+# ---------------------------------------------------------------------------------------------
+
+def _softmax(Z: np.ndarray, axis: int = -1) -> np.ndarray:
+    shifted = Z - Z.max(axis=axis, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=axis, keepdims=True)
+
+
+def grade_predict(func: Callable) -> float:
+    """Grade predict(model, X) -> (probabilities, classes)."""
+    cases = {m: _linear_case(700 + m, m, (5, 5, 2), n_classes=6, scale=2.0)
+             for m in MODEL_SIZES}
+    probes: dict[int, dict | Failure] = {}
+
+    def pair(m: int) -> tuple[np.ndarray, np.ndarray]:
+        if m not in probes:
+            X, weights, _, _ = cases[m]
+            try:
+                probes[m] = probe_call(func, probe_predict, weights, X)
+            except Failure as failure:
+                probes[m] = failure
+        found = probes[m]
+        if isinstance(found, Failure):
+            raise found
+        if not found["pair"] or len(found["items"]) != 2:
+            raise Failure(f"predict returned {found.get('describe') or 'a sequence of '}"
+                          f"{'' if not found['pair'] else str(len(found['items'])) + ' items'}; "
+                          "expected a pair (probabilities, classes)", HINT_PAIR)
+        items = []
+        for item, what in zip(found["items"], ("probabilities", "classes")):
+            if item["array"] is None:
+                raise Failure(f"{what} is {item['describe']}; expected numbers", HINT_PAIR)
+            items.append(np.asarray(item["array"]))
+        return items[0], items[1]
+
+    with Grader("predict", POINTS["predict"]) as grader:
+        def probabilities_test():
+            for m in MODEL_SIZES:
+                probabilities = pair(m)[0]
+                logits = cases[m][2]
+                expected = _softmax(logits)
+                if probabilities.shape != expected.shape:
+                    raise Failure(f"for {m} image{'s' * (m > 1)} probabilities has shape "
+                                  f"{probabilities.shape}; expected {expected.shape}",
+                                  HINT_SOFTMAX_AXIS)
+                if np.allclose(probabilities, expected, rtol=1e-4, atol=1e-6):
+                    continue
+                known = ((_softmax(logits, axis=0), HINT_SOFTMAX_AXIS),
+                         (logits, HINT_NO_SOFTMAX), (_softmax(expected), HINT_SOFTMAX_TWICE))
+                hint = next((hint for values, hint in known
+                             if np.allclose(probabilities, values, rtol=1e-4, atol=1e-5)),
+                            HINT_NO_SOFTMAX)
+                raise Failure(f"for {m} image{'s' * (m > 1)} the probabilities are not the "
+                              "softmax of the model's logits (the first row is "
+                              f"{np.round(probabilities[0], 4).tolist()}, expected "
+                              f"{np.round(expected[0], 4).tolist()})", hint)
+
+        def classes_test():
+            for m in MODEL_SIZES:
+                classes = pair(m)[1]
+                expected = np.argmax(cases[m][2], axis=1)
+                if classes.shape != expected.shape:
+                    hint = HINT_CLASSES if classes.ndim == 2 else HINT_ARGMAX_AXIS
+                    raise Failure(f"for {m} image{'s' * (m > 1)} classes has shape "
+                                  f"{classes.shape}; expected {expected.shape}", hint)
+                if classes.dtype.kind not in "iu":
+                    raise Failure(f"classes has dtype {classes.dtype}; expected integers",
+                                  HINT_CLASSES)
+                if not np.array_equal(classes, expected):
+                    raise Failure(f"for {m} image{'s' * (m > 1)} classes is "
+                                  f"{classes.tolist()[:10]}; expected {expected.tolist()[:10]}",
+                                  HINT_ARGMAX_AXIS)
+
+        grader.run("returns (probabilities, classes)", 2, lambda: pair(MODEL_SIZES[0]))
+        grader.run("probabilities: the softmax of each image's logits, for 7 images, one, and "
+                   "70 (more than Keras' batch of 32)", 7, probabilities_test)
+        grader.run("classes: the class of each image's largest logit, for 7, 1 and 70 images",
+                   6, classes_test)
+    return grader.score

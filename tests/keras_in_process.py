@@ -1,0 +1,240 @@
+"""The Keras assignment's tests that need Keras 3 in their own process (pytest runs them from
+tests/test_keras_models.py in a fresh interpreter: the other assignments' tests set TensorFlow
+up for the graph API in the main test process, and a process holds one Keras).
+
+The solution's full points with nothing on stderr, a clean zero for unfinished functions and
+every catalogue bug losing points in its function, under its mistake id and with its hint, in
+process; the numpy layer oracle against Keras' own layers on random settings; the visible
+checks' reference values recomputed by numpy; the checks on the solution and on the bugs they
+can see; the probes' data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from in_process import grade_all
+
+from autograder.catalogue.keras_models import BUGS
+from autograder.engine.harness import mistakes_of
+from autograder.hidden_tests import keras_models, oracles
+from autograder.probes import keras_models as probes
+from autograder.samples import solution_namespace
+from utils import keras_checks as checks
+from utils.checks import CheckFailed
+from utils.tensorflow_setup import import_keras
+
+keras = import_keras()
+NAMES = list(keras_models.POINTS)
+BY_NAME = {bug.name: bug for bug in BUGS}
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return solution_namespace(assignment="conv_keras")
+
+
+def test_the_solution_gets_full_points_and_nothing_on_stderr(solution, capsys):
+    graded = grade_all(keras_models, solution, capsys)
+    for name, (score, report, mistakes) in graded.items():
+        points = keras_models.POINTS[name]
+        assert type(score) is float and score == points, report
+        assert report.startswith(f"{name}: {points} / {points} points\n")
+        assert mistakes == {}
+
+
+def test_points_add_up_to_100():
+    assert sum(keras_models.POINTS.values()) == 100
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_unfinished_function_scores_zero_and_says_so(name, capsys):
+    def unfinished(*args, **kwargs):
+        raise NotImplementedError()
+
+    unfinished.__name__ = name
+    assert getattr(keras_models, f"grade_{name}")(unfinished) == 0.0
+    out, err = capsys.readouterr()
+    assert "not implemented yet" in out and err == ""
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
+def test_each_bug_loses_points_in_its_function_under_its_mistake_id(bug, capsys):
+    # A bug edits one solution cell, and no graded function calls another: the other
+    # functions are the solution's own, which get full points above.
+    assert bug.breaks == {bug.function}
+    func = solution_namespace([bug], assignment="conv_keras")[bug.function]
+    score = getattr(keras_models, f"grade_{bug.function}")(func)
+    report = " ".join(capsys.readouterr().out.split())
+    assert score < keras_models.POINTS[bug.function], report
+    assert set(mistakes_of(bug.function)) == {bug.mistake}, (mistakes_of(bug.function), report)
+    assert " ".join(bug.hint.split()) in report
+
+
+def test_the_catalogue_has_the_mistakes_the_course_promises():
+    assert len(BUGS) >= 8
+    assert {"conv-padding", "pool-windows", "softmax-in-model", "missing-flatten",
+            "from-logits-mismatch", "sparse-loss-for-one-hot"} <= {bug.mistake for bug in BUGS}
+
+
+def _layer(kind, rng, channels):
+    if kind == "Conv2D":
+        return keras.layers.Conv2D(int(rng.integers(1, 5)), int(rng.integers(1, 4)),
+                                   strides=int(rng.integers(1, 3)),
+                                   padding=str(rng.choice(["same", "valid"])),
+                                   use_bias=bool(rng.integers(0, 2)),
+                                   activation=str(rng.choice(["relu", "linear", "tanh"])))
+    if kind in ("MaxPooling2D", "AveragePooling2D"):
+        return getattr(keras.layers, kind)(pool_size=int(rng.integers(1, 4)),
+                                           strides=int(rng.integers(1, 4)),
+                                           padding=str(rng.choice(["same", "valid"])))
+    return getattr(keras.layers, kind)()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_numpy_oracle_computes_what_keras_layers_compute(seed):
+    rng = np.random.default_rng(seed)
+    kinds = ["Conv2D", str(rng.choice(["MaxPooling2D", "AveragePooling2D"])), "ReLU",
+             "Conv2D", str(rng.choice(["MaxPooling2D", "AveragePooling2D"])), "Flatten",
+             "Dense", "Softmax"]
+    n_H, n_W = (int(n) for n in rng.integers(26, 34, 2))
+    layers = [keras.Input(shape=(n_H, n_W, 2))]
+    for kind in kinds:
+        layers.append(keras.layers.Dense(3) if kind == "Dense" else _layer(kind, rng, 2))
+    model = keras.Sequential(layers)
+    X = rng.standard_normal((3, n_H, n_W, 2)).astype(np.float32)
+    found = probes.model_data(model, X)
+    expected = oracles.keras_forward(found["layers"], found["weights"], X)
+    np.testing.assert_allclose(found["outputs"], expected, rtol=1e-4, atol=1e-5)
+    table = keras_models.layer_table(found)
+    shapes = keras_models._expected_shapes(table, (n_H, n_W, 2), 3)
+    assert [(layer["output_shape"], layer["params"]) for layer in table] == \
+        [(shape, params) for shape, params in shapes]
+
+
+def test_the_oracle_refuses_what_it_does_not_compute():
+    model = keras.Sequential([keras.Input(shape=(4, 4, 1)), keras.layers.Dropout(0.5)])
+    found = probes.model_data(model)
+    with pytest.raises(oracles.NotComputable, match="Dropout"):
+        oracles.keras_forward(found["layers"], found["weights"], np.zeros((1, 4, 4, 1)))
+
+
+def test_the_reference_values_of_the_checks_are_what_numpy_computes():
+    X, Y, weights = checks.reference_case()
+    logits = X.reshape(len(X), -1).astype(np.float64) @ weights[0] + weights[1]
+    reference = checks.REFERENCE
+    assert reference["compile_model"]["loss"] == pytest.approx(
+        oracles.softmax_cross_entropy(logits, Y).mean(), rel=1e-6)
+    assert reference["compile_model"]["accuracy"] == np.mean(
+        logits.argmax(axis=1) == Y.argmax(axis=1))
+    np.testing.assert_allclose(reference["predict"]["probabilities[:2]"],
+                               np.exp(oracles.log_softmax(logits))[:2], atol=1e-7)
+    assert reference["predict"]["classes"] == logits.argmax(axis=1).tolist()
+    table = [(kind, tuple(shape), params) for kind, (shape, params) in zip(
+        [kind for kind, _ in keras_models.NETWORK],
+        keras_models._expected_shapes(
+            [{"class": kind, "settings": {**settings, "units": 6}}
+             for kind, settings in keras_models.NETWORK], (64, 64, 3), 6))]
+    assert reference["layers"] == table
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_check_passes_on_the_solution(name, solution, capsys):
+    getattr(checks, f"check_{name}").raising(solution[name])
+    assert f"{name}: all checks passed." in capsys.readouterr().out
+
+
+# The catalogue bugs the visible checks see (the others are for the hidden tests).
+SEEN = {"conv-with-bias": "parameters", "missing-flatten": "the layers are",
+        "softmax-in-model": None, "from-logits-false": "the loss on the reference case",
+        "sparse-loss": "ValueError", "learning-rate-ignored": "learning rate",
+        "split-before-shuffling": "validation split", "labels-shuffled-apart": None,
+        "batch-size-fixed": None, "argmax-axis-0": "classes is",
+        "softmax-over-images": "probabilities has"}
+
+
+@pytest.mark.parametrize("name", [name for name, said in SEEN.items() if said])
+def test_the_checks_catch_the_bugs_they_can_see(name):
+    bug = BY_NAME[name]
+    namespace = solution_namespace([bug], assignment="conv_keras")
+    with pytest.raises(CheckFailed, match=SEEN[name]):
+        getattr(checks, f"check_{bug.function}").raising(namespace[bug.function])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_stub_is_reported_in_one_line(name, capsys):
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    stub.__name__ = name
+    getattr(checks, f"check_{name}")(stub)
+    out = capsys.readouterr().out
+    assert "not implemented yet" in out and out.count("\n") == 1
+    assert checks.is_implemented(stub) is False
+
+
+def test_import_keras_is_quiet_and_refuses_a_kernel_set_up_for_the_graph_api():
+    import subprocess
+    import sys
+
+    quiet = subprocess.run([sys.executable, "-c", (
+        "from utils.tensorflow_setup import import_keras\n"
+        "keras = import_keras()\n"
+        "import numpy as np\n"
+        "model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])\n"
+        "model.compile(optimizer='adam', loss='mse')\n"
+        "model.fit(np.zeros((4, 2)), np.zeros((4, 1)), verbose=0)\n")],
+        capture_output=True, text=True, timeout=300)
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    refused = subprocess.run([sys.executable, "-c", (
+        "from utils.tensorflow_setup import TensorFlowSetupError, import_keras, "
+        "import_tensorflow\n"
+        "import_tensorflow()\n"
+        "try:\n"
+        "    import_keras()\n"
+        "except TensorFlowSetupError as error:\n"
+        "    print(error)\n")], capture_output=True, text=True, timeout=300)
+    assert "Restart the kernel" in refused.stdout, refused.stdout + refused.stderr
+
+
+def keras_states() -> list[dict]:
+    """The Keras notebook's state where its suggestions apply: inside the model functions
+    (input_shape, n_classes and the functional model's tensors), after a model is built and
+    compiled and has trained for one epoch (its History, its logits), and with a fresh model
+    passed to compile_model, train_model and predict."""
+    functions = solution_namespace(assignment="conv_keras")
+    rng = np.random.default_rng(0)
+    X_train = rng.random((12, 64, 64, 3)).astype(np.float32)
+    Y_train = np.eye(6, dtype=np.float32)[np.arange(12) % 6]
+    input_shape, n_classes = (64, 64, 3), 6
+    inputs = keras.Input(shape=input_shape)
+    Z1 = keras.layers.Conv2D(8, 4, strides=1, padding="same", use_bias=False)(inputs)
+    A1 = keras.layers.ReLU()(Z1)
+    outputs = keras.layers.Dense(n_classes)(keras.layers.Flatten()(A1))
+    model = functions["compile_model"](functions["functional_model"](input_shape, n_classes),
+                                       0.005)
+    seed, epochs, batch_size, validation_split, verbose = 1, 1, 4, 0.25, 0
+    history = model.fit(X_train, Y_train, epochs=1, batch_size=4, validation_split=0.25,
+                        verbose=0)
+    logits = model.predict(X_train, verbose=0)
+    order = np.random.default_rng(seed).permutation(len(X_train))
+    base = {"np": np, "keras": keras, **functions, "X_train": X_train, "Y_train": Y_train,
+            "X": X_train, "Y": Y_train, "input_shape": input_shape, "n_classes": n_classes,
+            "learning_rate": 0.005, "seed": seed, "epochs": epochs, "batch_size": batch_size,
+            "validation_split": validation_split, "verbose": verbose, "order": order,
+            "inputs": inputs, "Z1": Z1, "A1": A1, "outputs": outputs}
+    trained = {**base, "model": model, "history": history, "logits": logits,
+               "probabilities": np.asarray(keras.ops.softmax(logits, axis=-1)),
+               "classes": np.argmax(logits, axis=1)}
+    fresh = {**base, "model": functions["sequential_model"](input_shape, n_classes)}
+    return [trained, fresh]
+
+
+def test_every_span_of_the_keras_notebook_and_hints_runs_with_keras_3():
+    import test_snippets as snippets
+
+    spans = (snippets.notebook_spans([snippets.KERAS_ASSIGNMENT])
+             | snippets.hint_spans(snippets.KERAS_HINT_MODULES))
+    assert len(spans) > 20
+    failing = snippets.failing_spans(spans, keras_states())
+    assert not failing, "\n".join(f"`{span}`: {problem}" for span, problem in failing.items())
