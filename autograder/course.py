@@ -124,7 +124,7 @@ ASSIGNMENTS = {assignment.id: assignment for assignment in (
         skipped_cells=("create_placeholders_check", "initialize_parameters_check",
                        "forward_propagation_figure", "forward_propagation_check",
                        "compute_cost_check", "model_check", "train", "predict",
-                       "confusion_matrix", "keras_model", "keras_compare"),
+                       "confusion_matrix"),
         catalogue="autograder.catalogue.application",
         samples=("pool-valid-padding", "softmax-before-cost"),
         preamble=("import os\nimport sys\nimport numpy as np\nfrom tqdm.auto import tqdm\n"

@@ -73,5 +73,5 @@ def test_run_all_on_a_fresh_notebook_reaches_the_last_cell(assignment, tmp_path)
             assert not images(cells[cell_id]) and not texts(cells[cell_id]), cell_id
     if assignment == "conv_application":
         assert "model is not implemented yet" in texts(cells["train"])
-        for cell_id in ("predict", "confusion_matrix", "keras_compare"):
+        for cell_id in ("predict", "confusion_matrix"):
             assert not images(cells[cell_id]) and not texts(cells[cell_id]), cell_id
