@@ -113,7 +113,8 @@ ASSIGNMENTS = {assignment.id: assignment for assignment in (
                        "softmax_cross_entropy_check", "gradient_check_check",
                        "gradient_checks", "load_data", "network", "train", "results"),
         catalogue="autograder.catalogue.numpy_training",
-        samples=("conv-forward-loops", "softmax-without-shift", "gradient-check-one-sided"),
+        samples=("conv-backward-overwrites-overlaps", "softmax-without-shift",
+                 "gradient-check-one-sided"),
         preamble="import numpy as np",
     ),
     Assignment(
