@@ -71,6 +71,101 @@ def test_each_bug_loses_points_in_its_function_under_its_mistake_id(bug, capsys)
     assert " ".join(bug.hint.split()) in report
 
 
+# Other ways of writing a function: (name, code, points lost, mistake ids).
+ANOTHER_WAY = {
+    "relu-by-keras-ops": ("functional_model", """
+def functional_model(input_shape=(64, 64, 3), n_classes=6):
+    inputs = keras.layers.Input(shape=input_shape)
+    x = keras.layers.Conv2D(8, 4, padding="same", use_bias=False,
+                            kernel_initializer=keras.initializers.GlorotNormal())(inputs)
+    x = keras.layers.MaxPooling2D(8, padding="same")(keras.ops.relu(x))
+    x = keras.layers.Conv2D(16, (2, 2), padding="same", use_bias=False,
+                            kernel_initializer="glorot_normal")(x)
+    x = keras.layers.MaxPooling2D((4, 4), padding="same")(keras.activations.relu(x))
+    return keras.Model(inputs, keras.layers.Dense(n_classes)(keras.layers.Flatten()(x)))
+""", 0, set()),
+    "relu-after-the-pools": ("sequential_model", """
+def sequential_model(input_shape=(64, 64, 3), n_classes=6):
+    conv = dict(padding="same", use_bias=False, kernel_initializer="glorot_normal")
+    return keras.Sequential([
+        keras.Input(input_shape), keras.layers.Conv2D(8, 4, **conv),
+        keras.layers.MaxPooling2D(8, padding="same"), keras.layers.Activation("relu"),
+        keras.layers.Conv2D(16, 2, **conv), keras.layers.MaxPooling2D(4, padding="same"),
+        keras.layers.ReLU(), keras.layers.Flatten(), keras.layers.Dense(n_classes)])
+""", 0, set()),
+    "softmax-by-keras-ops": ("functional_model", """
+def functional_model(input_shape=(64, 64, 3), n_classes=6):
+    inputs = keras.Input(shape=input_shape)
+    conv = dict(padding="same", use_bias=False, activation="relu",
+                kernel_initializer="glorot_normal")
+    x = keras.layers.MaxPooling2D(8, padding="same")(keras.layers.Conv2D(8, 4, **conv)(inputs))
+    x = keras.layers.MaxPooling2D(4, padding="same")(keras.layers.Conv2D(16, 2, **conv)(x))
+    logits = keras.layers.Dense(n_classes)(keras.layers.Flatten()(x))
+    return keras.Model(inputs, keras.ops.softmax(logits))
+""", 4, {"softmax-in-model"}),
+    "acc-metric": ("compile_model", """
+def compile_model(model, learning_rate=0.005):
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+                  metrics=["acc"])
+    return model
+""", 0, set()),
+    "another-generator-and-shuffle-off": ("train_model", """
+def train_model(model, X_train, Y_train, epochs=40, batch_size=64, validation_split=0.1,
+                seed=1, verbose="auto"):
+    np.random.seed(seed)
+    order = np.random.permutation(X_train.shape[0])
+    return model.fit(X_train[order], Y_train[order], batch_size, epochs, verbose,
+                     validation_split=validation_split, shuffle=False)
+""", 0, set()),
+    "split-by-hand": ("train_model", """
+def train_model(model, X_train, Y_train, epochs=40, batch_size=64, validation_split=0.1,
+                seed=1, verbose="auto"):
+    order = np.random.default_rng(seed).permutation(len(X_train))
+    X, Y = X_train[order], Y_train[order]
+    cut = int(len(X) * (1 - validation_split))
+    return model.fit(X[:cut], Y[:cut], epochs=epochs, batch_size=batch_size,
+                     validation_data=(X[cut:], Y[cut:]), verbose=verbose)
+""", 4, {"fit-arguments-ignored"}),
+    "no-validation-split": ("train_model", """
+def train_model(model, X_train, Y_train, epochs=40, batch_size=64, validation_split=0.1,
+                seed=1, verbose="auto"):
+    order = np.random.default_rng(seed).permutation(len(X_train))
+    return model.fit(X_train[order], Y_train[order], epochs=epochs, batch_size=batch_size,
+                     verbose=verbose)
+""", 4, {"fit-arguments-ignored"}),
+    "tensors": ("predict", """
+def predict(model, X):
+    logits = model(X)
+    return keras.ops.softmax(logits), keras.ops.argmax(logits, axis=1)
+""", 0, set()),
+}
+
+
+@pytest.mark.parametrize("way", list(ANOTHER_WAY))
+def test_another_way_of_writing_a_function_costs_only_its_mistakes(way, capsys):
+    name, code, lost, mistakes = ANOTHER_WAY[way]
+    namespace = {"np": np, "keras": keras}
+    exec(code, namespace)
+    score = getattr(keras_models, f"grade_{name}")(namespace[name])
+    report = capsys.readouterr().out
+    assert score == keras_models.POINTS[name] - lost, report
+    assert set(mistakes_of(name)) == mistakes, report
+
+
+def test_a_frozen_layer_loses_the_training_point_only(solution, capsys):
+    def sequential_model(input_shape=(64, 64, 3), n_classes=6):
+        model = solution["sequential_model"](input_shape, n_classes)
+        model.layers[0].trainable = False
+        return model
+
+    score = keras_models.grade_sequential_model(sequential_model)
+    report = capsys.readouterr().out
+    assert score == keras_models.POINTS["sequential_model"] - 1, report
+    assert mistakes_of("sequential_model") == {"does-not-train": 1.0}
+    assert "unchanged" in report
+
+
 def test_the_catalogue_has_the_mistakes_the_course_promises():
     assert len(BUGS) >= 8
     assert {"conv-padding", "pool-windows", "softmax-in-model", "missing-flatten",

@@ -63,9 +63,10 @@ REFERENCE = {
 TOLERANCE = 1e-4
 
 HINT_NETWORK = ("compare your layers with the table: Conv2D 8 filters 4 x 4 (stride 1, "
-                "padding \"same\", no bias, ReLU), MaxPooling2D 8 x 8 stride 8 (padding "
-                "\"same\"), Conv2D 16 filters 2 x 2 (same settings), MaxPooling2D 4 x 4 stride 4 "
-                "(padding \"same\"), Flatten, Dense with n_classes units and no activation")
+                "padding \"same\", no bias, Glorot normal, ReLU), MaxPooling2D 8 x 8 stride 8 "
+                "(padding \"same\"), Conv2D 16 filters 2 x 2 (same settings), MaxPooling2D "
+                "4 x 4 stride 4 (padding \"same\"), Flatten, Dense with n_classes units and no "
+                "activation")
 HINT_COMPILE = ("`model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), "
                 "loss=keras.losses.CategoricalCrossentropy(from_logits=True), "
                 "metrics=[\"accuracy\"])`")
@@ -218,11 +219,11 @@ def check_compile_model(compile_model):
                           f"expected {reference['loss']:.6f}, the mean softmax cross-entropy "
                           f"of the logits.\nLook at: {HINT_COMPILE}")
     _ok(f"the loss on the reference case: {found['loss']:.6f}")
-    accuracy = found.get("accuracy", found.get("categorical_accuracy"))
-    if accuracy is None or not np.isclose(accuracy, reference["accuracy"]):
-        raise CheckFailed(f"{name}: the model measures {sorted(found)}; expected an "
+    metrics = {key: value for key, value in found.items() if key != "loss"}
+    if not any(np.isclose(value, reference["accuracy"]) for value in metrics.values()):
+        raise CheckFailed(f"{name}: the model measures {metrics or 'no metric'}; expected an "
                           f"accuracy of {reference['accuracy']}.\nLook at: {HINT_COMPILE}")
-    _ok(f"the accuracy on the reference case: {accuracy:.3f}")
+    _ok(f"the accuracy on the reference case: {reference['accuracy']:.3f}")
     _finish(name)
 
 
@@ -243,9 +244,10 @@ def check_train_model(train_model, epochs=2):
     given = {}
     fit = model.fit
 
-    def recording_fit(x=None, y=None, **kwargs):
-        given.update(x=np.asarray(x), y=np.asarray(y), **kwargs)
-        return fit(x, y, **kwargs)
+    def recording_fit(*args, **kwargs):
+        named = dict(zip(("x", "y"), args))
+        given.update(y=np.asarray(kwargs.get("y", named.get("y"))))
+        return fit(*args, **kwargs)
 
     model.fit = recording_fit
     history = _call(name, train_model, model, X, Y, epochs=epochs, batch_size=16,

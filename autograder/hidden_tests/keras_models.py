@@ -12,7 +12,8 @@ What the visible checks cannot see is checked here:
   strides and padding of the pools, the activations (ReLU after each convolution, logits at
   the end); the model is built for other image sizes and class counts, and each layer's
   output shape and parameters must follow from its settings, and its outputs from its
-  layers (``oracles.keras_forward``, numpy). Each setting is judged once, in its own
+  layers (``oracles.keras_forward``, numpy); two epochs of training on a few images must
+  change every weight and lower the loss. Each setting is judged once, in its own
   sub-test: a model whose pools use VALID padding loses the pool sub-test, not the shapes
   that follow from it;
 - ``compile_model`` is judged by what the compiled model computes: its loss on known logits
@@ -47,6 +48,7 @@ from autograder.hidden_tests import oracles
 from autograder.probes.keras_models import (
     probe_compile,
     probe_model,
+    probe_model_training,
     probe_predict,
     probe_train,
 )
@@ -79,6 +81,13 @@ CONV_INITIALIZER = "GlorotNormal"
 # 60 x 60 images SAME and VALID pooling give other shapes; with 64 x 64 they do not).
 MODEL_CASES = (((64, 64, 3), 6), ((60, 60, 3), 6), ((48, 40, 1), 10))
 MODEL_IMAGES = 2
+# The brief training of each model: images of the shipped default training set per class,
+# epochs, mini-batch size and Adam's learning rate.
+MODEL_TRAINING_PER_CLASS = 4
+MODEL_EPOCHS = 2
+MODEL_BATCH = 8
+MODEL_LEARNING_RATE = 0.01
+MODEL_SEED = 3
 
 HINT_SEQUENTIAL = Hint("not-sequential", (
     "build it with `keras.Sequential`, given the list of layers that starts with "
@@ -126,6 +135,9 @@ HINT_POOLS = Hint("pool-windows", (
 HINT_ARGUMENTS = Hint("ignores-arguments", (
     "use the arguments: `keras.Input(shape=input_shape)` and `keras.layers.Dense(n_classes)`, not "
     "fixed numbers"))
+HINT_TRAINS = Hint("does-not-train", (
+    "build the model from Keras layers that learn (no `trainable=False`, no weights of your "
+    "own outside the layers), so that fit changes every weight"))
 HINT_OUTPUTS = Hint("outputs-differ", (
     "the model's outputs are not what its layers compute in this order: connect each layer to "
     "the output of the one before it"))
@@ -211,24 +223,32 @@ def _rng(seed: int) -> np.random.Generator:
 # ---------------------------------------------------------------------------------------------
 
 def layer_table(found: dict) -> list[dict]:
-    """The model's layers with each activation layer folded into the layer before it (as its
-    "activation", when that layer has none of its own): the form the network is judged in."""
+    """The model's layers with each activation (a layer, or an operation of ``keras.ops``)
+    folded into the layer before it, as its "activation" when that layer has none of its own:
+    the form the network is judged in. A ReLU right after a max pool that follows a
+    convolution is the convolution's: ReLU and max pooling commute."""
     table: list[dict] = []
     for layer in found["layers"]:
-        settings = layer["settings"]
+        settings, kind = layer["settings"], layer["class"]
         folded = None
-        if layer["class"] == "ReLU" and not settings.get("negative_slope") \
+        if kind == "ReLU" and not settings.get("negative_slope") \
                 and settings.get("max_value") is None and not settings.get("threshold"):
             folded = "relu"
-        elif layer["class"] == "Activation":
+        elif kind == "Relu" and layer.get("operation"):
+            folded = "relu"
+        elif kind == "Activation":
             folded = settings.get("activation")
-        elif layer["class"] == "Softmax":
+        elif kind == "Softmax" and settings.get("axis", -1) in (-1, [-1]):
             folded = "softmax"
-        if (folded is not None and table
-                and table[-1]["settings"].get("activation") in ("linear", None)
-                and "activation" in table[-1]["settings"]):
-            table[-1] = {**table[-1], "settings": {**table[-1]["settings"],
-                                                   "activation": folded}}
+        target = len(table) - 1
+        if (folded == "relu" and len(table) >= 2 and table[-1]["class"] == "MaxPooling2D"
+                and table[-2]["class"] == "Conv2D"):
+            target = len(table) - 2
+        if (folded is not None and target >= 0
+                and "activation" in table[target]["settings"]
+                and table[target]["settings"].get("activation") in ("linear", None)):
+            table[target] = {**table[target], "settings": {**table[target]["settings"],
+                                                           "activation": folded}}
             continue
         table.append(layer)
     return table
@@ -278,12 +298,28 @@ def _expected_shapes(table: list[dict], input_shape: tuple, n_classes: int) -> l
             params = shape[-1] * settings["units"] + (
                 settings["units"] if settings.get("use_bias") else 0)
             shape = [*shape[:-1], settings["units"]]
-        elif kind in ("ReLU", "Activation", "Softmax"):
+        elif kind in ("ReLU", "Activation", "Softmax", "Relu"):
             pass
         else:
             shape = None
         expected.append(None if shape is None else (list(shape), params))
     return expected
+
+
+@functools.cache
+def model_training_data() -> tuple[np.ndarray, np.ndarray]:
+    """MODEL_TRAINING_PER_CLASS images of each class of the shipped default training set,
+    scaled to 0..1, with their one-hot labels (read once per process; read-only arrays)."""
+    from utils import signs
+
+    images, labels, classes = signs.read_split(signs.DATA_DIR / signs.DIGITS_FILES[0], "train")
+    chosen = np.concatenate([np.flatnonzero(labels == k)[:MODEL_TRAINING_PER_CLASS]
+                             for k in range(len(classes))])
+    X = (images[chosen] / 255.0).astype(np.float32)
+    Y = np.eye(len(classes), dtype=np.float32)[labels[chosen]]
+    X.flags.writeable = False
+    Y.flags.writeable = False
+    return X, Y
 
 
 class _Model:
@@ -425,7 +461,7 @@ def _grade_model(func: Callable, name: str, sequential: bool) -> float:
                                   f"expected {n_classes}", HINT_ARGUMENTS)
                 expected = _expected_shapes(table, shape, n_classes)
                 for layer, wanted in zip(table, expected):
-                    if wanted is None:
+                    if wanted is None or layer.get("operation"):
                         continue
                     found_pair = (layer["output_shape"], layer["params"])
                     if found_pair != (wanted[0], wanted[1]):
@@ -456,9 +492,32 @@ def _grade_model(func: Callable, name: str, sequential: bool) -> float:
                                   f"model's outputs (shape {actual.shape}) are not what its "
                                   f"layers compute (shape {expected.shape})", HINT_OUTPUTS)
 
+        def training_test():
+            if model.build(0)["output_shape"] != [None, MODEL_CASES[0][1]]:
+                return  # no n_classes scores per image: the sub-tests above lost their points
+            X, Y = model_training_data()
+            try:
+                found = probe_call(func, probe_model_training, [MODEL_CASES[0][0],
+                                                                MODEL_CASES[0][1]],
+                                   X.copy(), Y.copy(), MODEL_LEARNING_RATE, MODEL_EPOCHS,
+                                   MODEL_BATCH, MODEL_SEED)
+            except Failure as failure:
+                raise Failure(f"training the model raised: {failure.message}") from None
+            if "error" in found:
+                raise Failure(f"training the model raised {found['error']}", HINT_TRAINS)
+            frozen = [name for name, changed in zip(found["names"], found["changed"])
+                      if not changed]
+            if frozen:
+                raise Failure(f"{MODEL_EPOCHS} epochs of training left {', '.join(frozen)} "
+                              "unchanged", HINT_TRAINS)
+            loss = found["loss"]
+            if not loss[-1] < loss[0]:
+                raise Failure(f"the loss went from {loss[0]:.4f} to {loss[-1]:.4f} in "
+                              f"{MODEL_EPOCHS} epochs; expected it to fall", HINT_TRAINS)
+
         grader.run("a keras.Sequential" if sequential else "a functional keras.Model", 2,
                    kind_test)
-        grader.run(f"the layers in order: {', '.join(LAYER_NAMES)}", 5, order_test)
+        grader.run(f"the layers in order: {', '.join(LAYER_NAMES)}", 4, order_test)
         grader.run("convolutions of 8 filters 4 x 4, then 16 filters 2 x 2, stride 1, padding "
                    "same", 4, conv_test)
         grader.run("the convolutions have no bias and start from Glorot normal values", 2,
@@ -470,6 +529,8 @@ def _grade_model(func: Callable, name: str, sequential: bool) -> float:
                    "output shape and parameters of each layer", 2, arguments_test)
         grader.run("its outputs on 64 x 64 x 3 images are what its layers compute", 2,
                    outputs_test)
+        grader.run(f"it trains: {MODEL_EPOCHS} epochs on {len(model_training_data()[0])} "
+                   "images change every weight and lower the loss", 1, training_test)
     return grader.score
 
 
@@ -664,16 +725,29 @@ def grade_train_model(func: Callable) -> float:
                           "with every epoch", "call `model.fit` once, with `epochs=epochs`")
         return calls[0]
 
-    def given_order(**changes) -> np.ndarray:
+    def given(**changes) -> tuple[np.ndarray, np.ndarray, int]:
+        """(the index in X of each example fit was given, its label, how many of them it
+        trains on): the training examples, then the validation_data's if it had some (a
+        hand-made split loses its points in the arguments' sub-test only)."""
         call = one_fit(**changes)
         if isinstance(call.get("x"), str) or isinstance(call.get("y"), str):
             raise Failure(f"fit was given {call.get('x')} and {call.get('y')}; expected the "
                           "shuffled X_train and Y_train as numpy arrays", HINT_EXAMPLES)
-        order = _order(np.asarray(call["x"]), X)
+        sums, labels = np.asarray(call["x"]), np.asarray(call["y"])
+        trained = len(sums)
+        if "validation_x" in call:
+            sums = np.concatenate([sums, np.asarray(call["validation_x"])])
+            labels = np.concatenate([labels, np.asarray(call["validation_y"])])
+        order = _order(sums, X)
         if order is None or len(order) != len(X) or len(set(order.tolist())) != len(X):
-            raise Failure(f"fit was given {len(call['x'])} images, not each of the {len(X)} "
+            raise Failure(f"fit was given {len(sums)} images, not each of the {len(X)} "
                           "training images once", HINT_EXAMPLES)
-        return order
+        if "validation_x" not in call:
+            trained = int(math.floor(len(X) * (1 - (call.get("validation_split") or 0))))
+        return order, labels, trained
+
+    def given_order(**changes) -> np.ndarray:
+        return given(**changes)[0]
 
     with Grader("train_model", POINTS["train_model"]) as grader:
         def arguments_test():
@@ -696,16 +770,16 @@ def grade_train_model(func: Callable) -> float:
                                   f"{call.get('verbose', 'auto')!r}", HINT_FIT_ARGUMENTS)
 
         def labels_test():
-            order = given_order()
-            labels = np.asarray(one_fit()["y"])
+            order, labels, _ = given()
             wrong = int(np.sum(labels != np.argmax(Y, axis=1)[order]))
             if wrong:
                 raise Failure(f"{wrong} of the {len(X)} images given to fit came with another "
                               "image's label", HINT_APART)
 
         def split_test():
-            order = given_order()
-            split_at = int(math.ceil(len(X) * (1 - TRAIN_KWARGS["validation_split"])))
+            order, _, split_at = given()
+            if split_at >= len(X):
+                return  # nothing held out: the arguments' sub-test lost its points for that
             if np.array_equal(order, np.arange(len(X))):
                 classes = sorted(set(np.argmax(Y[order[split_at:]], axis=1).tolist()))
                 raise Failure(f"fit was given the examples in their stored order, so the "
@@ -736,18 +810,21 @@ def grade_train_model(func: Callable) -> float:
             if history is None:
                 raise Failure(f"train_model returned {found['describe']}; expected the History "
                               "that fit returns", HINT_HISTORY)
-            keys = {"loss", "accuracy", "val_loss", "val_accuracy"}
+            # What fit was asked for: fewer epochs or no validation than train_model was
+            # asked for lost their points above.
+            call = one_fit()
+            keys = {"loss", "accuracy"}
+            if call.get("validation_split") or call.get("validation_data"):
+                keys |= {"val_loss", "val_accuracy"}
             if not keys <= set(history):
                 raise Failure(f"the History holds {sorted(history)}; expected {sorted(keys)}",
-                              HINT_FIT_ARGUMENTS)
-            # As many as fit was asked for: fewer or more epochs than train_model was asked
-            # for lost their points above.
-            epochs = one_fit().get("epochs", 1)
+                              HINT_HISTORY)
+            epochs = call.get("epochs", 1)
             if any(len(history[key]) != epochs for key in keys):
                 lengths = {key: len(history[key]) for key in sorted(keys)}
                 raise Failure(f"the History has {lengths} values; expected {epochs} each, one "
                               "per epoch fit was asked for", HINT_HISTORY)
-            if not history["loss"][-1] < history["loss"][0]:
+            if len(history["loss"]) > 1 and not history["loss"][-1] < history["loss"][0]:
                 raise Failure(f"the training loss went from {history['loss'][0]:.4f} to "
                               f"{history['loss'][-1]:.4f}; expected it to fall")
 

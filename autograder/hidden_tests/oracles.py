@@ -336,7 +336,7 @@ def keras_forward(layers: list[dict], weights: list[np.ndarray], X: np.ndarray) 
     ``model.get_weights()``. Each layer is a dict with its "class" and "settings" (as
     ``autograder.probes.keras_models.model_data`` gives them); NotComputable for anything
     else than Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense, ReLU, Activation and
-    Softmax in their plain forms."""
+    Softmax in their plain forms, and the operations relu and softmax of ``keras.ops``."""
     remaining = list(weights)
 
     def take(count: int) -> list[np.ndarray]:
@@ -366,6 +366,8 @@ def keras_forward(layers: list[dict], weights: list[np.ndarray], X: np.ndarray) 
                        settings["padding"], "max" if kind == "MaxPooling2D" else "average")
         elif kind == "Flatten":
             A = A.reshape(A.shape[0], -1)
+        elif kind == "Relu" and layer.get("operation"):
+            A = np.maximum(A, 0)
         elif kind == "ReLU":
             if (settings.get("negative_slope") or settings.get("max_value") is not None
                     or settings.get("threshold")):

@@ -53,8 +53,9 @@ def _shape(tensor: Any) -> list | None:
 
 def model_data(model: Any, X: np.ndarray | None = None) -> dict:
     """MODEL as plain data: whether it is a Keras model and which kind, its input and output
-    shapes, each layer (InputLayer left out) with its class, output shape, number of
-    parameters, LAYER_SETTINGS and the class of its kernel initializer, its weights, and its
+    shapes, each layer (InputLayer left out; for a functional model each operation, layer or
+    not) with its class, output shape, number of parameters, LAYER_SETTINGS and the class of
+    its kernel initializer, its weights, and its
     outputs on the images X (if given; or the error computing them raised)."""
     k = keras()
     if not isinstance(model, k.Model):
@@ -69,8 +70,17 @@ def model_data(model: Any, X: np.ndarray | None = None) -> dict:
         found["input_shape"] = found["output_shape"] = None
         found["shape_error"] = f"{type(error).__name__}: {error}"
     layers = []
-    for layer in model.layers:
+    # A functional model's operations include those that are not layers (keras.ops.relu on
+    # a tensor, say): each is reported by its class, with its axis if it has one.
+    for layer in getattr(model, "operations", None) or model.layers:
         if isinstance(layer, k.layers.InputLayer):
+            continue
+        if not isinstance(layer, k.layers.Layer):
+            axis = getattr(layer, "axis", None)
+            layers.append({"class": type(layer).__name__, "name": str(layer.name),
+                           "output_shape": None, "params": 0, "operation": True,
+                           "settings": {} if axis is None else {"axis": _plain(axis)},
+                           "initializer": None})
             continue
         config = layer.get_config()
         initializer = config.get("kernel_initializer")
@@ -97,6 +107,33 @@ def probe_model(func: Callable, args: list, X: np.ndarray) -> dict:
     """The model FUNC(*ARGS) as data (``model_data``), with its outputs on the images X."""
     keras()
     return model_data(func(*args), X)
+
+
+def probe_model_training(func: Callable, args: list, X: np.ndarray, Y: np.ndarray,
+                         learning_rate: float, epochs: int, batch_size: int,
+                         seed: int) -> dict:
+    """The model FUNC(*ARGS), built after ``keras.utils.set_random_seed(SEED)``, compiled with
+    Adam(LEARNING_RATE), the cross-entropy of logits and the accuracy, and trained EPOCHS
+    epochs on the images X and one-hot labels Y (mini-batches of BATCH_SIZE in order): the
+    loss of each epoch, and for each of its weights whether training changed it (or the
+    error training raised)."""
+    k = keras()
+    k.utils.set_random_seed(seed)
+    model = func(*args)
+    if not isinstance(model, k.Model):
+        return {"model": False, "describe": describe(model)}
+    model.compile(optimizer=k.optimizers.Adam(learning_rate=learning_rate),
+                  loss=k.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    before = [np.array(weight) for weight in model.get_weights()]
+    try:
+        history = model.fit(X, Y, epochs=epochs, batch_size=batch_size, shuffle=False,
+                            verbose=0)
+    except Exception as error:  # noqa: BLE001 - the error is data for the judge
+        return {"model": True, "error": f"{type(error).__name__}: {str(error).strip()[:300]}"}
+    after = model.get_weights()
+    return {"model": True, "loss": [float(value) for value in history.history["loss"]],
+            "changed": [bool(np.any(old != new)) for old, new in zip(before, after)],
+            "names": [weight.path for weight in model.weights]}
 
 
 def _loss_data(loss: Any) -> dict:
@@ -146,8 +183,9 @@ def probe_train(func: Callable, weights: list, X: np.ndarray, Y: np.ndarray,
                 learning_rate: float, kwargs: dict) -> dict:
     """FUNC(model, X, Y, **KWARGS) on a linear classifier of the images X with WEIGHTS, compiled
     with Adam(LEARNING_RATE), the cross-entropy of logits and the accuracy: the arguments of
-    each call of the model's ``fit`` (for the images and labels given to it: the sum of each
-    image's pixels and each label's class, which identify the examples), what FUNC returned,
+    each call of the model's ``fit`` (for the images and labels given to it, and those of
+    ``validation_data`` if given: the sum of each image's pixels and each label's class, which
+    identify the examples), what FUNC returned,
     and the History's ``history`` and ``params`` if it returned one."""
     k = keras()
     model = linear_classifier(weights, X.shape[1:])
@@ -171,7 +209,16 @@ def probe_train(func: Callable, weights: list, X: np.ndarray, Y: np.ndarray,
                                else np.argmax(array.reshape(len(array), -1), axis=1))
             except (TypeError, ValueError):
                 record[key] = describe(value)
-        record["validation_data"] = given.get("validation_data") is not None
+        validation = given.get("validation_data")
+        record["validation_data"] = validation is not None
+        if isinstance(validation, (tuple, list)) and len(validation) >= 2:
+            try:
+                held_x, held_y = (np.asarray(value, dtype=np.float64)
+                                  for value in validation[:2])
+                record["validation_x"] = held_x.reshape(len(held_x), -1).sum(axis=1)
+                record["validation_y"] = np.argmax(held_y.reshape(len(held_y), -1), axis=1)
+            except (TypeError, ValueError):
+                pass
         calls.append(record)
         return fit(*args, **fit_kwargs)
 
