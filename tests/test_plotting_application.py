@@ -1,6 +1,9 @@
-"""The figures of the application notebook: images with labels, costs, confusion matrix."""
+"""The figures of the application and Keras notebooks: images with labels, costs, confusion matrix,
+learning curves."""
 
 from __future__ import annotations
+
+import io
 
 import matplotlib
 
@@ -535,3 +538,27 @@ def test_show_same_padding_rejects_bad_arguments(kwargs, words):
         show_same_padding(**kwargs)
     for word in words:
         assert word in str(error.value)
+
+
+def test_learning_curves_draw_training_and_validation_per_epoch():
+    class History:  # what Keras' fit returns, for what the figure reads of it
+        history = {"loss": [1.2, 0.6, 0.3], "val_loss": [1.0, 0.7, 0.5],
+                   "accuracy": [0.5, 0.8, 0.9], "val_accuracy": [0.6, 0.75, 0.875]}
+
+    fig = plotting.plot_learning_curves(History())
+    loss_axes, accuracy_axes = fig.axes
+    for ax, key in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
+        training, validation = ax.get_lines()
+        assert list(training.get_ydata()) == History.history[key]
+        assert list(validation.get_ydata()) == History.history[f"val_{key}"]
+        assert list(training.get_xdata()) == [1, 2, 3]
+    assert accuracy_axes.get_title() == "accuracy: validation 0.875 after epoch 3"
+    fig.savefig(io.BytesIO(), format="png")
+
+
+def test_learning_curves_refuse_a_history_without_validation():
+    with pytest.raises(ValueError, match=r"with metrics=\[\"accuracy\"\] and a validation_split"):
+        plotting.plot_learning_curves({"loss": [1.0], "accuracy": [0.5]})
+    with pytest.raises(ValueError, match="differ in length"):
+        plotting.plot_learning_curves({"loss": [1.0, 0.5], "val_loss": [1.0],
+                                       "accuracy": [0.5], "val_accuracy": [0.5]})
