@@ -30,7 +30,7 @@ from autograder.samples import solution_namespace
 # Spans in backticks that are not code to run: operators named in the text, printed text, a
 # folder, the notation of a pair and of a signature's end.
 NOT_PYTHON = {"+=", "//", "=", "@", "all checks passed", "... all checks passed.", "data/",
-              "train_catvnoncat.h5", "test_catvnoncat.h5",
+              "train_catvnoncat.h5", "test_catvnoncat.h5", "Convolution_model_Keras.ipynb",
               "(before, after)", '(..., mode="max")'}
 # Spans that a learner runs to see them raise.
 RAISES = {"raise NotImplementedError()": NotImplementedError}
