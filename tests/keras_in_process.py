@@ -172,7 +172,7 @@ def test_the_catalogue_has_the_mistakes_the_course_promises():
             "from-logits-mismatch", "sparse-loss-for-one-hot"} <= {bug.mistake for bug in BUGS}
 
 
-def _layer(kind, rng, channels):
+def _layer(kind, rng):
     if kind == "Conv2D":
         return keras.layers.Conv2D(int(rng.integers(1, 5)), int(rng.integers(1, 4)),
                                    strides=int(rng.integers(1, 3)),
@@ -195,7 +195,7 @@ def test_the_numpy_oracle_computes_what_keras_layers_compute(seed):
     n_H, n_W = (int(n) for n in rng.integers(26, 34, 2))
     layers = [keras.Input(shape=(n_H, n_W, 2))]
     for kind in kinds:
-        layers.append(keras.layers.Dense(3) if kind == "Dense" else _layer(kind, rng, 2))
+        layers.append(keras.layers.Dense(3) if kind == "Dense" else _layer(kind, rng))
     model = keras.Sequential(layers)
     X = rng.standard_normal((3, n_H, n_W, 2)).astype(np.float32)
     found = probes.model_data(model, X)
