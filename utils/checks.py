@@ -26,6 +26,7 @@ import functools
 import io
 import os
 import sys
+import textwrap
 import traceback
 import warnings
 
@@ -958,6 +959,21 @@ def validate(func):
     validate_graded(func, CHECKS, CHECK_USES, assert_implemented)
 
 
+# Validate's dialog shows each line of a message as it is, without wrapping it.
+VALIDATE_WIDTH = 78
+
+
+def wrapped(text, width=VALIDATE_WIDTH):
+    """TEXT with each line longer than WIDTH wrapped at spaces, its continuation lines indented
+    two spaces more than the line they continue (a word longer than WIDTH stays whole)."""
+    lines = []
+    for line in text.splitlines() or [""]:
+        indent = line[:len(line) - len(line.lstrip())]
+        lines.extend(textwrap.wrap(line, width, subsequent_indent=indent + "  ",
+                                   break_long_words=False, break_on_hyphens=False) or [line])
+    return "\n".join(lines)
+
+
 def validate_graded(func, checks, uses, assert_implemented):
     """Run the check of FUNC (CHECKS[FUNC.__name__], with the functions USES names for it
     taken from FUNC's notebook) as a graded cell does.
@@ -979,19 +995,20 @@ def validate_graded(func, checks, uses, assert_implemented):
     namespace = getattr(func, "__globals__", {})
     missing = [other for other in uses.get(name, ()) if other not in namespace]
     if missing:
-        print(f"{name}'s check needs {' and '.join(missing)}: run the cells that define them "
-              "first.", file=sys.stderr)
+        print(wrapped(f"{name}'s check needs {' and '.join(missing)}: run the cells that define "
+                      "them first."), file=sys.stderr)
         return
     others = [namespace[other] for other in uses.get(name, ())]
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             checks[name].raising(func, *others)
     except CheckFailed as exc:  # NotImplementedYet too
-        print(exc, file=sys.stderr)
+        print(wrapped(str(exc)), file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - the student's code raised: reported in one line
         detail = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"{name} raised {type(exc).__name__} in its check{': ' + detail if detail else ''}"
-              f". Run its check cell above to see where.", file=sys.stderr)
+        print(wrapped(f"{name} raised {type(exc).__name__} in its check"
+                      f"{': ' + detail if detail else ''}. Run its check cell above to see "
+                      "where."), file=sys.stderr)
     else:
         print(f"{name}: its checks pass. The hidden tests grade it when you submit.")
 
