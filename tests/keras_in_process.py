@@ -11,15 +11,20 @@ can see; the probes' data.
 
 from __future__ import annotations
 
+import re
+
+import hint_policy
 import numpy as np
 import pytest
+import returned_values
 from in_process import grade_all
 
 from autograder.catalogue.keras_models import BUGS
+from autograder.course import Course, read_notebook
 from autograder.engine.harness import mistakes_of
 from autograder.hidden_tests import keras_models, oracles
 from autograder.probes import keras_models as probes
-from autograder.samples import solution_namespace
+from autograder.samples import solution_namespace, solution_sources, with_bugs
 from utils import keras_checks as checks
 from utils.checks import CheckFailed
 from utils.tensorflow_setup import import_keras
@@ -34,6 +39,12 @@ def solution():
     return solution_namespace(assignment="conv_keras")
 
 
+def learner_code(bug) -> str:
+    """The code of the solution cells of a submission with BUG: what its feedback may quote."""
+    sources = solution_sources(read_notebook(Course().source_notebook("conv_keras")))
+    return "\n".join(with_bugs(sources, [bug]).values())
+
+
 def test_the_solution_gets_full_points_and_nothing_on_stderr(solution, capsys):
     graded = grade_all(keras_models, solution, capsys)
     for name, (score, report, mistakes) in graded.items():
@@ -41,6 +52,33 @@ def test_the_solution_gets_full_points_and_nothing_on_stderr(solution, capsys):
         assert type(score) is float and score == points, report
         assert report.startswith(f"{name}: {points} / {points} points\n")
         assert mistakes == {}
+
+
+def changed_model(value):
+    """A copy of the Keras model VALUE with one setting changed (the first layer's padding that
+    has one, else the first dense layer's units), for the perturbation test; None for anything
+    that is not a Keras model."""
+    if not isinstance(value, keras.Model):
+        return None
+    config = value.get_config()
+    for layer in config.get("layers", []):
+        settings = layer.get("config", {})
+        if "padding" in settings:
+            settings["padding"] = "valid" if settings["padding"] == "same" else "same"
+            break
+        if "units" in settings:
+            settings["units"] += 1
+            break
+    return type(value).from_config(config)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_returned_value_is_checked(name, solution, capsys):
+    """Each part of what a function returns (a model, both elements of predict's pair, each
+    epoch's value of each entry of train_model's History), changed in turn, costs points."""
+    returned_values.assert_every_part_checked(
+        getattr(keras_models, f"grade_{name}"), solution[name], keras_models.POINTS[name],
+        perturb_leaf=changed_model)
 
 
 def test_points_add_up_to_100():
@@ -58,6 +96,29 @@ def test_an_unfinished_function_scores_zero_and_says_so(name, capsys):
     assert "not implemented yet" in out and err == ""
 
 
+# What the hidden tests' report of each catalogue bug says differs: the setting, expected
+# against what the learner's model or compiled model holds.
+DIFFERS = {
+    "conv-valid-padding": "has padding 'valid'; expected 'same'",
+    "conv-with-bias": "has use_bias True",
+    "glorot-uniform": "has the kernel initializer GlorotUniform; expected GlorotNormal",
+    "softmax-in-model": "has the activation 'softmax'; expected 'linear'",
+    "missing-flatten": "expected Conv2D, MaxPooling2D, Conv2D, MaxPooling2D, Flatten, Dense",
+    "pools-swapped": "pool 1 has pool_size [4, 4], expected [8, 8]",
+    "pool-valid-padding": "pool 2 has padding 'valid', expected 'same'",
+    "missing-relu": "has the activation 'linear', with no ReLU after it; expected 'relu'",
+    "from-logits-false": "with from_logits False; expected from_logits True",
+    "sparse-loss": "the loss is SparseCategoricalCrossentropy; expected CategoricalCrossentropy",
+    "learning-rate-ignored": "the optimizer's learning rate is 0.0010000000474974513; "
+                             "expected 0.0123",
+    "split-before-shuffling": "the validation split holds the classes",
+    "labels-shuffled-apart": "came with another image's label",
+    "batch-size-fixed": "'batch_size': 32",
+    "argmax-axis-0": "classes has shape (6,); expected (7,)",
+    "softmax-over-images": "the probabilities are not the softmax",
+}
+
+
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
 def test_each_bug_loses_points_in_its_function_under_its_mistake_id(bug, capsys):
     # A bug edits one solution cell, and no graded function calls another: the other
@@ -65,10 +126,13 @@ def test_each_bug_loses_points_in_its_function_under_its_mistake_id(bug, capsys)
     assert bug.breaks == {bug.function}
     func = solution_namespace([bug], assignment="conv_keras")[bug.function]
     score = getattr(keras_models, f"grade_{bug.function}")(func)
-    report = " ".join(capsys.readouterr().out.split())
+    out = capsys.readouterr().out
+    report = " ".join(out.split())
     assert score < keras_models.POINTS[bug.function], report
     assert set(mistakes_of(bug.function)) == {bug.mistake}, (mistakes_of(bug.function), report)
     assert " ".join(bug.hint.split()) in report
+    assert DIFFERS[bug.name] in report, report
+    hint_policy.assert_no_leak(out, learner_code(bug), where=f"the feedback of {bug.name}")
 
 
 # Other ways of writing a function: (name, code, points lost, mistake ids).
@@ -222,8 +286,8 @@ def test_the_reference_values_of_the_checks_are_what_numpy_computes():
         oracles.softmax_cross_entropy(logits, Y).mean(), rel=1e-6)
     assert reference["compile_model"]["accuracy"] == np.mean(
         logits.argmax(axis=1) == Y.argmax(axis=1))
-    np.testing.assert_allclose(reference["predict"]["probabilities[:2]"],
-                               np.exp(oracles.log_softmax(logits))[:2], atol=1e-7)
+    np.testing.assert_allclose(reference["predict"]["probabilities"],
+                               np.exp(oracles.log_softmax(logits)), atol=1e-7)
     assert reference["predict"]["classes"] == logits.argmax(axis=1).tolist()
     table = [(kind, tuple(shape), params) for kind, (shape, params) in zip(
         [kind for kind, _ in keras_models.NETWORK],
@@ -231,6 +295,13 @@ def test_the_reference_values_of_the_checks_are_what_numpy_computes():
             [{"class": kind, "settings": {**settings, "units": 6}}
              for kind, settings in keras_models.NETWORK], (64, 64, 3), 6))]
     assert reference["layers"] == table
+    # The checks read the settings the hidden tests grade, with the same values.
+    for (kind, settings), wanted in zip(keras_models.NETWORK, checks.SETTINGS):
+        for key, value in settings.items():
+            assert wanted[key] == (tuple(value) if isinstance(value, list) else value), (kind,
+                                                                                        key)
+        if kind == "Conv2D":
+            assert wanted["kernel_initializer"] == keras_models.CONV_INITIALIZER
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -239,21 +310,70 @@ def test_each_check_passes_on_the_solution(name, solution, capsys):
     assert f"{name}: all checks passed." in capsys.readouterr().out
 
 
-# The catalogue bugs the visible checks see (the others are for the hidden tests).
-SEEN = {"conv-with-bias": "parameters", "missing-flatten": "the layers are",
-        "softmax-in-model": None, "from-logits-false": "the loss on the reference case",
-        "sparse-loss": "ValueError", "learning-rate-ignored": "learning rate",
-        "split-before-shuffling": "validation split", "labels-shuffled-apart": None,
-        "batch-size-fixed": None, "argmax-axis-0": "classes is",
-        "softmax-over-images": "probabilities has"}
+# What the visible check says of each catalogue bug it sees, the layer and the setting for a
+# model (the others are for the hidden tests: the checks' one case cannot tell them).
+SEEN = {
+    "conv-valid-padding": "layer 1, the first Conv2D layer (conv2d), has padding 'valid'; "
+                          "expected 'same'",
+    "conv-with-bias": "layer 3, the second Conv2D layer (conv2d), has use_bias True; expected "
+                      "False",
+    "glorot-uniform": "layer 1, the first Conv2D layer (conv2d), has kernel_initializer "
+                      "'GlorotUniform'; expected 'GlorotNormal'",
+    "softmax-in-model": "layer 6, the Dense layer (dense), has activation 'softmax'; expected "
+                        "'linear'",
+    "missing-flatten": "the layers are Conv2D, MaxPooling2D, Conv2D, MaxPooling2D, Dense",
+    "pools-swapped": "layer 2, the first MaxPooling2D layer (max_pooling2d), has pool_size "
+                     "(4, 4); expected (8, 8)",
+    "pool-valid-padding": "layer 4, the second MaxPooling2D layer (max_pooling2d_1), has "
+                          "padding 'valid'; expected 'same'",
+    "missing-relu": "layer 3, the second Conv2D layer (conv2d_1), has activation 'linear'; "
+                    "expected 'relu'",
+    "from-logits-false": "the loss is CategoricalCrossentropy with from_logits False; expected "
+                         "from_logits True",
+    "sparse-loss": "the loss is SparseCategoricalCrossentropy; expected "
+                   "CategoricalCrossentropy",
+    "learning-rate-ignored": "the optimizer's learning rate is 0.001; expected 0.01",
+    "split-before-shuffling": "the validation split holds the classes [4, 5] only",
+    "labels-shuffled-apart": None, "batch-size-fixed": None,
+    "argmax-axis-0": "classes is",
+    "softmax-over-images": "probabilities has shape (8, 6)",
+}
+MODEL_BUGS = [bug.name for bug in BUGS if bug.function in ("sequential_model",
+                                                           "functional_model")]
+
+
+def test_the_checks_see_every_model_bug_of_the_catalogue():
+    assert set(SEEN) == set(BY_NAME)
+    assert all(SEEN[name] for name in MODEL_BUGS)
 
 
 @pytest.mark.parametrize("name", [name for name, said in SEEN.items() if said])
 def test_the_checks_catch_the_bugs_they_can_see(name):
     bug = BY_NAME[name]
     namespace = solution_namespace([bug], assignment="conv_keras")
-    with pytest.raises(CheckFailed, match=SEEN[name]):
+    with pytest.raises(CheckFailed) as failed:
         getattr(checks, f"check_{bug.function}").raising(namespace[bug.function])
+    message = str(failed.value)
+    names = {"conv2d": r"conv2d(_\d+)?", "max_pooling2d": r"max_pooling2d(_\d+)?",
+             "conv2d_1": r"conv2d(_\d+)?", "max_pooling2d_1": r"max_pooling2d(_\d+)?",
+             "dense": r"dense(_\d+)?"}
+    pattern = re.escape(SEEN[name])
+    for layer, any_number in names.items():  # Keras numbers layer names per process
+        pattern = pattern.replace(f"\\({layer}\\)", f"\\({any_number}\\)")
+    assert re.search(pattern, message), message
+    *_, hint = message.splitlines()
+    assert hint.startswith("Hint: ") and ("section" in hint or "Part " in hint), message
+    hint_policy.assert_no_leak(message, learner_code(bug), where=f"the check's message on {name}")
+
+
+@pytest.mark.parametrize("way", [way for way, (_, _, lost, _) in ANOTHER_WAY.items()
+                                 if lost == 0])
+def test_a_correct_spelling_the_hidden_tests_accept_passes_the_checks(way, capsys):
+    name, code, _, _ = ANOTHER_WAY[way]
+    namespace = {"np": np, "keras": keras}
+    exec(code, namespace)
+    getattr(checks, f"check_{name}").raising(namespace[name])
+    assert f"{name}: all checks passed." in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -89,117 +89,165 @@ MODEL_BATCH = 8
 MODEL_LEARNING_RATE = 0.01
 MODEL_SEED = 3
 
+# Where each idea is taught: the notebook's sections.
+SECTION_LAYERS = "section 1.1, The layers"
+SECTION_DEFAULTS = "section 1.1, the three settings that differ from Keras' defaults"
+SECTION_LOGITS = "section 1.1, Logits or probabilities?"
+SECTION_SEQUENTIAL = "section 1.2, sequential_model"
+SECTION_FUNCTIONAL = "Part 2, the functional API"
+SECTION_COMPILE = "section 3.1, compile_model"
+SECTION_LOSSES = "section 3.1, the table of losses"
+SECTION_TRAIN = "section 3.2, train_model"
+SECTION_SPLIT = "section 3.2, The validation split"
+SECTION_PREDICT = "Part 4, predictions"
+
 HINT_SEQUENTIAL = Hint("not-sequential", (
-    "build it with `keras.Sequential`, given the list of layers that starts with "
-    "`keras.Input(shape=input_shape)`"))
+    f"a keras.Sequential is a list of layers, the input's shape first ({SECTION_SEQUENTIAL}); "
+    "look at what your function makes its model from"))
 HINT_FUNCTIONAL = Hint("not-functional", (
-    "build it with the functional API: call each layer on the output of the one before, "
-    "starting from `inputs = keras.Input(shape=input_shape)`, and end with "
-    "`keras.Model(inputs=inputs, outputs=outputs)`"))
+    "the functional API calls each layer on the output of the one before, from the input, and "
+    f"keras.Model ties the input to the output ({SECTION_FUNCTIONAL}); look at how your "
+    "function makes the model it returns"))
 HINT_FLATTEN = Hint("missing-flatten", (
-    "put a `keras.layers.Flatten()` between the second pool and the dense layer: a Dense layer "
-    "on a 4-D tensor works on its last axis only, so the model gives a (2, 2, n_classes) block "
-    "per image instead of n_classes scores"))
+    "a Dense layer on a 4-D tensor works on its last axis only, so the model gives a "
+    "(2, 2, n_classes) block per image instead of n_classes scores: the FLATTEN row of the "
+    f"table ({SECTION_LAYERS}) turns each image's block into one row of numbers; look at what "
+    "comes between the second pool and the dense layer"))
 HINT_LAYERS = Hint("layers-differ", (
-    "the layers, in order: Conv2D, MaxPooling2D, Conv2D, MaxPooling2D, Flatten, Dense (a ReLU "
-    "may be the convolution's `activation=\"relu\"` or a layer of its own right after it)"))
+    f"the layers, in the order of the table of {SECTION_LAYERS}: Conv2D, MaxPooling2D, Conv2D, "
+    "MaxPooling2D, Flatten, Dense (a ReLU may be the convolution's own activation or a layer "
+    "of its own right after it); look at the layers your function builds, in order"))
 HINT_CONV_PADDING = Hint("conv-padding", (
-    "both convolutions keep the image size: `padding=\"same\"` (Keras' default is "
-    "\"valid\")"))
+    "SAME padding keeps the image size at stride 1; Keras' default, VALID, keeps only whole "
+    f"windows, floor((n - f) / s) + 1 rows of n ({SECTION_DEFAULTS}); look at the padding each "
+    "Conv2D layer is given"))
 HINT_CONV_SIZE = Hint("conv-size", (
-    "8 filters of 4 x 4, then 16 filters of 2 x 2, both with stride 1: "
-    "`keras.layers.Conv2D(8, 4, strides=1)`, then `keras.layers.Conv2D(16, 2, strides=1)`, each "
-    "with the settings of the table"))
+    f"the convolutions of the table of {SECTION_LAYERS}: 8 filters of 4 x 4, then 16 filters "
+    "of 2 x 2, both with stride 1; look at the filters, kernel size and strides each Conv2D "
+    "layer is given"))
 HINT_CONV_BIAS = Hint("conv-bias", (
-    "the convolutions have no biases, as in the graph assignment: `use_bias=False` (Keras adds "
-    "one per filter by default)"))
+    "the convolutions have no biases, as the graph assignment's filters W1 and W2, and Keras "
+    f"adds one per filter unless told otherwise ({SECTION_DEFAULTS}); look at use_bias in "
+    "each Conv2D layer"))
 HINT_INITIALIZER = Hint("conv-initializer", (
-    "start the filters from Glorot normal values: `kernel_initializer=\"glorot_normal\"` "
-    "(Keras' default is Glorot uniform)"))
+    "the filters start from Glorot normal values, as in the graph assignment, and Keras' "
+    f"default is Glorot uniform ({SECTION_DEFAULTS}); look at the kernel initializer of each "
+    "Conv2D layer"))
 HINT_RELU = Hint("missing-relu", (
-    "each convolution is followed by a ReLU: `activation=\"relu\"` in the Conv2D, or "
-    "`keras.layers.ReLU()` right after it"))
+    "each convolution is followed by a ReLU, the CONV2D + RELU rows of the table "
+    f"({SECTION_LAYERS}): the convolution's own activation, or a ReLU layer right after it "
+    f"({SECTION_FUNCTIONAL}); look at what follows each convolution"))
 HINT_SOFTMAX_IN_MODEL = Hint("softmax-in-model", (
-    "the model ends with logits: `keras.layers.Dense(n_classes)` with no activation. The loss, "
-    "`keras.losses.CategoricalCrossentropy(from_logits=True)`, applies the softmax itself, so "
-    "a softmax in the model is applied twice"))
+    "the model ends with logits and the loss applies the softmax itself, so a softmax in the "
+    f"model is applied twice ({SECTION_LOGITS}); look at the dense layer's activation and at "
+    "what follows it"))
 HINT_DENSE = Hint("dense-layer", (
-    "end with `keras.layers.Dense(n_classes)`: one unit per class, with a bias"))
+    "the last layer is a dense layer of one unit per class, n_classes, with a bias and no "
+    f"activation (the DENSE row of the table, {SECTION_LAYERS}); look at the dense layer's "
+    "units, bias and activation"))
 HINT_POOL_PADDING = Hint("pool-padding", (
-    "it is right for 64 x 64 images and wrong for other sizes: the pools need "
-    "`padding=\"same\"` (with \"valid\", a window that does not fit is dropped)"))
+    "it is right for 64 x 64 images and wrong for other sizes: with SAME padding a pool of "
+    "stride s keeps ceil(n / s) rows of n, with VALID only whole windows, "
+    f"floor((n - f) / s) + 1 ({SECTION_DEFAULTS}, and the figure after it); look at the "
+    "padding each MaxPooling2D layer is given"))
 HINT_POOLS = Hint("pool-windows", (
-    "max pools of 8 x 8 with stride 8 first, then 4 x 4 with stride 4: "
-    "`keras.layers.MaxPooling2D(pool_size=8, strides=8, padding=\"same\")`, then "
-    "`keras.layers.MaxPooling2D(pool_size=4, strides=4, padding=\"same\")`"))
+    "max pools of 8 x 8 with stride 8 first, then 4 x 4 with stride 4 (the MAXPOOL rows of "
+    f"the table, {SECTION_LAYERS}); look at the pool size and strides of each MaxPooling2D "
+    "layer"))
 HINT_ARGUMENTS = Hint("ignores-arguments", (
-    "use the arguments: `keras.Input(shape=input_shape)` and `keras.layers.Dense(n_classes)`, not "
-    "fixed numbers"))
+    "the model is built for the input_shape and n_classes it is given, not for fixed numbers "
+    f"({SECTION_SEQUENTIAL}); look at the shape of the model's input and the units of its "
+    "dense layer"))
 HINT_TRAINS = Hint("does-not-train", (
-    "build the model from Keras layers that learn (no `trainable=False`, no weights of your "
-    "own outside the layers), so that fit changes every weight"))
+    "every weight of the network learns: the model is made of Keras layers that train (none "
+    "frozen, no weights of your own outside the layers), so that fit changes every weight "
+    f"({SECTION_TRAIN}); look at the layers' trainable setting and at any weight made by hand"))
 HINT_OUTPUTS = Hint("outputs-differ", (
-    "the model's outputs are not what its layers compute in this order: connect each layer to "
-    "the output of the one before it"))
+    "the model's outputs are not what its layers compute in this order: each layer is called "
+    f"on the output of the one before it ({SECTION_FUNCTIONAL}); look at which tensor each "
+    "layer is called on"))
+HINT_RETURNS_MODEL = ("each model function returns the model it builds "
+                      f"({SECTION_SEQUENTIAL}); look at what your function returns")
 
 HINT_NOT_COMPILED = Hint("not-compiled", (
-    "call `model.compile` on the model given, with the optimizer, the loss and "
-    "`metrics=[\"accuracy\"]`"))
+    "compile_model calls the compile method of the model it is given, with an optimizer, a "
+    f"loss and the accuracy metric ({SECTION_COMPILE}); look at whether your function compiles "
+    "that model"))
 HINT_OPTIMIZER = Hint("optimizer-not-adam", (
-    "`optimizer=keras.optimizers.Adam(learning_rate=learning_rate)`"))
+    "the optimizer is Adam, as in the graph assignment, with the learning rate given "
+    f"({SECTION_COMPILE}, optimizer); look at the optimizer your compile gets"))
 HINT_LEARNING_RATE = Hint("learning-rate-ignored", (
-    "pass the argument on: `keras.optimizers.Adam(learning_rate=learning_rate)` (the string "
-    "\"adam\" uses Keras' default rate, 0.001)"))
+    "Adam takes the learning_rate compile_model is given; the string \"adam\" makes an Adam "
+    f"with Keras' default rate, 0.001 ({SECTION_COMPILE}, optimizer); look at how your "
+    "optimizer is made"))
 HINT_FROM_LOGITS = Hint("from-logits-mismatch", (
-    "the model gives logits, so the loss must apply the softmax: "
-    "`keras.losses.CategoricalCrossentropy(from_logits=True)`; with `from_logits=False` (the "
-    "default, and the string \"categorical_crossentropy\") Keras takes the logits for "
-    "probabilities"))
+    "the model gives logits, so the loss must apply the softmax itself; with from_logits "
+    "False (the default, also of the loss named by a string) Keras takes the logits for "
+    f"probabilities and computes a wrong loss without any error ({SECTION_LOSSES}); look at "
+    "the settings of your loss"))
 HINT_SPARSE = Hint("sparse-loss-for-one-hot", (
     "the labels are one-hot rows, so the loss is CategoricalCrossentropy; "
-    "SparseCategoricalCrossentropy expects one class number per example"))
+    "SparseCategoricalCrossentropy expects one class number per example "
+    f"({SECTION_LOSSES}); look at the loss your compile gets"))
 HINT_LOSS = Hint("wrong-loss", (
-    "six classes, one per image: the softmax cross-entropy, "
-    "`keras.losses.CategoricalCrossentropy(from_logits=True)`"))
+    "the loss is J, the mean softmax cross-entropy of the logits and the one-hot labels: the "
+    f"row of the table of losses for one-hot labels and logits ({SECTION_LOSSES}); look at "
+    "the loss your compile gets"))
 HINT_ACCURACY = Hint("no-accuracy-metric", (
-    "measure the accuracy while training: `metrics=[\"accuracy\"]`"))
+    "the model measures its accuracy while training, the share of examples whose largest "
+    f"score is the true class ({SECTION_COMPILE}, metrics); look at the metrics your compile "
+    "gets"))
+HINT_RETURNS_COMPILED = ("compile_model compiles the model it is given and hands that same "
+                         f"model back ({SECTION_COMPILE}); look at what your function returns")
 
 HINT_FIT_ARGUMENTS = Hint("fit-arguments-ignored", (
-    "pass the arguments on to `model.fit`: `epochs=epochs`, `batch_size=batch_size`, "
-    "`validation_split=validation_split`, `verbose=verbose`"))
+    "pass the arguments on to fit: the epochs, batch size, validation split and progress "
+    f"display that train_model is given, not values of its own ({SECTION_TRAIN}); look at "
+    "your call of fit"))
+HINT_FIT_ONCE = (f"one call of fit trains every epoch ({SECTION_TRAIN}); look at how often "
+                 "your function calls fit")
 HINT_EXAMPLES = Hint("examples-lost", (
-    "give fit every training example once: index X_train and Y_train with one permutation of "
-    "range(m)"))
+    "fit gets every training example once: the images and the labels reordered by one "
+    f"permutation of their m positions ({SECTION_SPLIT}); look at how your function reorders "
+    "X_train and Y_train"))
 HINT_APART = Hint("labels-shuffled-apart", (
-    "shuffle the images and their labels with the same permutation: `order = "
-    "np.random.default_rng(seed).permutation(len(X_train))`, then `X_train[order]` and "
-    "`Y_train[order]`; two permutations give each image another image's label"))
+    "the images and their labels are shuffled with the same permutation, else each image "
+    f"gets another image's label ({SECTION_SPLIT}); look at where your function draws its "
+    "permutations"))
 HINT_SPLIT = Hint("validation-split-unshuffled", (
     "validation_split takes the last examples as they are, before fit shuffles anything: on "
     "data stored class by class the validation set then holds the last classes only, which the "
-    "model hardly trains on. Shuffle first: "
-    "`order = np.random.default_rng(seed).permutation(len(X_train))`"))
+    "model hardly trains on. Shuffle the images and labels first, with one permutation drawn "
+    f"from the seed ({SECTION_SPLIT}); look at what your function gives fit"))
 HINT_SEED = Hint("shuffle-not-seeded", (
-    "draw the order from the seed given, "
-    "`np.random.default_rng(seed).permutation(len(X_train))`, so that a run can be repeated"))
+    "the permutation is drawn from a generator made from the seed given, so that a run can be "
+    f"repeated and another seed gives another order ({SECTION_SPLIT}); look at where your "
+    "permutation is drawn"))
 HINT_HISTORY = Hint("returns-not-history", (
-    "return the History that `model.fit` returns: keep it as `history` and end with "
-    "`return history`"))
+    "train_model returns the History that fit returns, unchanged: one value per epoch of the "
+    "loss and of each metric, on the training examples and on the validation split "
+    f"({SECTION_TRAIN}); look at what your function returns"))
 
-HINT_PAIR = Hint("predict-returns", "end with `return probabilities, classes`")
+HINT_PAIR = Hint("predict-returns", (
+    "predict returns two arrays, the probabilities and the classes, in that order "
+    f"({SECTION_PREDICT}); look at what your function returns"))
 HINT_SOFTMAX_AXIS = Hint("softmax-axis", (
-    "take the softmax over the classes of each image (axis 1, the last), so that each row sums "
-    "to 1: `keras.ops.softmax(logits, axis=-1)`"))
+    "the probabilities are the softmax of each image's logits over its classes, axis 1 (the "
+    f"last), so that each row sums to 1 ({SECTION_PREDICT}, p_k = e^(z_k) / sum_j e^(z_j)); "
+    "look at the axis of your softmax"))
 HINT_NO_SOFTMAX = Hint("probabilities-are-logits", (
-    "the model gives logits; turn them into probabilities with a softmax: "
-    "`keras.ops.softmax(logits, axis=-1)`"))
+    "the model gives logits; the probabilities are their softmax over the classes of each "
+    f"image ({SECTION_PREDICT}); look at how your function turns the logits into "
+    "probabilities"))
 HINT_SOFTMAX_TWICE = Hint("softmax-twice", (
-    "apply the softmax once, to the logits: the model has no softmax of its own"))
+    "the softmax is applied once, to the logits: the model has no softmax of its own "
+    f"({SECTION_PREDICT}); look at how many times your function applies it"))
 HINT_ARGMAX_AXIS = Hint("argmax-axis", (
-    "the class of each image is the position of its largest score: `np.argmax(logits, "
-    "axis=1)`, one class per row"))
+    "the class of each image is the position of the largest score in its row, one class per "
+    f"row ({SECTION_PREDICT}); look at the axis your argmax works along"))
 HINT_CLASSES = Hint("classes-not-numbers", (
-    "return one class number per image, shape (m,): `np.argmax(logits, axis=1)`"))
+    f"classes holds one class number per image, shape (m,), integers ({SECTION_PREDICT}); "
+    "look at the shape and type of what your function returns as classes"))
 
 # The short training runs of grade_train_model.
 TRAIN_EXAMPLES_PER_CLASS = 20
@@ -216,6 +264,11 @@ MODEL_SIZES = (7, 1, 70)
 
 def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
+
+
+def _rounded(values: list) -> list:
+    """VALUES (numbers, or None) to 6 significant digits, for a report."""
+    return [value if value is None else float(f"{value:.6g}") for value in values]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,7 +397,7 @@ class _Model:
                 if not found["model"]:
                     raise Failure(f"{self.name}{(tuple(shape), n_classes)} returned "
                                   f"{found['describe']}; expected a Keras model",
-                                  "end the function with `return model`")
+                                  HINT_RETURNS_MODEL)
                 self.builds[index] = found
             except Failure as failure:
                 self.builds[index] = failure
@@ -390,25 +443,27 @@ def _grade_model(func: Callable, name: str, sequential: bool) -> float:
                               HINT_LAYERS)
             for index, (layer, wanted) in enumerate(zip(convs, expected), start=1):
                 settings = layer["settings"]
-                found = {key: settings.get(key) for key in ("filters", "kernel_size",
-                                                            "strides")}
-                wanted_size = {key: wanted[key] for key in found}
-                if found != wanted_size:
-                    raise Failure(f"convolution {index} has {found}; expected {wanted_size}",
-                                  HINT_CONV_SIZE)
+                for key in ("filters", "kernel_size", "strides"):
+                    if settings.get(key) != wanted[key]:
+                        raise Failure(f"convolution {index} ({layer['name']}) has {key} "
+                                      f"{settings.get(key)!r}; expected {wanted[key]!r}",
+                                      HINT_CONV_SIZE)
                 if settings.get("padding") != "same":
-                    raise Failure(f"convolution {index} has padding "
+                    raise Failure(f"convolution {index} ({layer['name']}) has padding "
                                   f"{settings.get('padding')!r}; expected 'same'",
                                   HINT_CONV_PADDING)
 
         def bias_test():
             for index, layer in enumerate(model.of_class("Conv2D"), start=1):
                 if layer["settings"].get("use_bias"):
-                    raise Failure(f"convolution {index} has a bias ({layer['params']} "
-                                  "parameters); expected none", HINT_CONV_BIAS)
+                    raise Failure(f"convolution {index} ({layer['name']}) has use_bias "
+                                  f"{layer['settings'].get('use_bias')!r}, a bias per filter "
+                                  f"({layer['params']} parameters); expected False",
+                                  HINT_CONV_BIAS)
                 if layer["initializer"] != CONV_INITIALIZER:
-                    raise Failure(f"convolution {index} starts from {layer['initializer']} "
-                                  f"values; expected {CONV_INITIALIZER}", HINT_INITIALIZER)
+                    raise Failure(f"convolution {index} ({layer['name']}) has the kernel "
+                                  f"initializer {layer['initializer']}; expected "
+                                  f"{CONV_INITIALIZER}", HINT_INITIALIZER)
             if not model.of_class("Conv2D"):
                 raise Failure("the model has no Conv2D layer", HINT_LAYERS)
 
@@ -417,8 +472,9 @@ def _grade_model(func: Callable, name: str, sequential: bool) -> float:
             for index, layer in enumerate(convs, start=1):
                 found = layer["settings"].get("activation")
                 if found != "relu":
-                    raise Failure(f"convolution {index} is followed by {found!r}; expected "
-                                  "'relu'", HINT_RELU)
+                    raise Failure(f"convolution {index} ({layer['name']}) has the activation "
+                                  f"{found!r}, with no ReLU after it; expected 'relu'",
+                                  HINT_RELU)
             dense = model.of_class("Dense")
             if not convs or not dense:
                 raise Failure(f"the model's layers are {_table_text(model.table())}; expected "
@@ -426,8 +482,8 @@ def _grade_model(func: Callable, name: str, sequential: bool) -> float:
             last = dense[-1]["settings"].get("activation")
             if last != "linear":
                 hint = HINT_SOFTMAX_IN_MODEL if last == "softmax" else HINT_DENSE
-                raise Failure(f"the dense layer ends with {last!r}; expected no activation "
-                              "(logits)", hint)
+                raise Failure(f"the dense layer ({dense[-1]['name']}) has the activation "
+                              f"{last!r}; expected 'linear', no activation (logits)", hint)
             if model.table()[-1] is not dense[-1]:
                 raise Failure(f"the model ends with a {model.table()[-1]['class']} layer; "
                               "expected the dense layer's logits", HINT_SOFTMAX_IN_MODEL)
@@ -442,8 +498,18 @@ def _grade_model(func: Callable, name: str, sequential: bool) -> float:
                 return
             windows = [(kind, {**s, "padding": "same"}) for kind, s in found]
             hint = HINT_POOL_PADDING if windows == expected else HINT_POOLS
+            differs = []
+            for index, ((kind, got), (want_kind, want)) in enumerate(zip(found, expected),
+                                                                      start=1):
+                if kind != want_kind:
+                    differs.append(f"pool {index} is a {kind}, expected {want_kind}")
+                differs += [f"pool {index} has {key} {got[key]!r}, expected {want[key]!r}"
+                            for key in ("pool_size", "strides", "padding")
+                            if got[key] != want[key]]
+            if len(found) != len(expected):
+                differs.append(f"{len(found)} pools, expected {len(expected)}")
             raise Failure(f"the model's pools are: {_pools_text(found) or 'none'}; expected "
-                          f"{_pools_text(expected)}", hint)
+                          f"{_pools_text(expected)} ({'; '.join(differs)})", hint)
 
         def arguments_test():
             for index in (1, 2):
@@ -587,7 +653,7 @@ def grade_compile_model(func: Callable) -> float:
         def returns_test():
             if not compiled()["returned_model"]:
                 raise Failure(f"compile_model returned {found['describe']}; expected the model "
-                              "it was given", "end with `return model`")
+                              "it was given", HINT_RETURNS_COMPILED)
 
         def optimizer_test():
             found = compiled()
@@ -605,24 +671,29 @@ def grade_compile_model(func: Callable) -> float:
             loss = found["loss"]
             config = loss["config"]
             expected = float(oracles.softmax_cross_entropy(logits, Y).mean())
-            if "evaluate_error" in found:
-                error = found["evaluate_error"]
-                sparse = "sparse" in (loss["name"] + loss["class"]).lower()
-                raise Failure(f"evaluating the compiled model on one-hot labels raised {error}",
-                              HINT_SPARSE if sparse else HINT_LOSS)
-            value = found["evaluate"].get("loss")
-            if value is not None and math.isclose(value, expected, rel_tol=1e-4,
-                                                  abs_tol=1e-5):
-                return
             names = (loss["name"] + " " + loss["class"]).lower()
-            if "sparse" in names:
-                hint = HINT_SPARSE
-            elif "categorical" in names and not config.get("from_logits", False):
-                hint = HINT_FROM_LOGITS
+            from_logits = bool(config.get("from_logits", False))
+            described = (f"{loss['name']}" if loss["class"] in ("str", "function")
+                         else loss["class"])
+            if "evaluate_error" in found:
+                differs = (f"evaluating the compiled model on one-hot labels raised "
+                           f"{found['evaluate_error']}")
             else:
-                hint = HINT_LOSS
-            raise Failure(f"on known logits and one-hot labels the compiled loss is {value}; "
-                          f"the mean softmax cross-entropy is {expected:.6f}", hint)
+                value = found["evaluate"].get("loss")
+                if value is not None and math.isclose(value, expected, rel_tol=1e-4,
+                                                      abs_tol=1e-5):
+                    return
+                differs = (f"on known logits and one-hot labels the compiled loss is {value}; "
+                           f"the mean softmax cross-entropy is {expected:.6f}")
+            if "sparse" in names:
+                raise Failure(f"the loss is {described}; expected CategoricalCrossentropy, the "
+                              f"loss of one-hot labels ({differs})", HINT_SPARSE)
+            if "categorical" in names and not from_logits:
+                raise Failure(f"the loss is {described} with from_logits False; expected "
+                              f"from_logits True, the model gives logits ({differs})",
+                              HINT_FROM_LOGITS)
+            raise Failure(f"{differs} (the loss is {described}, from_logits {from_logits})",
+                          HINT_LOSS)
 
         def accuracy_test():
             found = compiled()
@@ -638,9 +709,9 @@ def grade_compile_model(func: Callable) -> float:
                        if key != "loss"}
             if not any(math.isclose(value, expected, abs_tol=1e-6)
                        for value in metrics.values()):
-                raise Failure(f"the compiled model measures {metrics or 'no metric'}; expected "
-                              f"an accuracy of {expected:.4f} on these examples",
-                              HINT_ACCURACY)
+                raise Failure(f"the model is compiled with the metrics {found['metrics']} and "
+                              f"measures {metrics or 'no metric'}; expected an accuracy of "
+                              f"{expected:.4f} on these examples", HINT_ACCURACY)
 
         grader.run("returns the model it compiled", 2, returns_test)
         grader.run(f"Adam with learning_rate={COMPILE_LEARNING_RATE}", 4, optimizer_test)
@@ -722,7 +793,7 @@ def grade_train_model(func: Callable) -> float:
         calls = run(**changes)["fit_calls"]
         if len(calls) != 1:
             raise Failure(f"train_model called model.fit {len(calls)} times; expected once, "
-                          "with every epoch", "call `model.fit` once, with `epochs=epochs`")
+                          "with every epoch", HINT_FIT_ONCE)
         return calls[0]
 
     def given(**changes) -> tuple[np.ndarray, np.ndarray, int]:
@@ -824,6 +895,18 @@ def grade_train_model(func: Callable) -> float:
                 lengths = {key: len(history[key]) for key in sorted(keys)}
                 raise Failure(f"the History has {lengths} values; expected {epochs} each, one "
                               "per epoch fit was asked for", HINT_HISTORY)
+            produced = (found.get("fit_histories") or [None])[0] or {}
+            if sorted(history) != sorted(produced):
+                raise Failure(f"the History holds {sorted(history)}; fit produced "
+                              f"{sorted(produced)}", HINT_HISTORY)
+            for key in sorted(produced):
+                got, want = history[key], produced[key]
+                if len(got) != len(want) or any(
+                        a is None or b is None or not math.isclose(a, b, rel_tol=1e-6,
+                                                                   abs_tol=1e-7)
+                        for a, b in zip(got, want)):
+                    raise Failure(f"the History's {key} is {_rounded(got)}; fit produced "
+                                  f"{_rounded(want)}", HINT_HISTORY)
             if len(history["loss"]) > 1 and not history["loss"][-1] < history["loss"][0]:
                 raise Failure(f"the training loss went from {history['loss'][0]:.4f} to "
                               f"{history['loss'][-1]:.4f}; expected it to fall")

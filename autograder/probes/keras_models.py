@@ -185,13 +185,13 @@ def probe_train(func: Callable, weights: list, X: np.ndarray, Y: np.ndarray,
     with Adam(LEARNING_RATE), the cross-entropy of logits and the accuracy: the arguments of
     each call of the model's ``fit`` (for the images and labels given to it, and those of
     ``validation_data`` if given: the sum of each image's pixels and each label's class, which
-    identify the examples), what FUNC returned,
-    and the History's ``history`` and ``params`` if it returned one."""
+    identify the examples), the ``history`` of the History each call returned, what FUNC
+    returned, and the History's ``history`` and ``params`` if it returned one."""
     k = keras()
     model = linear_classifier(weights, X.shape[1:])
     model.compile(optimizer=k.optimizers.Adam(learning_rate=learning_rate),
                   loss=k.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    calls = []
+    calls, produced = [], []
     fit = model.fit
 
     def recording_fit(*args, **fit_kwargs):
@@ -220,17 +220,36 @@ def probe_train(func: Callable, weights: list, X: np.ndarray, Y: np.ndarray,
             except (TypeError, ValueError):
                 pass
         calls.append(record)
-        return fit(*args, **fit_kwargs)
+        history = fit(*args, **fit_kwargs)
+        produced.append(_history_data(history))
+        return history
 
     model.fit = recording_fit
     returned = func(model, X, Y, **kwargs)
-    found: dict[str, Any] = {"fit_calls": calls, "describe": describe(returned),
-                             "history": None}
+    found: dict[str, Any] = {"fit_calls": calls, "fit_histories": produced,
+                             "describe": describe(returned), "history": None}
     if isinstance(returned, k.callbacks.History):
-        found["history"] = {key: [float(value) for value in values]
-                            for key, values in returned.history.items()}
+        found["history"] = _history_data(returned)
         found["params"] = {key: _plain(value) for key, value in returned.params.items()}
     return found
+
+
+def _history_data(history: Any) -> dict | None:
+    """The ``history`` of a History as plain data: name -> the list of its numbers (a value
+    that is not a number as None); None if HISTORY has no such dict."""
+    entries = getattr(history, "history", None)
+    if not isinstance(entries, dict):
+        return None
+    data = {}
+    for key, values in entries.items():
+        numbers = []
+        for value in (values if isinstance(values, (list, tuple)) else [values]):
+            try:
+                numbers.append(float(value))
+            except (TypeError, ValueError):
+                numbers.append(None)
+        data[str(key)] = numbers
+    return data
 
 
 def probe_predict(func: Callable, weights: list, X: np.ndarray) -> dict:
