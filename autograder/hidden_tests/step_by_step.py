@@ -320,17 +320,17 @@ def _size_hint(actual: tuple, expected: tuple, n_prev: tuple, f: int, stride: in
         return layout
     if actual[1:3] == (expected[2], expected[1]):
         return Hint("output-axes-swapped",
-                    f"{formula}: n_H comes from n_H_prev, n_W from n_W_prev")
+                    f"n_H comes from n_H_prev and n_W from n_W_prev: {formula}")
     for got, wanted, n in zip(actual[1:3], expected[1:3], n_prev):
         if got == wanted:
             continue
         if got == wanted - 1:
-            return Hint(HINT_PLUS_ONE.mistake, f"{formula}: {HINT_PLUS_ONE}")
+            return Hint(HINT_PLUS_ONE.mistake, f"{HINT_PLUS_ONE}; {formula}")
         if got == n - f + 2 * pad + 1:
-            return Hint("output-size-without-stride", f"{formula}: divide by the stride")
+            return Hint("output-size-without-stride", f"divide by the stride; {formula}")
         if pad and got == (n - f) // stride + 1:
             return Hint("output-size-without-padding",
-                        f"{formula}: include the padding, 2p")
+                        f"include the padding, 2p; {formula}")
     return formula
 
 
