@@ -608,7 +608,8 @@ def show_distribute_value(dz, shape):
     n_H, n_W = (int(size) for size in shape)
     if n_H < 1 or n_W < 1:
         raise ValueError(f"shape must hold two sizes >= 1; got {tuple(shape)}")
-    share = dz / (n_H * n_W)
+    cells = n_H * n_W  # the cells of the drawn window, each of which gets one share
+    share = dz / cells
     format_value = _value_formatter([dz, share])
 
     cell = CELL_INCHES * 1.6
@@ -621,7 +622,7 @@ def show_distribute_value(dz, shape):
     _outline(axes[0], 0, 0, 1, 1, ORANGE, linewidth=2.5)
 
     _setup_grid_axes(
-        axes[1], n_H, n_W, f"each of the {n_H} x {n_W} cells gets dz / {n_H * n_W}",
+        axes[1], n_H, n_W, f"each of the {n_H} x {n_W} cells gets dz / {cells}",
         tick_labels=False,
     )
     for row in range(n_H):
