@@ -297,6 +297,21 @@ def _unmodified_once_one_passes(outcomes: list, attempts: list, name: str, hint:
     return _once_one_passes(outcomes, lambda: expect_unmodified(attempts, name, hint), what)
 
 
+NUMBERS = {2: "two", 3: "three"}
+
+
+def _expect_result(result: Any, name: str, names: tuple[str, ...], where: str) -> tuple:
+    """RESULT, what NAME returned, as the tuple of NAMES it must be, else a Failure saying
+    what came back; WHERE is the notebook's section that states what NAME returns."""
+    try:
+        return expect_tuple(result, f"{name}'s result", names)
+    except Failure as failure:
+        raise Failure(failure.message,
+                      f"{name} returns {NUMBERS[len(names)]} values, {', '.join(names[:-1])} and "
+                      f"{names[-1]}, in that order ({where}): look at what your function "
+                      "returns") from None
+
+
 def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
@@ -534,7 +549,7 @@ def grade_conv_forward(func: Callable) -> float:
 
 
 def _conv_forward_result(attempt: Attempt) -> tuple:
-    return expect_tuple(attempt(), "conv_forward's result", ("Z", "cache"))
+    return _expect_result(attempt(), "conv_forward", ("Z", "cache"), "section 1.3, step 5")
 
 
 @functools.cache
@@ -701,7 +716,7 @@ def grade_conv_backward(func: Callable) -> float:
 
 
 def _conv_backward_result(attempt: Attempt) -> tuple:
-    return expect_tuple(attempt(), "conv_backward's result", CONV_GRADIENTS)
+    return _expect_result(attempt(), "conv_backward", CONV_GRADIENTS, "section 1.4")
 
 
 def _conv_backward_part(attempt: Attempt, expected: Callable[[], tuple],
@@ -901,7 +916,7 @@ def grade_pool_forward(func: Callable) -> float:
 
 
 def _pool_forward_result(attempt: Attempt) -> tuple:
-    return expect_tuple(attempt(), "pool_forward's result", ("A", "cache"))
+    return _expect_result(attempt(), "pool_forward", ("A", "cache"), "section 2.3")
 
 
 def _pool_forward_values(attempt: Attempt, A_prev: np.ndarray, hparameters: dict, mode: str,
