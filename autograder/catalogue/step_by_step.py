@@ -193,6 +193,18 @@ BUGS = [
         mistake="mask-marks-minimum",
         description="marks the smallest entry instead of the largest",
     ),
+    Bug(
+        name="mask-at-first-maximum-only",
+        function="create_mask_from_window",
+        replace="mask = x == np.max(x)",
+        by="mask = np.zeros(x.shape, dtype=bool)\n"
+           "    mask[np.unravel_index(np.argmax(x), x.shape)] = True",
+        breaks=frozenset({"create_mask_from_window"}),
+        hint="appears more than once",
+        mistake="mask-one-maximum-only",
+        description="marks only the first maximum (np.argmax) of a window whose maximum "
+                    "appears more than once",
+    ),
     Bug(  # [spec]
         name="distribute-into-one-cell",
         function="distribute_value",

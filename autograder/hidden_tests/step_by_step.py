@@ -132,6 +132,10 @@ HINT_DEFAULT_MODE = Hint("pool-default-mode", (
 HINT_MAXIMUM = Hint("mask-not-at-maximum", (
     "the mask is True where x holds its maximum and False elsewhere (section 2.1): look at "
     "what you compare x with"))
+HINT_EVERY_MAXIMUM = Hint("mask-one-maximum-only", (
+    "the maximum of this window appears more than once, and the mask is True at every cell "
+    "that equals it (the mask's definition in section 2.1): look at how you find the maximum; "
+    "np.argmax gives one position only"))
 HINT_EVENLY = Hint("not-spread-evenly", (
     "spread the value evenly: each of the n_H x n_W cells gets the same share, dz divided by "
     "the number of cells (section 2.2): look at how you fill the array"))
@@ -748,6 +752,9 @@ def grade_create_mask_from_window(func: Callable) -> float:
         x_negative[1, 2] = -0.1
         x_column = np.array([[0.3], [-1.2], [2.5], [0.7]])
         x_single = np.array([[-0.8]])
+        # After a ReLU, windows whose maximum appears twice (zeros, say) are common: the
+        # notebook's mask is True at every cell that equals the maximum (section 2.1).
+        x_tied = np.array([[0.0, -0.7], [0.0, -1.3]])
         attempts = {}
 
         def attempt(key, x):
@@ -761,12 +768,15 @@ def grade_create_mask_from_window(func: Callable) -> float:
                        _mask_values(attempt("negative", x_negative), x_negative)),
         ]
         column, single = attempt("column", x_column), attempt("single", x_single)
+        tied = attempt("tied", x_tied)
 
         def small_test():
             _mask_values(column, x_column)()
             _mask_values(single, x_single)()
+            _mask_values(tied, x_tied)()
 
-        values.append(grader.run("x (4, 1) and x (1, 1): mask values", 0.5, small_test))
+        values.append(grader.run("x (4, 1), x (1, 1) and x (2, 2) whose maximum appears "
+                                 "twice: mask values", 0.5, small_test))
 
         def dtype_test(attempt):
             mask = expect_array(attempt(), "mask")
@@ -775,7 +785,7 @@ def grade_create_mask_from_window(func: Callable) -> float:
                          "a comparison gives: look at how you build it")
 
         pairs = [(attempts["random"], values[0]), (attempts["negative"], values[1]),
-                 (column, values[2]), (single, values[2])]
+                 (column, values[2]), (single, values[2]), (tied, values[2])]
         grader.run("mask is a boolean array", 0.5, _on_passed_cases(pairs, dtype_test))
         grader.run("x is not modified", 1, _unmodified_once_one_passes(
             values, list(attempts.values()), "create_mask_from_window",
@@ -794,10 +804,13 @@ def _mask_values(attempt: Attempt, x: np.ndarray) -> Callable[[], None]:
         if mask.dtype.kind not in "biuf" or not np.all((mask == 0) | (mask == 1)):
             raise Failure(f"mask is {np.array2string(mask, separator=', ')}; expected "
                           f"{np.array2string(expected, separator=', ')}", HINT_MAXIMUM)
-        expect_close(mask.astype(bool), expected, "mask",
-                     known=[(x == x.min(), Hint("mask-marks-minimum",
-                                                f"the mask marks the minimum: {HINT_MAXIMUM}"))],
-                     hint=HINT_MAXIMUM)
+        known = [(x == x.min(), Hint("mask-marks-minimum",
+                                     f"the mask marks the minimum: {HINT_MAXIMUM}"))]
+        if np.sum(expected) > 1:
+            first = np.zeros(x.shape, dtype=bool)
+            first.flat[np.argmax(x)] = True
+            known.append((first, HINT_EVERY_MAXIMUM))
+        expect_close(mask.astype(bool), expected, "mask", known=known, hint=HINT_MAXIMUM)
     return test
 
 
