@@ -14,16 +14,20 @@ import sys
 import time
 import warnings
 
+import hint_policy
 import numpy as np
 import pytest
+import returned_values
 
 from autograder.catalogue.step_by_step import BUGS
+from autograder.course import Course, read_notebook
 from autograder.engine.harness import Failure, Grader, Rule, mistakes_of
 from autograder.hidden_tests import oracles, step_by_step
-from autograder.samples import solution_namespace
+from autograder.samples import solution_namespace, solution_sources, with_bugs
 from utils.gradient_check import numerical_gradient, rel_error
 
 NAMES = list(step_by_step.POINTS)
+ASSIGNMENT = "conv_step_by_step"
 
 
 def grade(name, func):
@@ -170,6 +174,11 @@ def test_bug_loses_points_exactly_where_it_breaks(bug, capsys):
     if bug.hint is not None:
         assert any(bug.hint in reports[name] for name in bug.breaks), (
             f"hint {bug.hint!r} missing from:\n" + "\n".join(reports[n] for n in bug.breaks))
+    # The feedback holds no solution line the learner's own notebook does not hold.
+    learner_code = "\n".join(with_bugs(
+        solution_sources(read_notebook(Course().source_notebook(ASSIGNMENT))), [bug]).values())
+    for name, report in reports.items():
+        hint_policy.assert_no_leak(report, learner_code, where=f"{bug.name}'s report of {name}")
 
 
 # The oracles against direct loop definitions ---------------------------------------------------
@@ -515,3 +524,12 @@ def test_explain_hints_only_a_pattern_that_separates_failures_from_passes():
 
 def _fail():
     raise Failure("wrong")
+
+
+# Every returned value is checked ----------------------------------------------------------------
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_returned_value_is_checked(name, solution, capsys):
+    returned_values.assert_every_part_checked(
+        lambda func: grade(name, func), solution[name], step_by_step.POINTS[name])
+    capsys.readouterr()

@@ -512,11 +512,16 @@ def _check_array(name, label, value, case=""):
             f"array: {hint}")
 
 
+def _hint_line(hint):
+    """The last line of a check's message: the hint, as the course words it everywhere."""
+    return f"Hint: {hint.rstrip('.')}."
+
+
 def _check_shape(name, label, value, expected, hint, case=""):
     if value.shape != tuple(expected):
         raise CheckFailed(
             f"{name}{case} returned {label} with shape {value.shape}; expected "
-            f"{tuple(expected)}: {hint}")
+            f"{tuple(expected)}.\n{_hint_line(hint)}")
     _ok(f"{name}{case}: {label}.shape == {tuple(expected)}")
 
 
@@ -524,8 +529,10 @@ def _check_float64(name, label, value, case=""):
     if value.dtype != np.float64:
         raise CheckFailed(
             f"{name}{case} returned {label} with dtype {value.dtype}; expected float64 (the "
-            f"inputs are float64): create the output with `np.zeros(shape)`, whose dtype is "
-            f"float64, and do not convert it to another dtype.")
+            f"inputs are float64).\n"
+            + _hint_line("an array made by np.zeros is float64 unless told otherwise: look at "
+                         "where you create the output (a dtype argument) and whether you "
+                         "convert it afterwards (astype)"))
 
 
 def _check_close(name, label, actual, expected, hint, case="", signatures=()):
@@ -544,7 +551,7 @@ def _check_close(name, label, actual, expected, hint, case="", signatures=()):
         f"{name}{case}: {label} differs from the reference.\n"
         f"  expected: {_fmt(expected)}\n"
         f"  got:      {_fmt(actual)}\n"
-        f"  look at:  {hint.rstrip('.')}.")
+        f"{_hint_line(hint)}")
 
 
 def _finish(name):
@@ -561,6 +568,16 @@ def _case_text(hparameters, mode=None):
 # ---------------------------------------------------------------------------------------------
 # Convolution
 # ---------------------------------------------------------------------------------------------
+
+# The hints the checks of this notebook share, in the course's words (README.md, "Hints and
+# check messages"): what to revisit, by the notebook's section, and where to look.
+SINGLE_STEP_BIAS_HINT = (f"{BIAS_HINT} (the formula of Z in section 1.2 and its Watch out): "
+                         "look at where b enters your sum.")
+POOL_SIZE_HINT = ("the output size of pooling (Part 2) is n_H = floor((n_H_prev - f) / s) + 1, "
+                  "n_W likewise from n_W_prev, with no padding, and as many channels as "
+                  "A_prev: look at where you compute n_H, n_W and n_C.")
+POOL_RETURNS_HINT = ("pool_forward returns two things, A and the cache, in that order (section "
+                     "2.3): look at what your function returns.")
 
 @_visible
 def check_zero_pad(zero_pad):
@@ -579,13 +596,16 @@ def check_zero_pad(zero_pad):
     _check_array(name, "X_pad", x_pad, case)
     _check_shape(name, "X_pad", x_pad, ref["x_pad.shape"],
                  "X_pad has shape (m, n_H + 2 * pad, n_W + 2 * pad, n_C): pad only the "
-                 "height and width axes, by pad on each side.", case)
+                 "height and width axes, by pad on each side, and leave the examples and the "
+                 "channels as they are (section 1.1, Watch out): look at the (before, after) "
+                 "widths you give np.pad for each axis.", case)
     _check_float64(name, "X_pad", x_pad, case)
-    zeros_hint = ("the padding is made of zeros (np.pad with `mode='constant'`, "
-                  "`constant_values=0`).")
+    zeros_hint = ("the padding is made of zeros (section 1.1): look at the value np.pad fills "
+                  "with, which its mode and constant value set.")
     _check_close(name, "X_pad[1, 1]", x_pad[1, 1], ref["x_pad[1, 1]"], zeros_hint, case)
-    inner_hint = ("`X_pad[:, pad:-pad, pad:-pad, :]` holds X itself: add pad rows and columns "
-                  "of zeros on each side, before and after.")
+    inner_hint = ("X sits in the middle of X_pad, with pad rows of zeros above and below it "
+                  "and pad columns left and right, the same on each side (section 1.1): look "
+                  "at the (before, after) widths of the height and width axes.")
     _check_close(name, f"X_pad[1, {pad + 1}, {pad}:{pad + 3}] (x[1, 1] padded)",
                  x_pad[1, pad + 1, pad:pad + 3], ref["x[1, 1]"], inner_hint, case)
     inner = (slice(None), slice(pad, -pad), slice(pad, -pad), slice(None))
@@ -609,25 +629,31 @@ def check_conv_single_step(conv_single_step):
     ref = REFERENCE[name]
     a_slice_prev, W, b = _draw(ref["draws"])
     Z = _call(name, conv_single_step, (a_slice_prev, W, b), ("a_slice_prev", "W", "b"))
-    scalar_hint = ("Z is one number: add up the products with np.sum, and add the number b "
-                   "holds (shape (1, 1, 1)) with `b.item()` or `np.squeeze(b)`.")
+    scalar_hint = ("Z is one number: b is an array of shape (1, 1, 1), and adding that array "
+                   "makes Z an array too; add the number b holds, which its item method or "
+                   "np.squeeze gives (section 1.2, Watch out): look at the line that adds the "
+                   "bias.")
     if Z is None:
-        raise CheckFailed(f"{name} returned None; expected a float64 scalar: did the function "
-                          f"reach its return statement?")
+        raise CheckFailed(f"{name} returned None; expected a float64 scalar.\n"
+                          + _hint_line("did the function reach its return statement?"))
     if np.ndim(Z) != 0:
         raise CheckFailed(
             f"{name} returned Z with shape {np.shape(Z)}; expected a scalar "
-            f"(`np.ndim(Z) == 0`): {scalar_hint}")
+            f"(`np.ndim(Z) == 0`).\n{_hint_line(scalar_hint)}")
     dtype = np.asarray(Z).dtype
     if dtype != np.float64:
         raise CheckFailed(
             f"{name} returned Z of type {_type_name(Z)} (dtype {dtype}); expected a float64 "
-            f"scalar (a Python float or np.float64): {scalar_hint}")
+            f"scalar (a Python float or np.float64).\n"
+            + _hint_line("the sum of float64 products plus the number b holds is a float64 "
+                         "(section 1.2): look at where you convert Z or the bias (int, "
+                         "np.float32, rounding)."))
     _ok(f"{name}: Z is a float64 scalar")
     _check_close(name, "Z", Z, ref["Z"],
-                 "`Z = np.sum(a_slice_prev * W) + b.item()`: the product is taken element by "
-                 "element.",
-                 signatures=[(BIAS_PER_ELEMENT["conv_single_step: Z"], BIAS_HINT)])
+                 "Z is the sum of the window times the filter, element by element, plus the "
+                 "bias once (the formula of section 1.2): look at the product, the sum and the "
+                 "bias.",
+                 signatures=[(BIAS_PER_ELEMENT["conv_single_step: Z"], SINGLE_STEP_BIAS_HINT)])
     _finish(name)
 
 
@@ -642,44 +668,50 @@ def _conv_forward_case(conv_forward, key):
     case = _case_text(hparameters)
     result = _call(name, conv_forward, (A_prev, W, b, hparameters),
                    ("A_prev", "W", "b", "hparameters"), case=case)
-    _check_tuple(name, result, "(Z, cache)", case)
+    _check_tuple(name, result, "(Z, cache)", case,
+                 hint="conv_forward returns two things, Z and the cache, in that order "
+                      "(section 1.3, step 5): look at what your function returns.")
     Z, cache = result
     _check_array(name, "Z", Z, case)
     _check_shape(name, "Z", Z, case_ref["Z.shape"],
-                 "check n_H = floor((n_H_prev - f + 2 * pad) / stride) + 1 (n_W likewise) "
-                 "and `n_C = W.shape[3]` (one channel per filter).", case)
+                 "the output size of section 1.3 is n_H = floor((n_H_prev - f + 2p) / s) + 1, "
+                 "n_W likewise from n_W_prev, with one channel per filter (n_C, the last axis "
+                 "of W): look at where you compute n_H, n_W and n_C.", case)
     _check_float64(name, "Z", Z, case)
-    window_hint = ("check each window of the padded A_prev: `vert_start = h * stride`, "
-                   "`vert_end = vert_start + f` (horizontally likewise), and "
-                   "`Z[i, h, w, c] = conv_single_step(a_slice_prev, W[..., c], b[..., c])`.")
+    window_hint = ("the window of output cell (h, w) is cut from the padded A_prev, starts at "
+                   "row h times the stride and column w times the stride, and is f rows high "
+                   "and f columns wide; Z[i, h, w, c] is conv_single_step of that window with "
+                   "filter c and its bias (section 1.3): look at where your windows start and "
+                   "end, and at what you give conv_single_step.")
     # A bias added to every element adds (f * f * n_C_prev - 1) * b[..., c] to each output.
     f, _, n_C_prev, _ = W.shape
     bias_excess = (f * f * n_C_prev - 1) * b.reshape(-1)
-    mean_signatures = [(case_ref["mean(Z)"] + bias_excess.mean(), BIAS_HINT)]
+    mean_signatures = [(case_ref["mean(Z)"] + bias_excess.mean(), SINGLE_STEP_BIAS_HINT)]
     if key == "stride 1":
-        mean_signatures.append((BIAS_PER_ELEMENT["conv_forward stride 1: mean(Z)"], BIAS_HINT))
+        mean_signatures.append((BIAS_PER_ELEMENT["conv_forward stride 1: mean(Z)"],
+                                SINGLE_STEP_BIAS_HINT))
     _check_close(name, "mean(Z)", np.mean(Z), case_ref["mean(Z)"], window_hint, case,
                  mean_signatures)
     if "Z[3, 2, 1]" in case_ref:
         expected = np.asarray(case_ref["Z[3, 2, 1]"])
         _check_close(name, "Z[3, 2, 1]", Z[3, 2, 1], expected, window_hint, case,
-                     [(expected + bias_excess, BIAS_HINT)])
+                     [(expected + bias_excess, SINGLE_STEP_BIAS_HINT)])
     _check_conv_cache(cache, A_prev, W, b, hparameters, case_ref, case)
     return Z, cache
 
 
 def _check_conv_cache(cache, A_prev, W, b, hparameters, case_ref, case):
     name = "conv_forward"
-    _check_tuple(name, cache, "(A_prev, W, b, hparameters)", case, "the cache",
-                 "build it as `cache = (A_prev, W, b, hparameters)`.")
-    hint = ("the cache is (A_prev, W, b, hparameters), the inputs exactly as they came in "
-            "(A_prev not padded).")
+    hint = ("the cache is the tuple of the inputs (A_prev, W, b, hparameters), in that order "
+            "and exactly as they came in, A_prev not padded (section 1.3, step 5): look at "
+            "where you build the cache.")
+    _check_tuple(name, cache, "(A_prev, W, b, hparameters)", case, "the cache", hint)
     if "cache[0][1][2][3]" in case_ref:
         first = cache[0]
         if not isinstance(first, np.ndarray) or first.shape != A_prev.shape:
             raise CheckFailed(
                 f"{name}{case} returned cache[0] with shape {np.shape(first)}; expected "
-                f"A_prev's shape {A_prev.shape}: {hint}")
+                f"A_prev's shape {A_prev.shape}.\n{_hint_line(hint)}")
         _check_close(name, "cache[0][1][2][3]", first[1][2][3], case_ref["cache[0][1][2][3]"],
                      hint, case)
     for position, (label, value) in enumerate(
@@ -687,7 +719,7 @@ def _check_conv_cache(cache, A_prev, W, b, hparameters, case_ref, case):
         if not _same(value, cache[position]):
             raise CheckFailed(
                 f"{name}{case} returned cache[{position}] = {_fmt(cache[position])[:200]}; "
-                f"expected {label}: {hint}")
+                f"expected {label}.\n{_hint_line(hint)}")
     _ok(f"{name}{case}: cache == (A_prev, W, b, hparameters)")
 
 
@@ -739,25 +771,35 @@ def check_conv_backward(conv_backward, conv_forward):
     A_prev, W, b = _draw(REFERENCE["conv_forward"]["draws"])
     shapes = {
         "dA_prev": (A_prev.shape, "dA_prev has the shape of A_prev, (m, n_H_prev, n_W_prev, "
-                                  "n_C_prev): take the padding off da_prev_pad at the end."),
-        "dW": (W.shape, "dW has the shape of W, (f, f, n_C_prev, n_C)."),
-        "db": (b.shape, "db has the shape of b, (1, 1, 1, n_C)."),
+                                  "n_C_prev) (section 1.4): look at how you create it and at "
+                                  "where you take the padding off the padded gradient (step "
+                                  "5)."),
+        "dW": (W.shape, "dW has the shape of W, (f, f, n_C_prev, n_C) (section 1.4): look at "
+                        "how you create it."),
+        "db": (b.shape, "db has the shape of b, (1, 1, 1, n_C) (section 1.4): look at how you "
+                        "create it."),
     }
+    windows = ("the windows are those of the forward pass, starting at row h times the stride "
+               "and f rows high")
     hints = {
-        "dA_prev": ("for every window add `W[:, :, :, c] * dZ[i, h, w, c]` to "
-                    "`da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]` (+=), with "
-                    "`vert_start = h * stride` and `vert_end = vert_start + f`, then take the "
-                    "padding off."),
-        "dW": ("`dW[:, :, :, c] += a_slice * dZ[i, h, w, c]`, with a_slice the window of the "
-               "padded A_prev (`vert_start = h * stride`, `vert_end = vert_start + f`)."),
-        "db": ("`db[:, :, :, c] += dZ[i, h, w, c]`: db adds up dZ over examples and "
-               "positions."),
+        "dA_prev": ("each dZ[i, h, w, c] goes back to its window of the padded gradient, times "
+                    f"filter c, and adds to what is there; {windows} (the first formula of "
+                    "section 1.4): look at the dA_prev update and at where you take the padding "
+                    "off."),
+        "dW": ("each weight of filter c collects its input value times dZ[i, h, w, c], added "
+               "up over every example and every window, the window being cut from the padded "
+               f"A_prev; {windows} (the second formula of section 1.4): look at the dW "
+               "update and the window it uses."),
+        "db": ("the bias of filter c collects dZ[i, h, w, c], added up over every example and "
+               "every window (the third formula of section 1.4): look at the db update."),
     }
     for key, expected in REFERENCE[name].items():
         dZ, cache = _forward_first("conv_forward", _conv_forward_case, conv_forward, key)
         case = _case_text(REFERENCE["conv_forward"]["cases"][key]["hparameters"])
         result = _call(name, conv_backward, (dZ, cache), ("dZ", "cache"), case=case)
-        _check_tuple(name, result, "(dA_prev, dW, db)", case)
+        _check_tuple(name, result, "(dA_prev, dW, db)", case,
+                     hint="conv_backward returns three gradients, dA_prev, dW and db, in that "
+                          "order (section 1.4): look at what your function returns.")
         for label, value in zip(("dA_prev", "dW", "db"), result):
             _check_array(name, label, value, case)
             shape, shape_hint = shapes[label]
@@ -785,19 +827,22 @@ def check_create_mask_from_window(create_mask_from_window):
     (x,) = _draw(ref["draws"])
     mask = _call(name, create_mask_from_window, (x,), ("x",))
     _check_array(name, "mask", mask)
-    hint = "the mask is True where x equals its maximum (`x == np.max(x)`) and False elsewhere."
-    _check_shape(name, "mask", mask, x.shape, "the mask has the shape of x. " + hint)
+    hint = ("the mask is True where x holds its maximum and False elsewhere (section 2.1): "
+            "look at what you compare x with.")
+    _check_shape(name, "mask", mask, x.shape, "the mask has the shape of x, a whole array, "
+                                              "not the position of the maximum (section 2.1, "
+                                              "Watch out): look at what your function returns.")
     if mask.dtype != np.bool_ and not np.isin(mask, (0, 1)).all():
         raise CheckFailed(
             f"{name} returned a mask of dtype {mask.dtype} with values other than 0 and 1: "
-            f"{_fmt(mask)}; expected True/False values: {hint}")
+            f"{_fmt(mask)}; expected True/False values.\n{_hint_line(hint)}")
     expected = np.array(ref["mask"])
     if not np.array_equal(mask.astype(bool), expected):
         raise CheckFailed(
             f"{name}: the mask differs from the reference.\n"
             f"  expected: {_fmt(expected)}\n"
             f"  got:      {_fmt(mask)}\n"
-            f"  look at:  {hint.rstrip('.')}.")
+            f"{_hint_line(hint)}")
     _ok(f"{name}: mask matches the reference")
     _finish(name)
 
@@ -816,28 +861,31 @@ def check_distribute_value(distribute_value):
     case = f" (dz={dz}, shape={shape})"
     a = _call(name, distribute_value, (dz, shape), ("dz", "shape"), case=case)
     _check_array(name, "a", a, case)
-    _check_shape(name, "a", a, shape, "a has the shape given as the argument shape (n_H, n_W).",
-                 case)
+    _check_shape(name, "a", a, shape, "a has the shape given as the argument shape (n_H, n_W) "
+                                      "(section 2.2): look at how you create it.", case)
     _check_float64(name, "a", a, case)
     if np.isclose(np.sum(a), dz, rtol=RTOL, atol=ATOL):
-        hint = "spread the value evenly: every entry is `dz / (n_H * n_W)`."
+        hint = ("spread the value evenly: every cell gets the same share, dz divided by the "
+                "number of cells (section 2.2): look at how you fill the array.")
     else:
-        hint = ("the entries add up to dz, each `dz / (n_H * n_W)` (true division /, not //).")
+        hint = ("the entries add up to dz, each the same share of it, dz divided by the number "
+                "of cells, n_H times n_W, with a true division (section 2.2): look at what you "
+                "divide by.")
     _check_close(name, "a", a, ref["a"], hint, case)
     _finish(name)
 
 
 def _check_pool_cache(cache, A_prev, hparameters, case):
     name = "pool_forward"
-    _check_tuple(name, cache, "(A_prev, hparameters)", case, "the cache",
-                 "build it as `cache = (A_prev, hparameters)`.")
+    hint = ("the cache is the tuple of the inputs (A_prev, hparameters), in that order and "
+            "exactly as they came in (section 2.3): look at where you build the cache.")
+    _check_tuple(name, cache, "(A_prev, hparameters)", case, "the cache", hint)
     for position, (label, value) in enumerate([("A_prev", A_prev),
                                                ("hparameters", hparameters)]):
         if not _same(value, cache[position]):
             raise CheckFailed(
                 f"{name}{case} returned cache[{position}] = {_fmt(cache[position])[:200]}; "
-                f"expected {label}: the cache is (A_prev, hparameters), the inputs exactly as "
-                f"they came in.")
+                f"expected {label}.\n{_hint_line(hint)}")
     _ok(f"{name}{case}: cache == (A_prev, hparameters)")
 
 
@@ -861,19 +909,18 @@ def check_pool_forward(pool_forward):
             case = _case_text(hparameters, mode)
             result = _call(name, pool_forward, (A_prev, hparameters),
                            ("A_prev", "hparameters"), {"mode": mode}, case)
-            _check_tuple(name, result, "(A, cache)", case)
+            _check_tuple(name, result, "(A, cache)", case, hint=POOL_RETURNS_HINT)
             A, cache = result
             _check_array(name, "A", A, case)
-            _check_shape(name, "A", A, np.shape(case_ref[mode]),
-                         "check n_H = floor((n_H_prev - f) / stride) + 1 (n_W likewise; no "
-                         "padding in pooling) and `n_C = n_C_prev`.", case)
+            _check_shape(name, "A", A, np.shape(case_ref[mode]), POOL_SIZE_HINT, case)
             _check_float64(name, "A", A, case)
-            hint = (f"`A[i, h, w, c]` is the {mode} of "
-                    f"`A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]`, with "
-                    f"`vert_start = h * stride` and `vert_end = vert_start + f` (horizontally "
-                    f"likewise).")
-            mode_hint = (f"these are the values of mode={other_mode[mode]!r}: check how the "
-                         f"function chooses between np.max and np.mean from mode.")
+            hint = (f"A[i, h, w, c] is the {mode} of the f x f window of channel c of A_prev "
+                    f"that starts at row h times the stride and column w times the stride "
+                    f"(section 2.3 and the formulas of Part 2): look at where your windows "
+                    f"start and end, and at what you take of them.")
+            mode_hint = (f"these are the values of mode={other_mode[mode]!r} (section 2.3): "
+                         f"look at how the function chooses between np.max and np.mean from "
+                         f"mode.")
             _check_close(name, "A", A, case_ref[mode], hint, case,
                          [(case_ref[other_mode[mode]], mode_hint)])
             _check_pool_cache(cache, A_prev, hparameters, case)
@@ -900,24 +947,24 @@ def check_pool_backward(pool_backward, pool_forward):
         __tracebackhide__ = True
         result = _call("pool_forward", pool_forward, (A_prev, hparameters),
                        ("A_prev", "hparameters"), {"mode": "max"}, forward_case)
-        _check_tuple("pool_forward", result, "(A, cache)", forward_case)
+        _check_tuple("pool_forward", result, "(A, cache)", forward_case, hint=POOL_RETURNS_HINT)
         A, cache = result
         _check_array("pool_forward", "A", A, forward_case)
-        _check_shape("pool_forward", "A", A, dA.shape,
-                     "check n_H = floor((n_H_prev - f) / stride) + 1 (n_W likewise; no "
-                     "padding in pooling) and `n_C = n_C_prev`.", forward_case)
+        _check_shape("pool_forward", "A", A, dA.shape, POOL_SIZE_HINT, forward_case)
         _check_pool_cache(cache, A_prev, hparameters, forward_case)
         return cache
 
     cache = _forward_first("pool_forward", run_forward)
+    windows = ("the windows are those of the forward pass, starting at row h times the stride "
+               "and f rows high, and they can overlap, so each update adds (+=) to what is "
+               "there")
     hints = {
-        "max": ("in mode 'max' each `dA[i, h, w, c]` goes only to the position of its "
-                "window's maximum (`create_mask_from_window(a_prev_slice) * dA[i, h, w, c]`), "
-                "added with += because windows overlap; `vert_start = h * stride`, "
-                "`vert_end = vert_start + f`."),
-        "average": ("in mode 'average' each `dA[i, h, w, c]` is spread evenly over its f x f "
-                    "window (`distribute_value(dA[i, h, w, c], (f, f))`), added with += because "
-                    "windows overlap; `vert_start = h * stride`, `vert_end = vert_start + f`."),
+        "max": ("in mode 'max' each dA[i, h, w, c] goes only to the maximum of its window of "
+                "A_prev, through the mask create_mask_from_window makes of that window; "
+                f"{windows} (section 2.4, with 2.1): look at the max branch of your loop."),
+        "average": ("in mode 'average' each dA[i, h, w, c] is spread evenly over the f x f "
+                    f"cells of its window, as distribute_value spreads it; {windows} (section "
+                    "2.4, with 2.2): look at the average branch of your loop."),
     }
     other_mode = {"max": "average", "average": "max"}
     for mode in ("max", "average"):
@@ -926,10 +973,12 @@ def check_pool_backward(pool_backward, pool_forward):
                         case)
         _check_array(name, "dA_prev", dA_prev, case)
         _check_shape(name, "dA_prev", dA_prev, A_prev.shape,
-                     "dA_prev has the shape of A_prev, (m, n_H_prev, n_W_prev, n_C_prev).", case)
+                     "dA_prev has the shape of A_prev, (m, n_H_prev, n_W_prev, n_C_prev) "
+                     "(section 2.4): look at how you create it.", case)
         _check_float64(name, "dA_prev", dA_prev, case)
-        mode_hint = (f"these are the values of mode={other_mode[mode]!r}: check how the "
-                     f"function chooses between the mask and distribute_value from mode.")
+        mode_hint = (f"these are the values of mode={other_mode[mode]!r} (section 2.4): look "
+                     f"at how the function chooses between the mask and distribute_value from "
+                     f"mode.")
         _check_close(name, "dA_prev[1, 1]", dA_prev[1, 1], ref[mode]["dA_prev[1, 1]"],
                      hints[mode], case, [(ref[other_mode[mode]]["dA_prev[1, 1]"], mode_hint)])
     _finish(name)

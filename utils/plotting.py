@@ -12,7 +12,8 @@ Public functions:
 
 - :func:`show_padding` -- one channel before and after zero padding.
 - :func:`show_zero_pad` -- the same for the learner's ``zero_pad`` on an image; while
-  it is not implemented yet (or raises), one line says so instead.
+  it is not implemented yet (or raises, or returns another shape than the padded one), one
+  line says so instead.
 - :func:`show_sliding_window` -- where one window sits in the (padded) input and
   which output cell it produces.
 - :func:`show_conv_backward` -- how dZ values flow back over their windows of
@@ -219,8 +220,10 @@ def _check_window_parameters(n_H_prev, n_W_prev, f, stride, pad):
             f"a window of size f = {f} does not fit in the padded input "
             f"({n_H_prev + 2 * pad} x {n_W_prev + 2 * pad})"
         )
-    n_H = (n_H_prev - f + 2 * pad) // stride + 1
-    n_W = (n_W_prev - f + 2 * pad) // stride + 1
+    # One output cell per window: windows start every `stride` cells and must end inside the
+    # padded input, so count the starts that leave room for f cells.
+    n_H = len(range(0, n_H_prev + 2 * pad - f + 1, stride))
+    n_W = len(range(0, n_W_prev + 2 * pad - f + 1, stride))
     return n_H, n_W
 
 
@@ -327,11 +330,12 @@ def show_zero_pad(zero_pad, x, pad):
     pad -- the padding to ask for
 
     Returns fig -- matplotlib Figure, or None after printing one line when zero_pad is not
-    implemented yet or fails (its check says what is wrong).
+    implemented yet, fails, or returns something else than an array of the padded shape
+    (the line says which shape it expected and what came back; its check says more).
     """
+    x = np.asarray(x)
     try:
-        x_pad = np.asarray(zero_pad(x, pad))
-        channel = x_pad[0, :, :, 0]
+        x_pad = zero_pad(x, pad)
     except NotImplementedError:
         print("This figure draws your zero_pad: implement it above, run its cell, then run "
               "this cell again.")
@@ -341,7 +345,17 @@ def show_zero_pad(zero_pad, x, pad):
         print(f"This figure draws your zero_pad, which raised {type(exc).__name__}"
               f"{': ' + detail if detail else ''}. Its check above says what to fix.")
         return None
-    return show_padding(np.asarray(x)[0, :, :, 0], channel)
+    m, n_H, n_W, n_C = x.shape
+    expected = (m, n_H + 2 * pad, n_W + 2 * pad, n_C)
+    if not isinstance(x_pad, np.ndarray) or x_pad.shape != expected:
+        got = (f"an array of shape {x_pad.shape}" if isinstance(x_pad, np.ndarray)
+               else "None" if x_pad is None else f"a {type(x_pad).__name__}")
+        print(f"This figure draws your zero_pad, but for x of shape {x.shape} and pad = {pad} "
+              f"it returned {got}; expected an array of shape {expected}. Hint: pad only the "
+              f"height and width axes (1 and 2), by pad on each side (section 1.1); its check "
+              f"above says more.")
+        return None
+    return show_padding(x[0, :, :, 0], x_pad[0, :, :, 0])
 
 
 def _padding_colormap():
@@ -594,7 +608,8 @@ def show_distribute_value(dz, shape):
     n_H, n_W = (int(size) for size in shape)
     if n_H < 1 or n_W < 1:
         raise ValueError(f"shape must hold two sizes >= 1; got {tuple(shape)}")
-    share = dz / (n_H * n_W)
+    cells = n_H * n_W  # the cells of the drawn window, each of which gets one share
+    share = dz / cells
     format_value = _value_formatter([dz, share])
 
     cell = CELL_INCHES * 1.6
@@ -607,7 +622,7 @@ def show_distribute_value(dz, shape):
     _outline(axes[0], 0, 0, 1, 1, ORANGE, linewidth=2.5)
 
     _setup_grid_axes(
-        axes[1], n_H, n_W, f"each of the {n_H} x {n_W} cells gets dz / {n_H * n_W}",
+        axes[1], n_H, n_W, f"each of the {n_H} x {n_W} cells gets dz / {cells}",
         tick_labels=False,
     )
     for row in range(n_H):

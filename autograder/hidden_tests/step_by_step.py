@@ -61,69 +61,99 @@ POINTS = {
 HELPERS = {name: {helper: getattr(references, helper) for helper in helpers}
            for name, helpers in CALLS.items()}
 
-# Hints, by the mistake they point at.
+# Hints, by the mistake they point at. A hint says what differs (the report's line above it
+# gives expected against got, on which case), the idea to revisit by the notebook's section,
+# and where in the learner's code to look; it never holds a line of the solution
+# (README.md, "Hints and check messages").
 HINT_BIAS = Hint("bias-per-element", (
-    "the bias is added once per window, not once per element: "
-    "`Z = np.sum(a_slice_prev * W) + b.item()`"))
+    "the bias is added once per window, after the products are summed, not to each element "
+    "(the formula of Z in section 1.2 and its Watch out): look at where b enters your sum"))
 HINT_SCALAR = Hint("result-not-scalar", (
-    "conv_single_step must return a scalar (one number): b has shape (1, 1, 1), so add "
-    "`b.item()` (or `np.squeeze(b)`), not b itself"))
+    "conv_single_step must return a scalar (one number): b is an array of shape (1, 1, 1), and "
+    "adding that array makes Z an array of the same shape; add the number b holds instead "
+    "(section 1.2, Watch out): look at the line that adds the bias"))
+# The first Hint made under an id describes the mistake in every class report: the general
+# wording is made first, for the other assignments that share it (NUMPY_ERRORS).
 HINT_FLOAT_OF_ARRAY = Hint("float-of-array", (
-    "float() takes only an array with no axes on NumPy 2, and b has shape (1, 1, 1): take its "
-    "number with `b.item()` (or `float(np.squeeze(b))`)"))
+    "float() takes only an array with no axes on NumPy 2: take the number an array of one "
+    "entry holds with its item method (`b.item()` for an array b), or squeeze its axes away "
+    "first; look at where you turn an array into a number"))
+HINT_BIAS_NUMBER = Hint("float-of-array", (
+    "float() takes only an array with no axes on NumPy 2, and b has shape (1, 1, 1): take the "
+    "number it holds with its item method, `b.item()`, or squeeze its axes away first "
+    "(section 1.2, Watch out): look at where you add the bias"))
 HINT_NP_FLOAT = Hint("np-float-removed", (
     "np.float was removed from NumPy (1.24): write float(...) for a number, or np.float64 for "
     "the dtype"))
 HINT_FLOAT64 = Hint("not-float64", (
-    "float64 in, float64 out: create the output with `np.zeros(shape)`, which is float64, and do "
-    "not pass `dtype=np.float32` or cast the result"))
+    "float64 in, float64 out: an array made by np.zeros is float64 unless told otherwise; look "
+    "at where you create the output (a dtype argument) and whether you convert it afterwards "
+    "(astype)"))
 HINT_ZERO_PAD_AXES = Hint("pads-every-axis", (
-    "pad only the n_H and n_W axes (1 and 2), not the examples or the channels: "
-    "`np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode=\"constant\")`"))
+    "X_pad grew along every axis: pad only the n_H and n_W axes (1 and 2), by pad on each side, "
+    "and leave the examples and the channels (axes 0 and 3) as they are (section 1.1, Watch "
+    "out: np.pad takes one (before, after) pair per axis): look at the widths you give np.pad"))
 HINT_CONV_SIZE = Hint("conv-output-size", (
-    "`n_H = (n_H_prev - f + 2 * pad) // stride + 1`, and n_W the same with n_W_prev"))
+    "the output size of section 1.3: n_H is floor((n_H_prev - f + 2p) / s) + 1, and n_W the "
+    "same from n_W_prev; look at where you compute n_H and n_W"))
 HINT_POOL_SIZE = Hint("pool-output-size", (
-    "`n_H = (n_H_prev - f) // stride + 1`, and n_W the same with n_W_prev (no padding in "
-    "pooling)"))
+    "the output size of pooling (Part 2): n_H is floor((n_H_prev - f) / s) + 1, and n_W the "
+    "same from n_W_prev, with no padding; look at where you compute n_H and n_W"))
 HINT_PLUS_ONE = Hint("output-size-missing-one", "the + 1 is missing: the first window counts too")
 HINT_SLICE_END = Hint("window-ends-at-stride", (
-    "it passes when `f == stride` and fails otherwise: a window ends at start + f (`vert_end = "
-    "vert_start + f`, `horiz_end = horiz_start + f`), not at start + stride"))
+    "it passes when f == stride and fails otherwise: a window is always f rows high and f "
+    "columns wide, whatever the stride, which only sets where it starts (section 1.3, Watch "
+    "out): look at where your windows end"))
 HINT_STRIDE = Hint("stride-ignored", (
-    "it passes with stride 1 and fails with `stride > 1`: window (h, w) starts at "
-    "`vert_start = h * stride` and `horiz_start = w * stride`"))
+    "it passes with stride 1 and fails with stride > 1: the window of output cell (h, w) "
+    "starts at row h times the stride and column w times the stride (section 1.3, and the "
+    "same in pooling): look at where your windows start"))
 HINT_PAD_ZERO = Hint("unpads-with-negative-index", (
-    "it fails only when `pad == 0`: `X[pad:-pad]` is empty when `pad == 0`; remove the padding "
-    "with `da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]`"))
+    "it fails only when pad == 0: a slice that ends at -pad is empty when pad is 0 (section "
+    "1.4, Watch out); describe the inner part of the padded gradient by where it starts, pad, "
+    "and how big it is, n_H_prev rows and n_W_prev columns: look at where you take the "
+    "padding off"))
 HINT_PAD_POSITIVE = Hint("padding-mishandled", (
-    "it fails only when `pad > 0`: check the padding (zero_pad pads only the n_H and n_W axes) "
-    "and, in the backward pass, how it is removed"))
+    "it fails only when pad > 0: zero_pad pads only the n_H and n_W axes (section 1.1), the "
+    "windows are cut from the padded input (section 1.3), and the backward pass takes the "
+    "padding off at the end (section 1.4, step 5): look at each of those places"))
 HINT_OVERLAP = Hint("overlapping-windows-assigned", (
-    "it fails only when windows overlap (`f > stride`): a cell that lies in several windows gets "
-    "a gradient from each of them, so add with += instead of assigning with ="))
+    "it fails only when windows overlap (f > stride): a cell that lies in several windows gets "
+    "a gradient from each of them, so every update adds to what is there (+=) instead of "
+    "replacing it (sections 1.4 and 2.4, Watch out): look at the updates inside your loops"))
 HINT_INTEGER_SIZE = Hint("size-not-integer", (
-    "n_H and n_W must be integers: use // (floor division) or int(...)"))
+    "n_H and n_W must be integers: the floor of the output size (section 1.3) is integer "
+    "division, //, or int(...)"))
 HINT_AVERAGE = Hint("pool-mode-ignored", (
-    "with `mode == \"average\"` the window's mean is taken (np.mean), with `mode == \"max\"` its "
-    "maximum: check how mode chooses between them"))
+    "in mode \"average\" a window gives its mean, in mode \"max\" its maximum (section 2.3): "
+    "look at how mode chooses between np.mean and np.max"))
 HINT_DEFAULT_MODE = Hint("pool-default-mode", (
-    "mode defaults to \"max\": keep the signature (..., `mode=\"max\"`)"))
+    "mode defaults to \"max\": keep the signature the notebook gives (..., `mode=\"max\"`)"))
 HINT_MAXIMUM = Hint("mask-not-at-maximum", (
-    "the mask is True where x holds its maximum (`x == np.max(x)`), False elsewhere"))
+    "the mask is True where x holds its maximum and False elsewhere (section 2.1): look at "
+    "what you compare x with"))
+HINT_EVERY_MAXIMUM = Hint("mask-one-maximum-only", (
+    "the maximum of this window appears more than once, and the mask is True at every cell "
+    "that equals it (the mask's definition in section 2.1): look at how you find the maximum; "
+    "np.argmax gives one position only"))
 HINT_EVENLY = Hint("not-spread-evenly", (
-    "spread the value evenly: every one of the `n_H * n_W` cells gets `dz / (n_H * n_W)`"))
-HINT_CELLS = Hint("wrong-cell-count", "divide dz by the number of cells, `n_H * n_W`")
+    "spread the value evenly: each of the n_H x n_W cells gets the same share, dz divided by "
+    "the number of cells (section 2.2): look at how you fill the array"))
+HINT_CELLS = Hint("wrong-cell-count", (
+    "divide dz by the number of cells of the window, n_H times n_W (section 2.2): look at what "
+    "you divide by"))
 HINT_POOL_BACKWARD_MAX = Hint("pool-backward-max-mode", (
-    "it fails only in max mode: each window's gradient goes to the maximum of the window only, "
-    "`dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]` with "
-    "`mask = create_mask_from_window(a_prev_slice)`"))
+    "it fails only in max mode: each dA[i, h, w, c] goes to the maximum of its window of "
+    "A_prev only, through the mask create_mask_from_window makes of that window, and adds to "
+    "what is there (section 2.4, with 2.1): look at the max branch of your loop"))
 HINT_MASK_TIMES_INPUT = Hint("mask-times-input", (
-    "the mask multiplies the upstream gradient dA[i, h, w, c], not the window of A_prev: "
-    "`dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]`"))
+    "the mask multiplies the upstream gradient dA[i, h, w, c], the number that comes back "
+    "from that output cell, not the window of A_prev (the formula of section 2.4): look at "
+    "what you multiply the mask by"))
 HINT_POOL_BACKWARD_AVERAGE = Hint("pool-backward-average-mode", (
-    "it fails only in average mode: each window's gradient `da = dA[i, h, w, c]` is spread "
-    "evenly over its f x f cells, "
-    "`dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += distribute_value(da, (f, f))`"))
+    "it fails only in average mode: each dA[i, h, w, c] is spread evenly over the f x f cells "
+    "of its window, as distribute_value spreads it, and adds to what is there (section 2.4, "
+    "with 2.2): look at the average branch of your loop"))
 
 # While a backward pass is graded, the forward pass and the numerical gradients of utils
 # raise: a backward pass that differentiates the forward pass numerically earns nothing.
@@ -136,36 +166,50 @@ HINT_DERIVED = Hint("numerical-backward-pass", (
     "derive the gradients: compute them from the upstream gradient and the cache with the chain "
     "rule, as the formulas above show. Differentiating the forward pass numerically is how you "
     "check a backward pass (utils.gradient_check), not how you write one, and earns no points"))
+HINT_DERIVED_HERE = Hint("numerical-backward-pass", (
+    "derive the gradients: compute them from the upstream gradient and the cache with the chain "
+    "rule, as the formulas of sections 1.4 and 2.4 show. Differentiating the forward pass "
+    "numerically is how you check a backward pass (utils.gradient_check), not how you write "
+    "one, and earns no points"))
 
-# Errors that recent NumPy raises for code written for older versions, in every function.
+# Errors that recent NumPy raises for code written for older versions: NUMPY_ERRORS in the
+# other assignments' words, STEP_NUMPY_ERRORS in this notebook's, in every function.
 NUMPY_ERRORS = [
     ("only 0-dimensional arrays can be converted to Python scalars", HINT_FLOAT_OF_ARRAY),
     ("has no attribute 'float'", HINT_NP_FLOAT),
 ]
+STEP_NUMPY_ERRORS = [
+    ("only 0-dimensional arrays can be converted to Python scalars", HINT_BIAS_NUMBER),
+    ("has no attribute 'float'", HINT_NP_FLOAT),
+]
 CONV_ERRORS = [
-    *NUMPY_ERRORS,
-    ("a backward pass may not", HINT_DERIVED),
+    *STEP_NUMPY_ERRORS,
+    ("a backward pass may not", HINT_DERIVED_HERE),
     ("setting an array element with a sequence", HINT_SCALAR),
     ("cannot be interpreted as an integer", HINT_INTEGER_SIZE),
     ("operands could not be broadcast together",
-     "a window `a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]` has W's shape "
-     "(f, f, n_C_prev): check where windows start and end"),
+     "a window of the padded input has the filter's shape (f, f, n_C_prev) (section 1.3): look "
+     "at where your windows start and end, and that they are cut from the padded input"),
     ("could not broadcast input array from shape (0,", HINT_PAD_ZERO),
     ("could not broadcast",
-     "the slices on both sides must have the same shape: check where windows start and end, "
-     "and how the padding is removed"),
-    ("out of bounds", "an index went past the end of an axis: check the loop ranges"),
+     "the slices on both sides must have the same shape: look at where your windows start and "
+     "end (section 1.3), and how the padding is taken off (section 1.4, step 5)"),
+    ("out of bounds",
+     "an index went past the end of an axis: look at your loop ranges, n_H and n_W (section "
+     "1.3)"),
 ]
 POOL_ERRORS = [
-    *NUMPY_ERRORS,
-    ("a backward pass may not", HINT_DERIVED),
+    *STEP_NUMPY_ERRORS,
+    ("a backward pass may not", HINT_DERIVED_HERE),
     ("cannot be interpreted as an integer", HINT_INTEGER_SIZE),
     ("zero-size array",
-     "a window was empty: check " + HINT_POOL_SIZE + ", and that windows start at `h * stride`"),
+     "a window was empty: " + HINT_POOL_SIZE + ", and at where your windows start (row h "
+     "times the stride, section 1.3)"),
     ("could not broadcast",
-     "the window and what is added to it must have the same shape (f, f): check where "
-     "windows start and end"),
-    ("out of bounds", "an index went past the end of an axis: check the loop ranges"),
+     "the window and what is added to it must both have shape (f, f): look at where your "
+     "windows start and end (section 2.3)"),
+    ("out of bounds",
+     "an index went past the end of an axis: look at your loop ranges, n_H and n_W (Part 2)"),
 ]
 
 
@@ -196,8 +240,8 @@ def _mode_is(mode: str) -> Callable[[dict], bool]:
 
 # Which cases fail tells the mistake; the first rule that fits gives the hint.
 FORWARD_RULES = [
-    Rule(_pad_zero, "it fails only when `pad == 0`: check zero_pad and the windows without "
-                    "padding"),
+    Rule(_pad_zero, "it fails only when pad == 0: look at zero_pad with pad 0 (section 1.1) "
+                    "and at your windows when nothing is padded (section 1.3)"),
     Rule(_stride_above_one, HINT_STRIDE),
     Rule(_f_not_stride, HINT_SLICE_END),
     Rule(_pad_positive, HINT_PAD_POSITIVE),
@@ -233,11 +277,43 @@ def _once_one_passes(outcomes: list, check: Callable[[], None],
     return test
 
 
+def _on_passed_cases(pairs: list, check: Callable[[Attempt], None],
+                     what: str = "the cases above") -> Callable[[], None]:
+    """A sub-test running CHECK on the attempt of every case whose values passed, once one
+    has. PAIRS are (Attempt, Outcome of its values) pairs: a property such as the dtype is
+    judged on every case, at every size, not on one."""
+    def test():
+        expect_some_passed([outcome for _, outcome in pairs], what)
+        for attempt, outcome in pairs:
+            if outcome.passed:
+                check(attempt)
+    return test
+
+
+def _case(attempt: Attempt) -> str:
+    return f" (case: {attempt.label})" if attempt.label else ""
+
+
 def _unmodified_once_one_passes(outcomes: list, attempts: list, name: str, hint: str,
                                 what: str = "the cases above") -> Callable[[], None]:
     """A sub-test: no attempt changed its inputs, checked once one of OUTCOMES passed."""
     hint = Hint("modifies-input", hint)
     return _once_one_passes(outcomes, lambda: expect_unmodified(attempts, name, hint), what)
+
+
+NUMBERS = {2: "two", 3: "three"}
+
+
+def _expect_result(result: Any, name: str, names: tuple[str, ...], where: str) -> tuple:
+    """RESULT, what NAME returned, as the tuple of NAMES it must be, else a Failure saying
+    what came back; WHERE is the notebook's section that states what NAME returns."""
+    try:
+        return expect_tuple(result, f"{name}'s result", names)
+    except Failure as failure:
+        raise Failure(failure.message,
+                      f"{name} returns {NUMBERS[len(names)]} values, {', '.join(names[:-1])} and "
+                      f"{names[-1]}, in that order ({where}): look at what your function "
+                      "returns") from None
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -257,22 +333,23 @@ def _pool_case_label(A_shape: tuple, f: int, stride: int) -> str:
 def _size_hint(actual: tuple, expected: tuple, n_prev: tuple, f: int, stride: int, pad: int,
                formula: str, channels: str) -> str:
     """A hint for an output of shape ACTUAL instead of EXPECTED, from the tell-tale sizes."""
-    layout = Hint("output-layout", f"the output has shape (m, n_H, n_W, n_C), with {channels}")
+    layout = Hint("output-layout", f"the output has shape (m, n_H, n_W, n_C), with {channels}: "
+                                   "look at the shape you give the array you create")
     if len(actual) != 4 or actual[0] != expected[0] or actual[3] != expected[3]:
         return layout
     if actual[1:3] == (expected[2], expected[1]):
         return Hint("output-axes-swapped",
-                    f"{formula}: n_H comes from n_H_prev, n_W from n_W_prev")
+                    f"n_H comes from n_H_prev and n_W from n_W_prev: {formula}")
     for got, wanted, n in zip(actual[1:3], expected[1:3], n_prev):
         if got == wanted:
             continue
         if got == wanted - 1:
-            return Hint(HINT_PLUS_ONE.mistake, f"{formula}: {HINT_PLUS_ONE}")
+            return Hint(HINT_PLUS_ONE.mistake, f"{HINT_PLUS_ONE}; {formula}")
         if got == n - f + 2 * pad + 1:
-            return Hint("output-size-without-stride", f"{formula}: divide by the stride")
+            return Hint("output-size-without-stride", f"divide by the stride; {formula}")
         if pad and got == (n - f) // stride + 1:
             return Hint("output-size-without-padding",
-                        f"{formula}: include the padding, `2 * pad`")
+                        f"include the padding, 2p; {formula}")
     return formula
 
 
@@ -294,7 +371,7 @@ def grade_zero_pad(func: Callable) -> float:
     with Grader("zero_pad", POINTS["zero_pad"]) as grader:
         rng = _rng(100)
         cases = [((4, 3, 3, 2), 2, 1.5), ((2, 3, 5, 1), 1, 1.5), ((2, 3, 4, 2), 0, 0.5)]
-        attempts, padded = [], []
+        attempts, padded, padded_pairs = [], [], []
         for shape, pad, points in cases:
             X = rng.standard_normal(shape)
             attempt = grader.attempt(func, [("X", X), ("pad", pad)], label=f"X {shape}, pad {pad}")
@@ -304,18 +381,20 @@ def grade_zero_pad(func: Callable) -> float:
                                  _zero_pad_values(attempt, X, pad))
             if pad:
                 padded.append(outcome)
+                padded_pairs.append((attempt, outcome))
 
-        def dtype_test():
-            X_pad = expect_array(attempts[0](), "X_pad")
-            expect_dtype(X_pad, np.float64, "X_pad (for a float64 X)", HINT_FLOAT64)
+        def dtype_test(attempt):
+            X_pad = expect_array(attempt(), "X_pad")
+            expect_dtype(X_pad, np.float64, f"X_pad{_case(attempt)}", HINT_FLOAT64)
 
         grader.run("X_pad keeps X's dtype (float64)", 0.5,
-                   _once_one_passes(padded, dtype_test, "the cases with pad > 0"))
+                   _on_passed_cases(padded_pairs, dtype_test, "the cases with pad > 0"))
         grader.run("X is not modified", 1, _unmodified_once_one_passes(
             padded, attempts, "zero_pad",
-            "build a new padded array (np.pad returns one); do not assign into X",
+            "build a new padded array (np.pad returns one) and do not assign into X "
+            "(section 1.1)",
             "the cases with pad > 0"))
-        grader.explain_errors(NUMPY_ERRORS)
+        grader.explain_errors(STEP_NUMPY_ERRORS)
     return grader.score
 
 
@@ -327,10 +406,12 @@ def _zero_pad_values(attempt: Attempt, X: np.ndarray, pad: int) -> Callable[[], 
         every_axis = (m + 2 * pad, n_H + 2 * pad, n_W + 2 * pad, n_C + 2 * pad)
         expect_shape(X_pad, expected.shape, "X_pad",
                      known={every_axis: HINT_ZERO_PAD_AXES} if pad else None,
-                     hint="X_pad has shape (m, n_H + 2 * pad, n_W + 2 * pad, n_C)")
+                     hint="X_pad has shape (m, n_H + 2 pad, n_W + 2 pad, n_C) (section "
+                          "1.1): look at the widths you pad each axis by")
         expect_close(X_pad, expected, "X_pad",
-                     hint="X sits in the middle, X_pad[:, pad:pad + n_H, pad:pad + n_W, :] "
-                          "== X, with zeros around it")
+                     hint="X sits in the middle of X_pad, with pad rings of zeros around it "
+                          "(section 1.1): look at the widths before and after each axis, "
+                          "and at the value the padding is filled with")
     return test
 
 
@@ -356,19 +437,20 @@ def grade_conv_single_step(func: Callable) -> float:
             values.append(grader.run(f"window {shape}, {sign} bias: value", points,
                                      _single_step_value(attempt, a_slice_prev, W, b)))
 
-        def scalar_test():
-            Z = attempts[0]()  # a number or a size-1 array: its value sub-test passed
+        def scalar_test(attempt):
+            Z = attempt()  # a number or a size-1 array: its value sub-test passed
             if isinstance(Z, np.ndarray) and Z.ndim > 0:
-                raise Failure(f"Z is {describe(Z)}; expected a scalar (one number)",
-                              HINT_SCALAR)
+                raise Failure(f"Z{_case(attempt)} is {describe(Z)}; expected a scalar (one "
+                              "number)", HINT_SCALAR)
 
-        grader.run("Z is a scalar, not an array", 0.5, _once_one_passes(values, scalar_test))
+        grader.run("Z is a scalar, not an array", 0.5,
+                   _on_passed_cases(list(zip(attempts, values)), scalar_test))
         grader.run("a_slice_prev, W and b are not modified", 1, _unmodified_once_one_passes(
             values, attempts, "conv_single_step",
-            "conv_single_step changed its input in place (with *= or +=): compute "
-            "`a_slice_prev * W` as a new array. In conv_forward the window is a view of "
-            "A_prev_pad, so changing it in place corrupts the windows that follow"))
-        grader.explain_errors(NUMPY_ERRORS)
+            "conv_single_step changed its input in place (with *= or +=): multiply into a "
+            "new array instead. In conv_forward the window is a view of the padded input, so "
+            "changing it in place corrupts the windows that follow (sections 1.2 and 1.3)"))
+        grader.explain_errors(STEP_NUMPY_ERRORS)
     return grader.score
 
 
@@ -395,8 +477,12 @@ def _single_step_value(attempt: Attempt, a_slice_prev: np.ndarray, W: np.ndarray
         Z = _scalar_value(attempt(), "Z")
         expect_close(np.float64(Z), np.float64(expected), "Z",
                      known=[(np.float64(per_element), HINT_BIAS),
-                            (np.float64(without_bias), "the bias b is missing: add it once")],
-                     hint="`Z = np.sum(a_slice_prev * W) + b.item()`")
+                            (np.float64(without_bias),
+                             "the bias b is missing: add it once, after the sum (section "
+                             "1.2)")],
+                     hint="Z is the sum of the window times the filter, element by element, "
+                          "plus the bias once (the formula of section 1.2): look at the "
+                          "product, the sum and the bias")
     return test
 
 
@@ -443,31 +529,31 @@ def grade_conv_forward(func: Callable) -> float:
                                      _conv_forward_values(attempt, (A_shape, f, n_C, stride,
                                                                     pad, seed), b),
                                      f=f, stride=stride, pad=pad))
-        reference = attempts[0]
 
-        def dtype_test():
-            Z = expect_array(_conv_forward_result(reference)[0], "Z")
-            expect_dtype(Z, np.float64, "Z (for float64 inputs)", HINT_FLOAT64)
+        def dtype_test(attempt):
+            Z = expect_array(_conv_forward_result(attempt)[0], "Z")
+            expect_dtype(Z, np.float64, f"Z{_case(attempt)}", HINT_FLOAT64)
 
         def cache_test():
-            _expect_cache(_conv_forward_result(reference)[1], reference,
-                          ("A_prev", "W", "b", "hparameters"), "conv_backward")
+            _expect_caches(attempts, _conv_forward_result, ("A_prev", "W", "b", "hparameters"),
+                           "conv_backward", "section 1.3, step 5; A_prev as it came in, "
+                                            "not padded")
 
-        grader.run("Z is float64", 1, _once_one_passes(values, dtype_test))
-        grader.run("cache is (A_prev, W, b, hparameters)", 2,
+        grader.run("Z is float64", 1, _on_passed_cases(list(zip(attempts, values)), dtype_test))
+        grader.run("cache is (A_prev, W, b, hparameters), in every case", 2,
                    _once_one_passes(values, cache_test))
         grader.run("A_prev, W, b and hparameters are not modified", 2,
                    _unmodified_once_one_passes(
                        values, attempts, "conv_forward",
-                       "work on `A_prev_pad = zero_pad(A_prev, pad)` and a new Z; never assign "
-                       "into the inputs"))
+                       "pad into a new array with zero_pad and write into a new Z (section "
+                       "1.3, steps 2 and 3); never assign into the inputs"))
         grader.explain(FORWARD_RULES)
         grader.explain_errors(CONV_ERRORS)
     return grader.score
 
 
 def _conv_forward_result(attempt: Attempt) -> tuple:
-    return expect_tuple(attempt(), "conv_forward's result", ("Z", "cache"))
+    return _expect_result(attempt(), "conv_forward", ("Z", "cache"), "section 1.3, step 5")
 
 
 @functools.cache
@@ -488,25 +574,54 @@ def _conv_forward_values(attempt: Attempt, case: tuple, b: np.ndarray) -> Callab
         Z = expect_array(_conv_forward_result(attempt)[0], "Z")
         expected = _conv_forward_expected(*case)
         _expect_output_shape(Z, expected.shape, "Z", A_shape[1:3], f, stride, pad,
-                             HINT_CONV_SIZE, "`n_C = W.shape[3]` channels")
+                             HINT_CONV_SIZE, "one channel per filter, n_C from W's last axis")
         n_window = f * f * A_shape[3]
         expect_close(Z, expected, "Z",
                      known=[(expected + b * (n_window - 1), HINT_BIAS),
-                            (expected - b, "the bias is missing: `Z[i, h, w, c]` adds "
-                                           "`b[:, :, :, c]` once")])
+                            (expected - b, "the bias is missing: each Z[i, h, w, c] adds "
+                                           "the bias of filter c once (the formula of "
+                                           "section 1.3)")])
     return test
 
 
-def _expect_cache(cache: Any, attempt: Attempt, names: tuple[str, ...], user: str) -> None:
-    """Failure unless CACHE holds the inputs ATTEMPT gave the function, NAMES, in that order."""
+def _expect_cache(cache: Any, attempt: Attempt, names: tuple[str, ...], user: str,
+                  where: str = "") -> None:
+    """Failure unless CACHE holds the inputs ATTEMPT gave the function, NAMES, in that order.
+
+    user  -- the function that reads the cache
+    where -- the notebook's section that states it, and what to keep in mind (optional)
+    """
     layout = f"({', '.join(names)})"
-    hint = f"cache = {layout}, the inputs themselves: {user} needs them"
-    cache = expect_tuple(cache, "cache", names)
+    hint = (f"the cache is the tuple {layout}, the inputs as they came in, in that order"
+            f"{f' ({where})' if where else ''}: {user} needs them; look at where you build "
+            "the cache")
+    if not isinstance(cache, (tuple, list)) or len(cache) != len(names):
+        raise Failure(f"cache{_case(attempt)} is {describe(cache)}; expected a tuple {layout}",
+                      hint)
     for index, (name, item) in enumerate(zip(names, cache)):
         given = attempt.given[name]
-        if changed_part(given, item, name) is not None:
-            raise Failure(f"cache[{index}] is {describe(item)}, which is not {name} "
-                          f"({describe(given)})", hint)
+        part = changed_part(given, item, name)
+        if part is not None:
+            raise Failure(f"cache[{index}]{_case(attempt)} is {describe(item)}, which is not "
+                          f"{name} ({describe(given)}; {part} differs)", hint)
+
+
+def _expect_caches(attempts: list, result_of: Callable[[Attempt], tuple],
+                   names: tuple[str, ...], user: str, where: str) -> None:
+    """_expect_cache on the cache of every attempt that returned a pair (RESULT_OF gives it):
+    an attempt that returned none already lost its value sub-test, and none at all is a
+    Failure."""
+    failures, checked = [], 0
+    for attempt in attempts:
+        try:
+            cache = result_of(attempt)[1]
+        except Failure as failure:
+            failures.append(failure)
+            continue
+        checked += 1
+        _expect_cache(cache, attempt, names, user, where)
+    if not checked and failures:
+        raise failures[0]
 
 
 # conv_backward -------------------------------------------------------------------------------
@@ -524,15 +639,17 @@ CONV_BACKWARD_CASES = [
 CONV_GRADIENTS = ("dA_prev", "dW", "db")
 CONV_GRADIENT_HINTS = {
     "dA_prev": Hint("conv-backward-dA_prev", (
-        "for every example, window and channel, "
-        "`da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[..., c] * dZ[i, h, w, c]`"
-        "; `dA_prev[i]` is then da_prev_pad without its padding")),
+        "each dZ[i, h, w, c] goes back to its window of the padded gradient, times filter c, "
+        "and adds to what is there (the first formula of section 1.4); dA_prev[i] is then "
+        "that padded gradient without its padding rings (step 5): look at the dA_prev "
+        "update and at where you take the padding off")),
     "dW": Hint("conv-backward-dW", (
-        "`dW[:, :, :, c]` adds `a_slice * dZ[i, h, w, c]` over every example and every window "
-        "(accumulate with +=), a_slice being the window of the padded A_prev_pad")),
+        "each weight of filter c collects its input value times dZ[i, h, w, c], added up over "
+        "every example and every window, the window being cut from the padded A_prev (the "
+        "second formula of section 1.4): look at the dW update and the window it uses")),
     "db": Hint("conv-backward-db", (
-        "`db[:, :, :, c]` is the sum of `dZ[i, h, w, c]` over every example and every window "
-        "(accumulate with +=)")),
+        "the bias of filter c collects dZ[i, h, w, c], added up over every example and every "
+        "window (the third formula of section 1.4): look at the db update")),
 }
 
 
@@ -563,7 +680,7 @@ def grade_conv_backward(func: Callable) -> float:
         name="conv_backward", forward="conv_forward, conv_single_step"))
     func = substituting(func, HELPERS["conv_backward"])
     with Grader("conv_backward", POINTS["conv_backward"], HELPERS["conv_backward"]) as grader:
-        attempts, values = [], []
+        attempts, values, gradients = [], [], []
         for A_shape, f, n_C, stride, pad, points, seed in CONV_BACKWARD_CASES:
             case = (A_shape, f, n_C, stride, pad, seed)
             dZ, cache = _conv_backward_inputs(*case)
@@ -571,24 +688,28 @@ def grade_conv_backward(func: Callable) -> float:
             attempt = grader.attempt(func, [("dZ", dZ), ("cache", cache)], label=label)
             attempts.append(attempt)
             for index, (name, part_points) in enumerate(zip(CONV_GRADIENTS, points)):
-                values.append(grader.run(
+                outcome = grader.run(
                     f"{label}: {name}", part_points,
                     _conv_backward_part(attempt, lambda case=case: _conv_backward_expected(*case),
                                         index),
-                    f=f, stride=stride, pad=pad, part=name))
+                    f=f, stride=stride, pad=pad, part=name)
+                values.append(outcome)
+                gradients.append((attempt, index, outcome))
 
         def dtype_test():
-            result = _conv_backward_result(attempts[0])
-            for name, gradient in zip(CONV_GRADIENTS, result):
-                expect_dtype(expect_array(gradient, name), np.float64,
-                             f"{name} (for float64 inputs)", HINT_FLOAT64)
+            expect_some_passed(values)
+            for attempt, index, outcome in gradients:
+                if outcome.passed:
+                    name = CONV_GRADIENTS[index]
+                    expect_dtype(_conv_backward_result(attempt)[index], np.float64,
+                                 f"{name}{_case(attempt)}", HINT_FLOAT64)
 
-        grader.run("dA_prev, dW and db are float64", 1, _once_one_passes(values, dtype_test))
+        grader.run("dA_prev, dW and db are float64", 1, dtype_test)
         grader.run("dZ and the cache (A_prev, W, b, hparameters) are not modified", 2,
                    _unmodified_once_one_passes(
                        values, attempts, "conv_backward",
-                       "`cache = (A_prev, W, b, hparameters)` and dZ are inputs: pad into new "
-                       "arrays (zero_pad) and never assign into them"))
+                       "dZ and the arrays of the cache are inputs: pad into new arrays with "
+                       "zero_pad and never assign into them (section 1.4, Watch out)"))
         for name in CONV_GRADIENTS:
             grader.explain(BACKWARD_RULES, where=lambda o, name=name: o.tags.get("part") == name)
         for name in CONV_GRADIENTS:
@@ -599,18 +720,20 @@ def grade_conv_backward(func: Callable) -> float:
 
 
 def _conv_backward_result(attempt: Attempt) -> tuple:
-    return expect_tuple(attempt(), "conv_backward's result", CONV_GRADIENTS)
+    return _expect_result(attempt(), "conv_backward", CONV_GRADIENTS, "section 1.4")
 
 
 def _conv_backward_part(attempt: Attempt, expected: Callable[[], tuple],
                         index: int) -> Callable[[], None]:
     name = CONV_GRADIENTS[index]
     shape_of = {"dA_prev": "A_prev's shape", "dW": "W's shape", "db": "shape (1, 1, 1, n_C)"}
+    hint = (f"{name} has {shape_of[name]} (section 1.4): look at how you create it, and for "
+            "dA_prev at where you take the padding off")
 
     def test():
         gradient = expect_array(_conv_backward_result(attempt)[index], name)
         wanted = expected()[index]
-        expect_shape(gradient, wanted.shape, name, hint=f"{name} has {shape_of[name]}")
+        expect_shape(gradient, wanted.shape, name, hint=hint)
         expect_close(gradient, wanted, name)
     return test
 
@@ -629,6 +752,9 @@ def grade_create_mask_from_window(func: Callable) -> float:
         x_negative[1, 2] = -0.1
         x_column = np.array([[0.3], [-1.2], [2.5], [0.7]])
         x_single = np.array([[-0.8]])
+        # After a ReLU, windows whose maximum appears twice (zeros, say) are common: the
+        # notebook's mask is True at every cell that equals the maximum (section 2.1).
+        x_tied = np.array([[0.0, -0.7], [0.0, -1.3]])
         attempts = {}
 
         def attempt(key, x):
@@ -642,23 +768,30 @@ def grade_create_mask_from_window(func: Callable) -> float:
                        _mask_values(attempt("negative", x_negative), x_negative)),
         ]
         column, single = attempt("column", x_column), attempt("single", x_single)
+        tied = attempt("tied", x_tied)
 
         def small_test():
             _mask_values(column, x_column)()
             _mask_values(single, x_single)()
+            _mask_values(tied, x_tied)()
 
-        values.append(grader.run("x (4, 1) and x (1, 1): mask values", 0.5, small_test))
+        values.append(grader.run("x (4, 1), x (1, 1) and x (2, 2) whose maximum appears "
+                                 "twice: mask values", 0.5, small_test))
 
-        def dtype_test():
-            mask = expect_array(attempts["random"](), "mask")
-            expect_dtype(mask, np.bool_, "mask",
-                         "`x == np.max(x)` gives a boolean array: True at the maximum")
+        def dtype_test(attempt):
+            mask = expect_array(attempt(), "mask")
+            expect_dtype(mask, np.bool_, f"mask{_case(attempt)}",
+                         "the mask is a boolean array, True at the maximum (section 2.1), as "
+                         "a comparison gives: look at how you build it")
 
-        grader.run("mask is a boolean array", 0.5, _once_one_passes(values, dtype_test))
+        pairs = [(attempts["random"], values[0]), (attempts["negative"], values[1]),
+                 (column, values[2]), (single, values[2]), (tied, values[2])]
+        grader.run("mask is a boolean array", 0.5, _on_passed_cases(pairs, dtype_test))
         grader.run("x is not modified", 1, _unmodified_once_one_passes(
             values, list(attempts.values()), "create_mask_from_window",
-            "compare x with its maximum (`x == np.max(x)`) instead of assigning into x"))
-        grader.explain_errors(NUMPY_ERRORS)
+            "build the mask as a new array from a comparison with x's maximum instead of "
+            "assigning into x (section 2.1, Watch out)"))
+        grader.explain_errors(STEP_NUMPY_ERRORS)
     return grader.score
 
 
@@ -666,14 +799,18 @@ def _mask_values(attempt: Attempt, x: np.ndarray) -> Callable[[], None]:
     def test():
         mask = expect_array(attempt(), "mask")
         expected = oracles.create_mask_from_window(x)
-        expect_shape(mask, x.shape, "mask", hint="the mask has x's shape")
+        expect_shape(mask, x.shape, "mask", hint="the mask has x's shape (section 2.1): "
+                                                 "compare the whole window, not one index")
         if mask.dtype.kind not in "biuf" or not np.all((mask == 0) | (mask == 1)):
             raise Failure(f"mask is {np.array2string(mask, separator=', ')}; expected "
                           f"{np.array2string(expected, separator=', ')}", HINT_MAXIMUM)
-        expect_close(mask.astype(bool), expected, "mask",
-                     known=[(x == x.min(), Hint("mask-marks-minimum",
-                                                f"the mask marks the minimum: {HINT_MAXIMUM}"))],
-                     hint=HINT_MAXIMUM)
+        known = [(x == x.min(), Hint("mask-marks-minimum",
+                                     f"the mask marks the minimum: {HINT_MAXIMUM}"))]
+        if np.sum(expected) > 1:
+            first = np.zeros(x.shape, dtype=bool)
+            first.flat[np.argmax(x)] = True
+            known.append((first, HINT_EVERY_MAXIMUM))
+        expect_close(mask.astype(bool), expected, "mask", known=known, hint=HINT_MAXIMUM)
     return test
 
 
@@ -695,13 +832,16 @@ def grade_distribute_value(func: Callable) -> float:
             values.append(grader.run(f"{label}: values", points,
                                      _distribute_values(attempt, dz, shape)))
 
-        def dtype_test():
-            a = expect_array(attempts[1](), "a")
-            expect_dtype(a, np.float64, "a", "the result holds floats: `dz / (n_H * n_W)` in "
-                                             "an array such as `np.ones(shape) * average`")
+        def dtype_test(attempt):
+            a = expect_array(attempt(), "a")
+            expect_dtype(a, np.float64, f"a{_case(attempt)}",
+                         "the result holds floats, each dz divided by the number of cells "
+                         "with a true division (section 2.2): look at how you create the "
+                         "array")
 
-        grader.run("a is a float64 array", 1, _once_one_passes(values, dtype_test))
-        grader.explain_errors(NUMPY_ERRORS)
+        grader.run("a is a float64 array", 1,
+                   _on_passed_cases(list(zip(attempts, values)), dtype_test))
+        grader.explain_errors(STEP_NUMPY_ERRORS)
     return grader.score
 
 
@@ -709,7 +849,7 @@ def _distribute_values(attempt: Attempt, dz: float, shape: tuple) -> Callable[[]
     def test():
         a = expect_array(attempt(), "a")
         expected = oracles.distribute_value(dz, shape)
-        expect_shape(a, shape, "a", hint="a has the given shape (n_H, n_W)")
+        expect_shape(a, shape, "a", hint="a has the given shape (n_H, n_W) (section 2.2)")
         n_H, n_W = shape
         if (a.dtype.kind in "biuf" and not is_close(a, expected)
                 and np.isclose(np.sum(a), dz) and np.ptp(a) > 1e-12):
@@ -718,7 +858,7 @@ def _distribute_values(attempt: Attempt, dz: float, shape: tuple) -> Callable[[]
                           f"to be {float(dz) / (n_H * n_W):.6g}", HINT_EVENLY)
         known = [(np.full(shape, float(dz)), HINT_CELLS),
                  (np.full(shape, dz // (n_H * n_W)),
-                  "`dz // (n_H * n_W)` rounds down: divide with /, not //")]
+                  "the division rounds down: divide with /, not // (section 2.2)")]
         if n_H != n_H * n_W:
             known.append((np.full(shape, dz / n_H), HINT_CELLS))
         if n_W != n_H * n_W:
@@ -764,31 +904,32 @@ def grade_pool_forward(func: Callable) -> float:
         default = grader.attempt(func, [("A_prev", A_prev), ("hparameters", hparameters)],
                                  label="A_prev (2, 5, 5, 2), f 2, stride 1, mode not given")
         attempts.append(default)
-        grader.run('mode not given: "max" by default', 1,
-                   _pool_forward_values(default, A_prev, hparameters, "max",
-                                        mode_hint=HINT_DEFAULT_MODE))
-        reference = attempts[0]
+        values.append(grader.run('mode not given: "max" by default', 1,
+                                 _pool_forward_values(default, A_prev, hparameters, "max",
+                                                      mode_hint=HINT_DEFAULT_MODE)))
 
-        def dtype_test():
-            A = expect_array(_pool_forward_result(reference)[0], "A")
-            expect_dtype(A, np.float64, "A (for a float64 A_prev)", HINT_FLOAT64)
+        def dtype_test(attempt):
+            A = expect_array(_pool_forward_result(attempt)[0], "A")
+            expect_dtype(A, np.float64, f"A{_case(attempt)}", HINT_FLOAT64)
 
         def cache_test():
-            _expect_cache(_pool_forward_result(reference)[1], reference,
-                          ("A_prev", "hparameters"), "pool_backward")
+            _expect_caches(attempts, _pool_forward_result, ("A_prev", "hparameters"),
+                           "pool_backward", "section 2.3")
 
-        grader.run("A is float64", 1, _once_one_passes(values, dtype_test))
-        grader.run("cache is (A_prev, hparameters)", 1, _once_one_passes(values, cache_test))
+        grader.run("A is float64", 1, _on_passed_cases(list(zip(attempts, values)), dtype_test))
+        grader.run("cache is (A_prev, hparameters), in every case", 1,
+                   _once_one_passes(values, cache_test))
         grader.run("A_prev and hparameters are not modified", 1, _unmodified_once_one_passes(
             values, attempts, "pool_forward",
-            "read the windows of A_prev and write into a new A; never assign into the inputs"))
+            "read the windows of A_prev and write into a new A (section 2.3); never assign "
+            "into the inputs"))
         grader.explain(POOL_FORWARD_RULES)
         grader.explain_errors(POOL_ERRORS)
     return grader.score
 
 
 def _pool_forward_result(attempt: Attempt) -> tuple:
-    return expect_tuple(attempt(), "pool_forward's result", ("A", "cache"))
+    return _expect_result(attempt(), "pool_forward", ("A", "cache"), "section 2.3")
 
 
 def _pool_forward_values(attempt: Attempt, A_prev: np.ndarray, hparameters: dict, mode: str,
@@ -872,19 +1013,22 @@ def grade_pool_backward(func: Callable) -> float:
         default = grader.attempt(func, [("dA", dA), ("cache", cache)],
                                  label="A_prev (2, 5, 4, 2), f 2, stride 2, mode not given")
         attempts.append(default)
-        grader.run('mode not given: "max" by default', 1,
-                   _pool_backward_values(default, default_case, "max", mode_hint=HINT_DEFAULT_MODE))
+        values.append(grader.run(
+            'mode not given: "max" by default', 1,
+            _pool_backward_values(default, default_case, "max", mode_hint=HINT_DEFAULT_MODE)))
 
-        def dtype_test():
-            dA_prev = expect_array(attempts[0](), "dA_prev")
-            expect_dtype(dA_prev, np.float64, "dA_prev (for float64 inputs)", HINT_FLOAT64)
+        def dtype_test(attempt):
+            dA_prev = expect_array(attempt(), "dA_prev")
+            expect_dtype(dA_prev, np.float64, f"dA_prev{_case(attempt)}", HINT_FLOAT64)
 
-        grader.run("dA_prev is float64", 1, _once_one_passes(values, dtype_test))
+        grader.run("dA_prev is float64", 1,
+                   _on_passed_cases(list(zip(attempts, values)), dtype_test))
         grader.run("dA and the cache (A_prev, hparameters) are not modified", 2,
                    _unmodified_once_one_passes(
                        values, attempts, "pool_backward",
-                       "add the gradients into a new dA_prev (`np.zeros(A_prev.shape)`); never "
-                       "assign into the inputs"))
+                       "start dA_prev as a new array of zeros with A_prev's shape and add the "
+                       "gradients into it (section 2.4, Watch out); never assign into dA or "
+                       "the cache"))
         grader.explain(POOL_BACKWARD_RULES)
         grader.explain_errors(POOL_ERRORS)
     return grader.score
@@ -906,7 +1050,8 @@ def _pool_backward_values(attempt: Attempt, case: tuple, mode: str,
 
     def test():
         dA_prev = expect_array(attempt(), "dA_prev")
-        expect_shape(dA_prev, case[0], "dA_prev", hint="dA_prev has A_prev's shape")
+        expect_shape(dA_prev, case[0], "dA_prev", hint="dA_prev has A_prev's shape (section "
+                                                        "2.4): look at how you create it")
         expect_close(dA_prev, _pool_backward_expected(*case, mode), "dA_prev", known=known)
     return test
 
