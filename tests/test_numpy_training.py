@@ -11,17 +11,20 @@ bugs they can see.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 
+import hint_policy
 import in_process
 import numpy as np
 import pytest
 
 from autograder.catalogue.numpy_training import BUGS
+from autograder.course import Course, read_notebook
 from autograder.engine.harness import forget_scores
 from autograder.hidden_tests import loop_layers, numpy_training, oracles
 from autograder.probes.numpy_training import FUNCTIONS
-from autograder.samples import solution_namespace
+from autograder.samples import solution_namespace, solution_sources, with_bugs
 from utils import mnist, plotting
 from utils import training_checks as checks
 from utils.checks import NotImplementedYet
@@ -63,6 +66,13 @@ def test_unfinished_functions_get_a_clean_zero(capsys):
         assert err == "" and "not implemented yet" in out, out
 
 
+@functools.cache
+def learner_code(bug):
+    """The code of the notebook with BUG: the lines its feedback may show."""
+    sources = solution_sources(read_notebook(Course().source_notebook(ASSIGNMENT)))
+    return "\n".join(with_bugs(sources, [bug]).values())
+
+
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
 def test_bug_loses_points_exactly_where_it_breaks(bug, capsys):
     graded = grade_all(solution_namespace([bug], ASSIGNMENT), capsys)
@@ -73,6 +83,9 @@ def test_bug_loses_points_exactly_where_it_breaks(bug, capsys):
         assert set(mistakes) == {bug.mistake}, mistakes
         assert sum(mistakes.values()) == pytest.approx(POINTS[name] - score)
         assert bug.hint in " ".join(report.split()), report
+    for name, (_, report, _) in graded.items():  # the hint policy: no solution line
+        hint_policy.assert_no_leak(report, learner_code(bug),
+                                   where=f"the report of {name} for {bug.name}")
 
 
 def test_the_catalogue_covers_every_part_with_at_least_twelve_mistakes():
@@ -361,6 +374,9 @@ def test_checks_catch_the_catalogue_bugs_they_can_see(bug):
         for name, message in failing[1:]:
             assert bug.function in checks.CHECK_USES[name], failing
             assert f"This check runs your {bug.function} first" in message, message
+    for name, message in failing:  # the hint policy: no solution line
+        hint_policy.assert_no_leak(message, learner_code(bug),
+                                   where=f"the check of {name} for {bug.name}")
 
 
 def test_a_fresh_notebook_waits_in_one_line(capsys):
