@@ -1,11 +1,12 @@
 """The hidden tests, checks, data and figures of "Convolutional networks: fast layers, trained
 in numpy", run in process.
 
-The solution earns every point with nothing on stderr and an unfinished function a clean zero;
-every catalogue bug loses points on exactly the functions it breaks, under its mistake id and
-with its hint; loop layers that are right earn everything but the speed points; the loop
-layers and the oracles agree; the visible checks pass on the solution and catch the catalogue
-bugs they can see.
+The solution earns every point with nothing on stderr and an unfinished function a clean zero,
+and loses points when any part of what a function returns is perturbed; every catalogue bug
+loses points on exactly the functions it breaks, under its mistake id and with its hint, and
+its reports and check messages hold no solution line its notebook does not; loop layers that
+are right earn everything but the speed points; the loop layers and the oracles agree; the
+visible checks pass on the solution and catch the catalogue bugs they can see.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import hint_policy
 import in_process
 import numpy as np
 import pytest
+import returned_values
 
 from autograder.catalogue.numpy_training import BUGS
 from autograder.course import Course, read_notebook
@@ -53,6 +55,14 @@ def test_solution_gets_full_points(solution, capsys):
         assert type(score) is float and score == POINTS[name], report
         assert report.startswith(f"{name}: {POINTS[name]} / {POINTS[name]} points\n")
         assert "FAIL" not in report
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_returned_value_is_checked(name, solution, capsys):
+    """Each part of what a graded function returns (each gradient, the cache's items, the
+    relative error and the numerical gradient), perturbed in turn, costs points."""
+    returned_values.assert_every_part_checked(
+        lambda func: grade(name, func), solution[name], POINTS[name])
 
 
 def test_unfinished_functions_get_a_clean_zero(capsys):
