@@ -297,8 +297,13 @@ def check_conv_backward_fast(conv_backward_fast, conv_forward_fast):
         _check_tuple(name, result, "(dA_prev, dW, db)", case)
         for label, value, like in zip(("dA_prev", "dW", "db"), result, cache[:3]):
             _check_array(name, label, value, case)
-            _check_shape(name, label, value, like.shape,
-                         f"{label} has the shape of {label[1:]}.", case)
+            shape_hint = f"{label} has the shape of {label[1:]}."
+            if label == "dA_prev" and value.size == 0 and case_ref["hparameters"]["pad"] == 0:
+                shape_hint = ("a slice that ends at -pad is empty when pad is 0 (section 1.2): "
+                              "take the padding off by where the input starts, pad, and its "
+                              "size, n_H_prev rows and n_W_prev columns. Look at the last step, "
+                              "where dA_prev is cut out of the padded gradient.")
+            _check_shape(name, label, value, like.shape, shape_hint, case)
             _check_float64(name, label, value, case)
             _check_close(name, f"mean({label})", np.mean(value), case_ref[f"mean({label})"],
                          hints[label], case)
