@@ -1,27 +1,32 @@
 """The hidden tests, checks, data and figures of "Convolutional networks: fast layers, trained
 in numpy", run in process.
 
-The solution earns every point with nothing on stderr and an unfinished function a clean zero;
-every catalogue bug loses points on exactly the functions it breaks, under its mistake id and
-with its hint; loop layers that are right earn everything but the speed points; the loop
-layers and the oracles agree; the visible checks pass on the solution and catch the catalogue
-bugs they can see.
+The solution earns every point with nothing on stderr and an unfinished function a clean zero,
+and loses points when any part of what a function returns is perturbed; every catalogue bug
+loses points on exactly the functions it breaks, under its mistake id and with its hint, and
+its reports and check messages hold no solution line its notebook does not; loop layers that
+are right earn everything but the speed points; the loop layers and the oracles agree; the
+visible checks pass on the solution and catch the catalogue bugs they can see.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 
+import hint_policy
 import in_process
 import numpy as np
 import pytest
+import returned_values
 
 from autograder.catalogue.numpy_training import BUGS
+from autograder.course import Course, read_notebook
 from autograder.engine.harness import forget_scores
 from autograder.hidden_tests import loop_layers, numpy_training, oracles
 from autograder.probes.numpy_training import FUNCTIONS
-from autograder.samples import solution_namespace
+from autograder.samples import solution_namespace, solution_sources, with_bugs
 from utils import mnist, plotting
 from utils import training_checks as checks
 from utils.checks import NotImplementedYet
@@ -52,6 +57,14 @@ def test_solution_gets_full_points(solution, capsys):
         assert "FAIL" not in report
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_every_returned_value_is_checked(name, solution, capsys):
+    """Each part of what a graded function returns (each gradient, the cache's items, the
+    relative error and the numerical gradient), perturbed in turn, costs points."""
+    returned_values.assert_every_part_checked(
+        lambda func: grade(name, func), solution[name], POINTS[name])
+
+
 def test_unfinished_functions_get_a_clean_zero(capsys):
     def unfinished(*args, **kwargs):
         raise NotImplementedError()
@@ -61,6 +74,13 @@ def test_unfinished_functions_get_a_clean_zero(capsys):
         assert grade(name, unfinished) == 0.0
         out, err = capsys.readouterr()
         assert err == "" and "not implemented yet" in out, out
+
+
+@functools.cache
+def learner_code(bug):
+    """The code of the notebook with BUG: the lines its feedback may show."""
+    sources = solution_sources(read_notebook(Course().source_notebook(ASSIGNMENT)))
+    return "\n".join(with_bugs(sources, [bug]).values())
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
@@ -73,6 +93,9 @@ def test_bug_loses_points_exactly_where_it_breaks(bug, capsys):
         assert set(mistakes) == {bug.mistake}, mistakes
         assert sum(mistakes.values()) == pytest.approx(POINTS[name] - score)
         assert bug.hint in " ".join(report.split()), report
+    for name, (_, report, _) in graded.items():  # the hint policy: no solution line
+        hint_policy.assert_no_leak(report, learner_code(bug),
+                                   where=f"the report of {name} for {bug.name}")
 
 
 def test_the_catalogue_covers_every_part_with_at_least_twelve_mistakes():
@@ -361,6 +384,9 @@ def test_checks_catch_the_catalogue_bugs_they_can_see(bug):
         for name, message in failing[1:]:
             assert bug.function in checks.CHECK_USES[name], failing
             assert f"This check runs your {bug.function} first" in message, message
+    for name, message in failing:  # the hint policy: no solution line
+        hint_policy.assert_no_leak(message, learner_code(bug),
+                                   where=f"the check of {name} for {bug.name}")
 
 
 def test_a_fresh_notebook_waits_in_one_line(capsys):

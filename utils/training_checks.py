@@ -4,11 +4,12 @@ Each ``check_NAME`` runs the student's NAME on the course's reference cases (inp
 with ``np.random.seed(1)`` followed by ``np.random.randn`` in a fixed order), prints one line
 per passed check and a final "NAME: all checks passed.", and otherwise raises ``CheckFailed``
 (from ``utils.checks``, whose machinery these checks share) saying what was expected, what
-came back and what to look at; while NAME is not implemented yet, it says so in one line and
-returns. The four fast layers reproduce the reference values of the step-by-step assignment,
-whose contracts they keep, and their checks print how long the layer took on a mid-size
-batch. The graded cells call ``validate(NAME)`` (see ``utils.checks.validate_graded``); the
-cells that use several functions run once ``is_implemented(...)`` says they all are.
+came back and, in a hint, the idea to revisit (by the notebook's section) and where to look in
+the code; while NAME is not implemented yet, it says so in one line and returns. The four
+fast layers reproduce the reference values of the step-by-step assignment, whose contracts
+they keep, and their checks print how long the layer took on a mid-size batch. The graded
+cells call ``validate(NAME)`` (see ``utils.checks.validate_graded``); the cells that use
+several functions run once ``is_implemented(...)`` says they all are.
 
 The checks compare with stored reference values; they hold no implementation of the layers.
 """
@@ -122,6 +123,9 @@ REFERENCE = {
         "dZ": [[-0.3224172040135075, 0.0, 0.0, 0.0],
                [-0.17242820755043575, 0.0, 0.04221374671559283, 0.0],
                [-1.1006191772129212, 0.0, 0.9015907205927955, 0.0]],
+        # Exact zeros, where ReLU and its derivative (the course's convention) are 0.
+        "zeros": {"Z": [[-1.5, 0.0, 2.0, 0.0]], "dA": [[3.0, 5.0, 7.0, -2.0]],
+                  "A": [[0.0, 0.0, 2.0, 0.0]], "dZ": [[0.0, 0.0, 7.0, 0.0]]},
     },
     # Y: one-hot rows of the classes LABELS; the large case multiplies Z by 500.
     "softmax_cross_entropy": {
@@ -134,19 +138,50 @@ REFERENCE = {
         "large: loss": 618.5026643377512,
         "large: dZ[1]": [0.0, 0.25, 0.0, -0.25, 0.0],
     },
-    # f(x) = sum(sin(x) * x), whose gradient is sin(x) + x cos(x).
+    # f(x) = sum(sin(x) * x), whose gradient is sin(x) + x cos(x); the small case multiplies
+    # f, and so its gradient, by "small".
     "gradient_check": {
         "draws": {"x": (3, 4)},
         "numerical[0]": [0.9116260225283668, -1.0751148271470612, -0.9601527868419168,
                          -1.3909838129588792],
         "relative_error below": 1e-7,
         "twice the gradient: relative_error": 0.3333333349447335,
+        "small": 1e-8,
+        "small: twice the gradient: relative_error": 0.3333333349449972,
     },
 }
 
 # The mid-size batch on which the checks of the fast layers time them.
 TIMING = {"A_prev": (8, 28, 28, 4), "W": (3, 3, 4, 8), "conv": {"stride": 1, "pad": 1},
           "pool": {"f": 2, "stride": 2}}
+
+
+# Hints shared by several checks: the idea to revisit, by the notebook's section, and where to
+# look in the code.
+HINT_CONV_SIZE = ("the output size of \"Layout and shapes\": n_H = floor((n_H_prev - f + 2 p) "
+                  "/ s) + 1, p the padding and s the stride, n_W likewise, and one channel per "
+                  "filter. Look at where n_H, n_W and n_C are computed.")
+HINT_CONV_FORWARD = ("section 1.1: for each kernel offset (u, v), the offset's strided slice of "
+                     "the padded input (starting at row u, every stride-th row, n_H rows; the "
+                     "columns likewise) times the filters at (u, v), with @, is added to Z; then "
+                     "the bias, once. Look at the slices' start, end and step, and where b is "
+                     "added.")
+HINT_POOL_SIZE = ("the output size of \"Layout and shapes\" with p = 0 (no padding in "
+                  "pooling): n_H = floor((n_H_prev - f) / s) + 1, n_W likewise, with as many "
+                  "channels as A_prev. Look at where n_H and n_W are computed.")
+HINT_RELU_FORWARD = ("section 3.2's ReLU(z) = max(z, 0), entry by entry, in a new array. Look "
+                     "at what becomes of the negative entries and of the positive ones.")
+HINT_RELU_AT_ZERO = ("the course takes ReLU's derivative at 0 to be 0: section 3.2's gate "
+                     "1[Z > 0] is closed where Z is exactly 0 (a strict >), as in the "
+                     "deep-network assignment. Look at the comparison of your gate.")
+HINT_RELATIVE_ERROR = ("Part 4's relative error, the norm of the difference divided by the sum "
+                       "of the two norms, ||analytic - numerical|| / (||analytic|| + "
+                       "||numerical||), np.linalg.norm over all the entries, and 0 when both "
+                       "are zero. Look at the numerator and the denominator.")
+HINT_RELATIVE_SCALE = ("the relative error does not depend on the gradients' scale: Part 4 "
+                       "divides by the sum of the two norms however small it is, and only when "
+                       "both gradients are zero is the error 0. Look at the denominator and its "
+                       "guard against 0 / 0 (no floor such as 1, no constant added).")
 
 
 def _case_text(hparameters):
@@ -184,23 +219,20 @@ def _conv_case(conv_forward_fast, key):
     _check_tuple(name, result, "(Z, cache)", case)
     Z, cache = result
     _check_array(name, "Z", Z, case)
-    _check_shape(name, "Z", Z, case_ref["Z.shape"],
-                 "`n_H = (n_H_prev - f + 2 * pad) // stride + 1` (n_W likewise), and "
-                 "`n_C = W.shape[3]`.", case)
+    _check_shape(name, "Z", Z, case_ref["Z.shape"], HINT_CONV_SIZE, case)
     _check_float64(name, "Z", Z, case)
-    hint = ("for each offset (u, v), the slice `A_pad[:, rows, cols, :]` times `W[u, v]` (with "
-            "@) is added to Z, with `rows = slice(u, u + stride * (n_H - 1) + 1, stride)` and "
-            "`cols = slice(v, v + stride * (n_W - 1) + 1, stride)`; then the bias, once.")
+    hint = HINT_CONV_FORWARD
     _check_close(name, "mean(Z)", np.mean(Z), case_ref["mean(Z)"], hint, case)
     _check_close(name, "Z[1, 1, 1]", Z[1, 1, 1], case_ref["Z[1, 1, 1]"], hint, case)
     _check_tuple(name, cache, "(A_prev, W, b, hparameters)", case, "the cache",
-                 "build it as `cache = (A_prev, W, b, hparameters)`.")
+                 "the cache holds the four inputs, in that order (section 1.1).")
     for position, (label, value) in enumerate(
             [("A_prev", A_prev), ("W", W), ("b", b), ("hparameters", hparameters)]):
         if not _same(value, cache[position]):
             raise CheckFailed(f"{name}{case} returned a cache whose item {position} is not "
-                              f"{label}: the cache is (A_prev, W, b, hparameters), the inputs "
-                              "exactly as they came in (A_prev not padded).")
+                              f"{label}.\nHint: the cache is (A_prev, W, b, hparameters), the "
+                              "inputs exactly as they came in, A_prev not padded (section "
+                              "1.1); look at what your cache holds.")
     _ok(f"{name}{case}: cache == (A_prev, W, b, hparameters)")
     return Z, cache
 
@@ -224,10 +256,10 @@ def check_conv_forward_fast(conv_forward_fast):
                        ("A_prev", "W", "b", "hparameters"), case=case)
         _check_tuple(name, result, "(Z, cache)", case)
         _check_array(name, "Z", result[0], case)
-        _check_shape(name, "Z", result[0], case_ref["Z.shape"],
-                     "`n_H = (n_H_prev - f + 2 * pad) // stride + 1` (n_W likewise).", case)
+        _check_shape(name, "Z", result[0], case_ref["Z.shape"], HINT_CONV_SIZE, case)
         _check_close(name, "mean(Z)", np.mean(result[0]), case_ref["mean(Z)"],
-                     "the same layer as conv_forward, computed over the kernel offsets.", case)
+                     "the same layer as conv_forward, computed over the kernel offsets: "
+                     + HINT_CONV_FORWARD, case)
     for key in REFERENCE["conv"]["cases"]:
         _conv_case(conv_forward_fast, key)
     A_prev, W = _draw({"A_prev": TIMING["A_prev"], "W": TIMING["W"]})
@@ -246,13 +278,17 @@ def check_conv_backward_fast(conv_backward_fast, conv_forward_fast):
     __tracebackhide__ = True
     name = "conv_backward_fast"
     hints = {
-        "dA_prev": ("for each offset (u, v), add `dZ @ W[u, v].T` (+=) into the same strided "
-                    "slice of dA_pad, then take the padding off with "
-                    "`dA_pad[:, pad:pad + n_H_prev, pad:pad + n_W_prev, :]`."),
-        "dW": ("`dW[u, v] = np.tensordot(S, dZ, axes=([0, 1, 2], [0, 1, 2]))`, with S the "
-               "slice of the padded A_prev at offset (u, v)."),
-        "db": "db sums dZ over examples and positions: `np.sum(dZ, axis=(0, 1, 2))`, "
-              "reshaped to (1, 1, 1, n_C).",
+        "dA_prev": ("section 1.2: for each offset (u, v), every cell of the offset's strided "
+                    "slice receives dZ times the transpose of the filters at (u, v), added (+=) "
+                    "into that slice of a zero array shaped like the padded input; then the "
+                    "padding comes off, by where the input starts and its size (pad 0 too). "
+                    "Look at the product, the slice it is added into and the last step."),
+        "dW": ("section 1.2: the filters' gradient at offset (u, v) sums, over every example "
+               "and position, the padded input's slice at that offset times dZ "
+               "(np.tensordot over the first three axes of both), with no 1 / m. Look at the "
+               "slice you read and the axes you sum over."),
+        "db": ("section 1.2: db sums dZ over the examples and the positions, one entry per "
+               "filter, shape (1, 1, 1, n_C). Look at the axes of your sum and its shape."),
     }
     for key, case_ref in REFERENCE["conv"]["cases"].items():
         Z, cache = _forward_first("conv_forward_fast", _conv_case, conv_forward_fast, key)
@@ -261,8 +297,13 @@ def check_conv_backward_fast(conv_backward_fast, conv_forward_fast):
         _check_tuple(name, result, "(dA_prev, dW, db)", case)
         for label, value, like in zip(("dA_prev", "dW", "db"), result, cache[:3]):
             _check_array(name, label, value, case)
-            _check_shape(name, label, value, like.shape,
-                         f"{label} has the shape of {label[1:]}.", case)
+            shape_hint = f"{label} has the shape of {label[1:]}."
+            if label == "dA_prev" and value.size == 0 and case_ref["hparameters"]["pad"] == 0:
+                shape_hint = ("a slice that ends at -pad is empty when pad is 0 (section 1.2): "
+                              "take the padding off by where the input starts, pad, and its "
+                              "size, n_H_prev rows and n_W_prev columns. Look at the last step, "
+                              "where dA_prev is cut out of the padded gradient.")
+            _check_shape(name, label, value, like.shape, shape_hint, case)
             _check_float64(name, label, value, case)
             _check_close(name, f"mean({label})", np.mean(value), case_ref[f"mean({label})"],
                          hints[label], case)
@@ -287,11 +328,10 @@ def _pool_case(pool_forward_fast, A_prev, hparameters, label=""):
     _check_tuple(name, result, "(A, cache)", case)
     A, cache = result
     _check_array(name, "A", A, case)
-    f, stride = hparameters["f"], hparameters["stride"]
-    m, n_H_prev, n_W_prev, n_C = A_prev.shape
-    shape = (m, (n_H_prev - f) // stride + 1, (n_W_prev - f) // stride + 1, n_C)
-    _check_shape(name, "A", A, shape, "`n_H = (n_H_prev - f) // stride + 1` (n_W likewise), "
-                                      "with as many channels as A_prev.", case)
+    windows = [1 + (size - hparameters["f"]) // hparameters["stride"]
+               for size in A_prev.shape[1:3]]
+    shape = (A_prev.shape[0], *windows, A_prev.shape[3])
+    _check_shape(name, "A", A, shape, HINT_POOL_SIZE, case)
     _check_float64(name, "A", A, case)
     return A, cache, case
 
@@ -305,9 +345,10 @@ def check_pool_forward_fast(pool_forward_fast):
     """
     __tracebackhide__ = True
     name = "pool_forward_fast"
-    hint = ("start from `A = np.full((m, n_H, n_W, n_C), -np.inf)` and take `np.maximum(A, S)` "
-            "with the slice `S = A_prev[:, rows, cols, :]` of every offset (u, v), `rows = "
-            "slice(u, u + stride * (n_H - 1) + 1, stride)` and `cols` likewise.")
+    hint = ("section 2.1: the maximum of each window is the running maximum, over the f x f "
+            "offsets (u, v), of the offsets' strided slices of A_prev (no padding), started "
+            "below every value (-inf). Look at where your running maximum starts and at the "
+            "start, end and step of each slice.")
     step_by_step = STEP_BY_STEP["pool_forward"]
     (A_prev,) = _draw(step_by_step["draws"])
     for case_ref in step_by_step["cases"].values():
@@ -321,10 +362,11 @@ def check_pool_forward_fast(pool_forward_fast):
         _check_close(name, "mean(A)", np.mean(A), case_ref["mean(A)"], hint, case)
         _check_close(name, "A[1, 0, 1]", A[1, 0, 1], case_ref["A[1, 0, 1]"], hint, case)
         _check_tuple(name, cache, "(A_prev, hparameters)", case, "the cache",
-                     "build it as `cache = (A_prev, hparameters)`.")
+                     "the cache holds the two inputs, in that order (section 2.1).")
         if not (_same(A_prev, cache[0]) and _same(hparameters, cache[1])):
             raise CheckFailed(f"{name}{case} returned a cache that is not (A_prev, "
-                              "hparameters), the inputs exactly as they came in.")
+                              "hparameters).\nHint: the cache holds the inputs exactly as "
+                              "they came in (section 2.1); look at what your cache holds.")
     (A_prev,) = _draw({"A_prev": TIMING["A_prev"]})
     _timed(name, pool_forward_fast, A_prev, TIMING["pool"])
     _finish(name)
@@ -353,8 +395,10 @@ def check_pool_backward_fast(pool_backward_fast, pool_forward_fast):
                  case)
     _check_float64(name, "dA_prev", dA_prev, case)
     _check_close(name, "dA_prev[1, 1]", dA_prev[1, 1], ref["max"]["dA_prev[1, 1]"],
-                 "for each offset, `mask = S == A` marks the cells of the slice S that hold their "
-                 "window's maximum; add `mask * dA` (+=) into the same slice of dA_prev.", case)
+                 "section 2.2: for each offset, the cells of the offset's slice that equal "
+                 "their window's maximum (A, recomputed with your pool_forward_fast) receive "
+                 "that window's dA, added (+=) into the same slice of a zero array shaped like "
+                 "A_prev. Look at the mask and at what is added where.", case)
     (A_prev,) = _draw({"A_prev": TIMING["A_prev"]})
     m, n_H, n_W, n_C = A_prev.shape
     _timed(name, pool_backward_fast, np.ones((m, n_H // 2, n_W // 2, n_C)),
@@ -381,13 +425,16 @@ def check_dense_forward(dense_forward):
     Z, cache = result
     _check_array(name, "Z", Z)
     _check_shape(name, "Z", Z, (4, 3), "Z has one row per example and one column per unit, "
-                                       "(m, n): `A_prev @ W`.")
-    _check_close(name, "Z", Z, ref["Z"], "`Z = A_prev @ W + b`.")
+                                       "(m, n), as section 3.1 says; look at the order of the "
+                                       "matrix product.")
+    _check_close(name, "Z", Z, ref["Z"], "section 3.1's Z = A_prev W + b, one row per example; "
+                                         "look at the matrix product and the bias.")
     _check_tuple(name, cache, "(A_prev, W, b)", "", "the cache",
-                 "build it as `cache = (A_prev, W, b)`.")
+                 "the cache holds the three inputs, in that order (section 3.1).")
     if not all(_same(value, item) for value, item in zip((A_prev, W, b), cache)):
-        raise CheckFailed(f"{name} returned a cache that is not (A_prev, W, b), the inputs "
-                          "exactly as they came in.")
+        raise CheckFailed(f"{name} returned a cache that is not (A_prev, W, b).\nHint: the "
+                          "cache holds the inputs exactly as they came in (section 3.1); look "
+                          "at what your cache holds.")
     _ok(f"{name}: cache == (A_prev, W, b)")
     _finish(name)
 
@@ -408,11 +455,15 @@ def check_dense_backward(dense_backward):
     for label, value, like in (("dA_prev", dA_prev, A_prev), ("dW", dW, W), ("db", db, b)):
         _check_array(name, label, value)
         _check_shape(name, label, value, like.shape, f"{label} has the shape of {label[1:]}.")
-    _check_close(name, "dA_prev[0]", dA_prev[0], ref["dA_prev[0]"], "`dA_prev = dZ @ W.T`.")
+    _check_close(name, "dA_prev[0]", dA_prev[0], ref["dA_prev[0]"],
+                 "section 3.1's dA_prev = dZ W^T; look at the order of the product and which "
+                 "matrix is transposed.")
     _check_close(name, "dW[0]", dW[0], ref["dW[0]"],
-                 "`dW = A_prev.T @ dZ`, with no 1 / m: the loss's gradient carries it already.")
+                 "section 3.1's dW = A_prev^T dZ, with no 1 / m: the loss's gradient carries it "
+                 "already. Look at the product and for a division by the batch size.")
     _check_close(name, "db", db, ref["db"],
-                 "`db = np.sum(dZ, axis=0, keepdims=True)`: the sum over the examples.")
+                 "section 3.1's db is the sum of dZ over the examples only, one entry per unit, "
+                 "shape (1, n). Look at the axis of your sum and the shape it keeps.")
     _finish(name)
 
 
@@ -430,11 +481,19 @@ def check_relu_forward(relu_forward):
     A, cache = result
     _check_array(name, "A", A)
     _check_shape(name, "A", A, Z.shape, "A has the shape of Z.")
-    _check_close(name, "A", A, REFERENCE["relu"]["A"], "`A = np.maximum(Z, 0)`.")
+    _check_close(name, "A", A, REFERENCE["relu"]["A"], HINT_RELU_FORWARD)
     if not _same(Z, cache):
-        raise CheckFailed(f"{name} returned a cache that is not Z: the cache is Z itself, "
-                          "which relu_backward reads.")
+        raise CheckFailed(f"{name} returned a cache that is not Z.\nHint: the cache is Z "
+                          "itself, as it came in, which relu_backward reads (section 3.2); "
+                          "look at the second item your function returns.")
     _ok(f"{name}: cache is Z")
+    zeros = REFERENCE["relu"]["zeros"]
+    Z, case = np.array(zeros["Z"]), " (Z with exact zeros)"
+    result = _call(name, relu_forward, (Z,), ("Z",), case=case)
+    _check_tuple(name, result, "(A, cache)", case)
+    _check_array(name, "A", result[0], case)
+    _check_shape(name, "A", result[0], Z.shape, "A has the shape of Z.", case)
+    _check_close(name, "A", result[0], zeros["A"], HINT_RELU_FORWARD, case)
     _finish(name)
 
 
@@ -451,7 +510,14 @@ def check_relu_backward(relu_backward):
     _check_array(name, "dZ", dZ)
     _check_shape(name, "dZ", dZ, Z.shape, "dZ has the shape of dA.")
     _check_close(name, "dZ", dZ, REFERENCE["relu"]["dZ"],
-                 "`dZ = dA * (Z > 0)`, the gate read from the cache Z, not from dA.")
+                 "section 3.2's dZ = dA * 1[Z > 0], entry by entry, the gate read from the "
+                 "cache Z, not from dA. Look at the gate and the product.")
+    zeros = REFERENCE["relu"]["zeros"]
+    Z, dA, case = np.array(zeros["Z"]), np.array(zeros["dA"]), " (Z with exact zeros)"
+    dZ = _call(name, relu_backward, (dA, Z), ("dA", "cache"), case=case)
+    _check_array(name, "dZ", dZ, case)
+    _check_shape(name, "dZ", dZ, Z.shape, "dZ has the shape of dA.", case)
+    _check_close(name, "dZ", dZ, zeros["dZ"], HINT_RELU_AT_ZERO, case)
     _finish(name)
 
 
@@ -475,19 +541,24 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
                 result = _call(name, softmax_cross_entropy, (logits, Y), ("Z", "Y"), case=case)
             except RuntimeWarning as warning:
                 raise CheckFailed(
-                    f"{name}{case} overflowed ({warning}): subtract each row's maximum from "
-                    "Z before np.exp, and compute log p from the shifted logits.") from None
+                    f"{name}{case} overflowed ({warning}).\nHint: subtract each row's maximum "
+                    "from Z before np.exp, and take the log-probabilities from the shifted "
+                    "logits (section 3.3); look at what goes into np.exp and np.log.") from None
         _check_tuple(name, result, "(loss, dZ)", case)
         loss, dZ = result
         if np.ndim(loss) != 0:
             raise CheckFailed(f"{name}{case} returned a loss of shape {np.shape(loss)}; "
-                              "expected one number, the mean over the batch.")
+                              "expected one number.\nHint: the loss is the mean over the "
+                              "batch (section 3.3); look at the last step of the loss.")
         _check_close(name, "loss", loss, ref[f"{prefix}loss"],
-                      "the mean over the batch of `-np.sum(Y * log_probs, axis=1)`.", case)
+                     "section 3.3's L = -(1 / m) sum over i and k of Y_ik log p_ik, the mean "
+                     "over the batch, with the log-probabilities taken from the shifted "
+                     "logits. Look at the log-probabilities and the mean.", case)
         _check_array(name, "dZ", dZ, case)
         _check_shape(name, "dZ", dZ, Z.shape, "dZ has the shape of Z.", case)
         _check_close(name, f"dZ[{row}]", dZ[row], ref[f"{prefix}dZ[{row}]"],
-                     "`dZ = (p - Y) / m`, p the softmax of Z.", case)
+                     "section 3.3's dL/dZ = (p - Y) / m, p the softmax of Z. Look at the "
+                     "probabilities and the 1 / m.", case)
     _finish(name)
 
 
@@ -495,12 +566,14 @@ def _check_restored(name, x, exact):
     """CheckFailed unless x is again the check's draw (to rounding) and exact unchanged."""
     (drawn,) = _draw(REFERENCE[name]["draws"])
     if not np.allclose(x, drawn, rtol=1e-12, atol=1e-15):
-        raise CheckFailed(f"{name} left x changed: after the two calls of f for entry j, put "
-                          "the original value back (`x[j] = saved`), so that f sees the other "
-                          "entries as they were and x comes back unchanged.")
+        raise CheckFailed(f"{name} left x changed.\nHint: after the two calls of f for "
+                          "entry j, put the original value back (Part 4), so that f sees the "
+                          "other entries as they were and x comes back unchanged; look at "
+                          "what x[j] holds when your loop moves on.")
     if not np.array_equal(exact, np.sin(drawn) + drawn * np.cos(drawn)):
-        raise CheckFailed(f"{name} changed analytic: it is only read, to compare it with the "
-                          "numerical gradient.")
+        raise CheckFailed(f"{name} changed analytic.\nHint: analytic is only read, to "
+                          "compare it with the numerical gradient; look for an assignment "
+                          "into it.")
     _ok(f"{name}: x and analytic come back unchanged")
 
 
@@ -529,21 +602,24 @@ def check_gradient_check(gradient_check):
     _check_array(name, "numerical", numerical)
     _check_shape(name, "numerical", numerical, x.shape, "one derivative per entry of x.")
     _check_close(name, "numerical[0]", numerical[0], ref["numerical[0]"],
-                 "`(f_plus - f_minus) / (2 * epsilon)` for each entry j, with f_plus the value "
-                 "of `f(x)` at `x[j] = saved + epsilon`, f_minus at `x[j] = saved - epsilon`, "
-                 "and epsilon 1e-4.")
+                 "Part 4's central difference for each entry j, (f(x + epsilon e_j) - "
+                 "f(x - epsilon e_j)) / (2 epsilon), with epsilon 1e-4 and x[j] moved in x "
+                 "itself. Look at the two points where f is called and the divisor.")
     if not (np.ndim(error) == 0 and 0 <= float(error) < ref["relative_error below"]):
         raise CheckFailed(f"{name} returned a relative error of {error!r} for the exact "
-                          f"gradient; expected a number below {ref['relative_error below']:g}: "
-                          "`np.linalg.norm(analytic - numerical) / (np.linalg.norm(analytic) + "
-                          "np.linalg.norm(numerical))`.")
+                          f"gradient; expected a number below {ref['relative_error below']:g}."
+                          f"\nHint: {HINT_RELATIVE_ERROR}")
     _ok(f"{name}: relative error {float(error):.2e} for the exact gradient")
     error, _ = _call(name, gradient_check, (_sin_times_x, x, 2 * exact), ("f",),
                      case=" (twice the exact gradient)")
     _check_close(name, "relative_error", error, ref["twice the gradient: relative_error"],
-                 "`np.linalg.norm(analytic - numerical) / (np.linalg.norm(analytic) + "
-                 "np.linalg.norm(numerical))`: the "
-                 "difference divided by the sum of the two norms.", " (twice the exact gradient)")
+                 HINT_RELATIVE_ERROR, " (twice the exact gradient)")
+    small = ref["small"]
+    case = f" (f and its gradient times {small:g}, twice the exact gradient)"
+    error, _ = _call(name, gradient_check, (lambda x: small * _sin_times_x(x), x,
+                                            2 * small * exact), ("f",), case=case)
+    _check_close(name, "relative_error", error, ref["small: twice the gradient: relative_error"],
+                 HINT_RELATIVE_SCALE, case)
     _finish(name)
 
 

@@ -78,7 +78,7 @@ BUGS = [
         replace="    dA_prev = dA_pad[:, pad:pad + n_H_prev, pad:pad + n_W_prev, :]\n",
         by="    dA_prev = dA_pad[:, pad:-pad, pad:-pad, :]\n",
         breaks=frozenset({"conv_backward_fast"}),
-        hint="is empty when `pad == 0`",
+        hint="is empty when pad is 0",
         mistake="unpads-with-negative-index",
         description="takes the padding off with [pad:-pad], which is empty when pad is 0",
     ),
@@ -154,6 +154,17 @@ BUGS = [
         description="lets the gradient through where dA > 0 instead of where Z > 0",
     ),
     Bug(
+        name="relu-backward-derivative-at-zero",
+        function="relu_backward",
+        replace="    return dA * (Z > 0)",
+        by="    return dA * (Z >= 0)",
+        breaks=frozenset({"relu_backward"}),
+        hint="the course takes ReLU's derivative at 0 to be 0",
+        mistake="relu-derivative-at-zero",
+        description="lets the gradient through where Z is exactly 0, taking ReLU's derivative "
+                    "at 0 to be 1 instead of the course's 0",
+    ),
+    Bug(
         name="softmax-without-shift",
         function="softmax_cross_entropy",
         replace="    shifted = Z - np.max(Z, axis=1, keepdims=True)\n",
@@ -212,5 +223,16 @@ BUGS = [
         hint="put the original value back",
         mistake="x-not-restored",
         description="leaves each entry of x at saved - epsilon after its two calls of f",
+    ),
+    Bug(
+        name="gradient-check-denominator-floored",
+        function="gradient_check",
+        replace="    relative_error = np.linalg.norm(analytic - numerical) / norm if norm > 0 else 0.0\n",
+        by="    relative_error = np.linalg.norm(analytic - numerical) / max(norm, 1.0)\n",
+        breaks=frozenset({"gradient_check"}),
+        hint="divides by the sum of the two norms however small it is",
+        mistake="relative-error-denominator",
+        description="guards against 0 / 0 by dividing by at least 1, which makes the relative "
+                    "error of small gradients (norms of about 1e-8) almost 0 whatever they are",
     ),
 ]

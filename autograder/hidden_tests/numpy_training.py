@@ -95,111 +95,148 @@ SPEED_RATIO = {"conv_forward_fast": 80, "conv_backward_fast": 80, "pool_forward_
                "pool_backward_fast": 60}
 TIMED_CALLS, LOOP_CALLS = 5, 2
 
-# Hints, by the mistake they point at.
+# Hints, by the mistake they point at. Each says what to revisit, in words or as the notebook's
+# formula, by the notebook's section (1.1 conv_forward_fast, 1.2 conv_backward_fast, 2.1 and 2.2
+# the pooling layers, 3.1 the dense layer, 3.2 ReLU, 3.3 softmax_cross_entropy, Part 4 the
+# gradient check), and where in the learner's code to look; never a line of the solution.
 HINT_VECTORISED = Hint("not-vectorised", (
-    "the layer is correct but about as slow as the loop layers: loop over the f x f kernel "
-    "offsets (u, v) only, and let each offset's strided slice `A_pad[:, rows, cols, :]`, with "
-    "`rows = slice(u, u + stride * (n_H - 1) + 1, stride)` and `cols = slice(v, v + stride * "
-    "(n_W - 1) + 1, stride)`, cover every example, position and channel at once"))
+    "the layer is correct but about as slow as the loop layers: section 1.1 (\"loop over the "
+    "kernel, not over the image\") loops over the f x f kernel offsets (u, v) only, and one "
+    "strided slice per offset covers every example, output position and channel at once; look "
+    "at your loops: none may run over examples, output positions or channels"))
 HINT_CONV_SIZE = Hint("conv-output-size", (
-    "`n_H = (n_H_prev - f + 2 * pad) // stride + 1`, and n_W the same with n_W_prev"))
+    "the output size of \"Layout and shapes\": n_H = floor((n_H_prev - f + 2 p) / s) + 1, p the "
+    "padding and s the stride, and n_W likewise with n_W_prev; look at where n_H and n_W are "
+    "computed"))
 HINT_POOL_SIZE = Hint("pool-output-size", (
-    "`n_H = (n_H_prev - f) // stride + 1`, and n_W the same with n_W_prev (no padding in "
-    "pooling)"))
+    "the output size of \"Layout and shapes\" with no padding (p = 0 for pooling): n_H = "
+    "floor((n_H_prev - f) / s) + 1, and n_W likewise; look at where n_H and n_W are computed"))
 HINT_STRIDE = Hint("stride-ignored", (
-    "it passes with stride 1 and fails with `stride > 1`: the slice of offset (u, v) takes "
-    "every stride-th row and column, `rows = slice(u, u + stride * (n_H - 1) + 1, stride)`"))
+    "it passes with stride 1 and fails with stride > 1: the slice of offset (u, v) starts at "
+    "row u and takes every stride-th row (and column), section 1.1: the stride is the slice's "
+    "step; look at the step of your row and column slices"))
 HINT_PAD_ZERO = Hint("unpads-with-negative-index", (
-    "it fails only when `pad == 0`: `dA_pad[:, pad:-pad]` is empty when `pad == 0`; take the "
-    "padding off with `dA_pad[:, pad:pad + n_H_prev, pad:pad + n_W_prev, :]`"))
+    "it fails only when pad is 0: a slice that ends at -pad is empty when pad is 0 (section "
+    "1.2); take the padding off by where the input starts, pad, and its size, n_H_prev rows "
+    "and n_W_prev columns; look at the last step, where dA_prev is cut out of the padded "
+    "gradient"))
 HINT_PAD_POSITIVE = Hint("padding-mishandled", (
-    "it fails only when `pad > 0`: pad only the n_H and n_W axes, `np.pad(A_prev, ((0, 0), "
-    "(pad, pad), (pad, pad), (0, 0)))`, and take the padding off the same axes"))
+    "it fails only when pad > 0: pad only the n_H and n_W axes, by pad on each side (section "
+    "1.1), and in the backward pass take the padding off those axes again (section 1.2); look "
+    "at your np.pad call and where dA_prev is cut out"))
 HINT_OVERLAP = Hint("overlapping-windows-assigned", (
-    "it fails only when windows overlap (`f > stride`): an input cell read by several windows "
-    "gets a gradient from each, so add each offset's share into the slice with += instead of "
-    "assigning with ="))
+    "it fails only when windows overlap (f > stride): an input cell read by several windows "
+    "gets a gradient from each (sections 1.2 and 2.2), so each offset's share is added to "
+    "what the slice already holds, with += instead of assigning with =; look at the line that "
+    "puts each offset's share into its slice"))
 HINT_F_NOT_STRIDE = Hint("slice-end", (
-    "it passes when `f == stride` and fails otherwise: the slice of offset u starts at row u and "
-    "stops after n_H rows, `rows = slice(u, u + stride * (n_H - 1) + 1, stride)`"))
+    "it passes when f == stride and fails otherwise: the slice of offset u starts at row u and "
+    "stops after exactly n_H rows, the last one s (n_H - 1) + u (section 1.1); look at where "
+    "your row and column slices end"))
 HINT_KERNEL_SWAPPED = Hint("kernel-offsets-swapped", (
-    "Z is what the transposed filters give: the slice at row offset u and column offset v "
-    "multiplies `W[u, v]`, not `W[v, u]`"))
+    "Z is what the transposed filters give: in section 1.1's sum the slice at row offset u and "
+    "column offset v meets the filters at (u, v), row offset first; look at how your loop "
+    "indexes W"))
 HINT_BIAS_PER_OFFSET = Hint("bias-per-offset", (
-    "the bias is added f * f times, once per kernel offset: add b once, after the loop"))
+    "the bias is added f * f times, once per kernel offset: section 1.1's sum adds b once; "
+    "look at where b is added, which belongs after the loop over the offsets"))
 HINT_AVERAGED_TWICE = Hint("gradient-averaged-twice", (
     "the gradient is divided by m once too often: the loss is the mean over the batch, so dZ "
-    "already carries the 1 / m, and a layer's backward pass adds no 1 / m of its own"))
+    "already carries the 1 / m, and a layer's backward pass adds no 1 / m of its own (section "
+    "3.1); look for a division by the batch size"))
 HINT_DB_AXES = Hint("db-summed-over-all-axes", (
-    "db sums dZ over the examples only, one entry per unit: `db = np.sum(dZ, axis=0, "
-    "keepdims=True)`, shape (1, n)"))
+    "db sums dZ over the examples only, one entry per unit, shape (1, n): section 3.1's db = "
+    "sum over i of dZ_i; look at the axis of your sum"))
 HINT_DB_KEEPDIMS = Hint("db-shape", (
-    "db keeps the shape of b, (1, n): `db = np.sum(dZ, axis=0, keepdims=True)`"))
-HINT_BIAS_MISSING = Hint("bias-missing", "the bias is missing: `Z = A_prev @ W + b`")
+    "db keeps the shape of b, (1, n) (section 3.1): look at the shape of your sum, which must "
+    "keep the summed axis"))
+HINT_BIAS_MISSING = Hint("bias-missing", (
+    "the bias is missing: section 3.1's Z = A_prev W + b; look at whether b is added"))
 HINT_RELU_GATE = Hint("relu-gate-on-wrong-tensor", (
-    "the gradient is gated by the upstream gradient dA instead of the layer's input: "
-    "`dZ = dA * (Z > 0)`, with Z the cache"))
+    "the gradient is gated by the upstream gradient dA instead of the layer's input: section "
+    "3.2's dZ = dA * 1[Z > 0] reads the gate from Z, the cache; look at which array your "
+    "comparison reads"))
 HINT_RELU_NOT_TIMES_DA = Hint("relu-gate-not-multiplied", (
-    "`Z > 0` is the gate, not the gradient: multiply it by the upstream gradient, "
-    "`dZ = dA * (Z > 0)`"))
+    "the gate 1[Z > 0] came back instead of the gradient: section 3.2 multiplies it by the "
+    "upstream gradient dA, entry by entry; look at what your function returns"))
+HINT_RELU_AT_ZERO = Hint("relu-derivative-at-zero", (
+    "dZ is not 0 where Z is exactly 0: the course takes ReLU's derivative at 0 to be 0, the "
+    "gate of section 3.2, 1[Z > 0], with a strict >, as in the deep-network assignment; look "
+    "at the comparison of your gate"))
 HINT_RELU_IN_PLACE = Hint("modifies-input", (
-    "relu_forward changed Z in place (`Z[Z < 0] = 0`): the cache Z is then the output, and Z "
-    "belongs to the caller; compute `A = np.maximum(Z, 0)`, a new array"))
+    "relu_forward changed Z in place: the cache Z is then the output, and Z belongs to the "
+    "caller (section 3.2: relu_forward must not change Z); build A as a new array (np.maximum "
+    "makes one) instead of assigning into Z"))
 HINT_OVERFLOW = Hint("softmax-overflow", (
-    "large logits overflow np.exp (inf / inf is nan): subtract each row's maximum first, "
-    "`Z - np.max(Z, axis=1, keepdims=True)`; the softmax does not change"))
+    "large logits overflow np.exp (inf / inf is nan): subtract each row's maximum first "
+    "(section 3.3), which leaves the softmax unchanged; look at what goes into np.exp"))
 HINT_LOG_ZERO = Hint("log-of-zero-probability", (
     "a probability that rounds to 0 gives log(0) = -inf: take the log-probabilities from the "
-    "shifted logits, `shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))`"))
+    "shifted logits as section 3.3 writes them, z - max z - log of the sum of e^(z - max z), "
+    "not as the log of the probabilities; look at how your log-probabilities are computed"))
 HINT_LOSS_SUM = Hint("loss-not-averaged", (
-    "the loss is the sum over the batch: it is the mean, divide by m"))
+    "the loss is the sum over the batch: it is the mean, divide by m (section 3.3's L has the "
+    "1 / m); look at the last step of the loss"))
 HINT_DZ_SUM = Hint("gradient-not-averaged", (
-    "dZ is the gradient of the sum over the batch: the loss is the mean, so `dZ = (p - Y) / m`"))
-HINT_DZ_SIGN = Hint("softmax-gradient-sign", "the gradient is `(p - Y) / m`, not `(Y - p) / m`")
+    "dZ is the gradient of the sum over the batch: the loss is the mean, so section 3.3's dL/dZ "
+    "is (p - Y) / m, with the 1 / m; look at the last step of dZ"))
+HINT_DZ_SIGN = Hint("softmax-gradient-sign", (
+    "dZ has the wrong sign: section 3.3's gradient is the probabilities minus the labels, "
+    "(p - Y) / m; look at the order of the subtraction"))
 HINT_FORWARD_DIFFERENCE = Hint("forward-difference", (
-    "a one-sided difference `(f(x + epsilon) - f(x)) / epsilon` is accurate to epsilon only: use "
-    "the central difference `(f_plus - f_minus) / (2 * epsilon)`, with f_plus the value of "
-    "`f(x)` at `x[j] = saved + epsilon` and f_minus at `x[j] = saved - epsilon`"))
-HINT_CENTRAL = ("the central difference `(f_plus - f_minus) / (2 * epsilon)` for each entry j, "
-                "with f_plus the value of `f(x)` at `x[j] = saved + epsilon` and f_minus at "
-                "`x[j] = saved - epsilon`")
+    "numerical is a one-sided difference, (f(x + epsilon e_j) - f(x)) / epsilon, accurate to "
+    "epsilon only: Part 4 takes the central difference, (f(x + epsilon e_j) - f(x - epsilon "
+    "e_j)) / (2 epsilon); look at the second call of f and the divisor"))
+HINT_CENTRAL = ("Part 4's central difference for each entry j, (f(x + epsilon e_j) - f(x - "
+                "epsilon e_j)) / (2 epsilon), with x[j] moved and put back in x itself; look at "
+                "the two points where f is called and the divisor")
 HINT_HALF_STEP = Hint("central-difference-divisor", (
-    "the two points are 2 * epsilon apart: divide by `2 * epsilon`"))
+    "the two points are 2 epsilon apart: Part 4's central difference divides by 2 epsilon; look "
+    "at the divisor"))
 HINT_EPSILON = Hint("epsilon-default", (
-    "epsilon defaults to 1e-4 and is the step given when one is passed: keep the signature "
-    "`gradient_check(f, x, analytic, epsilon=1e-4)` and use epsilon"))
+    "epsilon defaults to 1e-4 and is the step given when one is passed (Part 4's signature, "
+    "gradient_check(f, x, analytic, epsilon=1e-4)); look at whether your steps use the "
+    "argument epsilon"))
 HINT_NOT_RESTORED = Hint("x-not-restored", (
-    "x must come back unchanged: after the two calls of f, put the original value back, "
-    "`x[j] = saved`; otherwise every later derivative is taken at a shifted point"))
+    "x must come back unchanged: after the two calls of f for entry j, put the original value "
+    "back (Part 4); otherwise every later derivative is taken at a shifted point; look at what "
+    "x[j] holds when the loop moves on"))
 HINT_RELATIVE_ERROR = Hint("relative-error-formula", (
-    "the relative error is `np.linalg.norm(analytic - numerical) / (np.linalg.norm(analytic) "
-    "+ np.linalg.norm(numerical))`"))
+    "Part 4's relative error: the norm of the difference divided by the sum of the two norms, "
+    "||analytic - numerical|| / (||analytic|| + ||numerical||), np.linalg.norm over all the "
+    "entries; look at the numerator and the denominator"))
+HINT_RELATIVE_SCALE = Hint("relative-error-denominator", (
+    "on gradients of about 1e-8 the relative error must be what it is on gradients of about "
+    "1: Part 4 divides by the sum of the two norms however small it is, and only when both "
+    "gradients are zero is the error 0; look at the denominator and its guard against 0 / 0 "
+    "(no floor such as 1, no constant added)"))
 HINT_BOTH_ZERO = Hint("relative-error-of-zeros", (
-    "when both gradients are zero the relative error is 0 (0 / 0 would be nan): return 0.0 "
-    "when `np.linalg.norm(analytic) + np.linalg.norm(numerical) == 0`"))
+    "when both gradients are zero the relative error is 0 (0 / 0 would be nan), as Part 4 "
+    "says; look at the case where the sum of the norms is 0"))
 HINT_PERTURBS_COPY = Hint("perturbs-a-copy", (
-    "f never saw the changed values: change x itself (`x[j] = saved + epsilon`), not a copy of "
-    "it or of x.ravel(), then call f(x)"))
+    "f never saw the changed values: Part 4 moves the entry of x itself, then calls f(x); "
+    "changing a copy of x (or of x.ravel()) changes nothing f reads; look at which array your "
+    "loop changes"))
 
 NUMERICAL_GRADIENTS = ("gradient_check", "utils.gradient_check:numerical_gradient")
 WITHHELD_MESSAGE = ("{name} called gradient_check or a numerical gradient while it was graded; "
                     "a backward pass may not")
 HINT_DERIVED = Hint("numerical-backward-pass", (
     "derive the gradients with the chain rule, as the formulas above show: a numerical gradient "
-    "is how you check a backward pass, not how you write one, and earns no points"))
+    "is how you check a backward pass (Part 4), not how you write one, and earns no points"))
 ERRORS = [
     *NUMPY_ERRORS,
     ("a backward pass may not", HINT_DERIVED),
     ("operands could not be broadcast together",
-     "the arrays multiplied or added have incompatible shapes: check each slice's rows and "
-     "columns (`rows = slice(u, u + stride * (n_H - 1) + 1, stride)`) and the matrix W[u, v] "
-     "of shape "
-     "(n_C_prev, n_C)"),
+     "the arrays multiplied or added have incompatible shapes: each offset's slice is (m, n_H, "
+     "n_W, n_C_prev) and the filters at one offset are (n_C_prev, n_C) (section 1.1); look at "
+     "where your slices start, end and step, and at which matrix is transposed"),
     ("could not broadcast",
      "the slice and what is added into it must have the same shape: check where each offset's "
      "slice starts and ends"),
-    ("matmul: Input operand", "check the matrix shapes of the product: `A_prev @ W` is "
-                              "(m, n_prev) @ (n_prev, n)"),
+    ("matmul: Input operand",
+     "the inner sizes of a matrix product differ: section 3.1 multiplies A_prev (m, n_prev) by "
+     "W (n_prev, n); look at the order of each product and which matrix is transposed"),
 ]
 
 
@@ -329,15 +366,16 @@ def grade_conv_forward_fast(func: Callable) -> float:
             attempts.append(attempt)
             values.append(grader.run(label, points, _conv_forward_values(
                 attempt, (A_shape, f, n_C, stride, pad, seed), b), f=f, stride=stride, pad=pad))
-        first = attempts[0]
-
         def dtype_test():
-            Z = expect_array(_result(first, name, ("Z", "cache"))[0], "Z")
-            expect_dtype(Z, np.float64, "Z (for float64 inputs)", HINT_FLOAT64)
+            for attempt in _returned(attempts):
+                Z = expect_array(_result(attempt, name, ("Z", "cache"))[0], "Z")
+                expect_dtype(Z, np.float64, f"Z (for float64 inputs; case: {attempt.label})",
+                             HINT_FLOAT64)
 
         def cache_test():
-            _expect_cache(_result(first, name, ("Z", "cache"))[1], first,
-                          ("A_prev", "W", "b", "hparameters"), "conv_backward_fast")
+            for attempt in _returned(attempts):
+                _expect_case_cache(_result(attempt, name, ("Z", "cache"))[1], attempt,
+                                   ("A_prev", "W", "b", "hparameters"), "conv_backward_fast")
 
         grader.run("Z is float64", 0.5, _once_one_passes(values, dtype_test))
         grader.run("cache is (A_prev, W, b, hparameters)", 0.5,
@@ -360,6 +398,27 @@ def grade_conv_forward_fast(func: Callable) -> float:
 
 def _result(attempt: Attempt, name: str, names: tuple[str, ...]) -> tuple:
     return expect_tuple(attempt(), f"{name}'s result", names)
+
+
+def _returned(attempts: list[Attempt]) -> list[Attempt]:
+    """The ATTEMPTS whose call returned (a case whose call failed has lost its points already);
+    all of them when none did, so that the first failure is reported again."""
+    returned = []
+    for attempt in attempts:
+        try:
+            attempt()
+        except Failure:
+            continue
+        returned.append(attempt)
+    return returned or attempts
+
+
+def _expect_case_cache(cache: Any, attempt: Attempt, names: tuple[str, ...], user: str) -> None:
+    """_expect_cache, its message naming ATTEMPT's case."""
+    try:
+        _expect_cache(cache, attempt, names, user)
+    except Failure as failure:
+        raise Failure(f"{failure.message} (case: {attempt.label})", failure.hint) from None
 
 
 def _conv_forward_values(attempt: Attempt, case: tuple, b: np.ndarray) -> Callable[[], None]:
@@ -390,13 +449,18 @@ CONV_BACKWARD_CASES = [
 CONV_GRADIENTS = ("dA_prev", "dW", "db")
 CONV_GRADIENT_HINTS = {
     "dA_prev": Hint("conv-backward-dA_prev", (
-        "for each offset (u, v), `dA_pad[:, rows, cols, :] += dZ @ W[u, v].T` over the same "
-        "strided slice as the forward pass; then take the padding off")),
+        "section 1.2: for each offset (u, v), every cell of the offset's strided slice (the "
+        "forward pass's slice) receives dZ times the transpose of the filters at (u, v), added "
+        "into that slice of a zero array shaped like the padded input; the padding comes off "
+        "at the end; look at the product and at the slice it is added into")),
     "dW": Hint("conv-backward-dW", (
-        "`dW[u, v] = np.tensordot(A_pad[:, rows, cols, :], dZ, axes=([0, 1, 2], [0, 1, 2]))`: "
-        "the sum over examples and positions of input times gradient")),
+        "section 1.2: the filters' gradient at offset (u, v) sums, over every example and "
+        "position, the input slice of that offset times dZ, dW_{u,v,k,c} = sum over i, h, w "
+        "of S_{i,h,w,k} dZ_{i,h,w,c} (np.tensordot over the first three axes of both); look "
+        "at the slice you read and the axes you sum over")),
     "db": Hint("conv-backward-db", (
-        "`db = np.sum(dZ, axis=(0, 1, 2)).reshape(1, 1, 1, n_C)`")),
+        "section 1.2: db sums dZ over the examples and the positions, one entry per filter, "
+        "shape (1, 1, 1, n_C); look at the axes of your sum and the shape it ends with")),
 }
 
 
@@ -436,9 +500,12 @@ def grade_conv_backward_fast(func: Callable) -> float:
                                          f=f, stride=stride, pad=pad, part=part))
 
         def dtype_test():
-            for part, gradient in zip(CONV_GRADIENTS, _result(attempts[0], name, CONV_GRADIENTS)):
-                expect_dtype(expect_array(gradient, part), np.float64,
-                             f"{part} (for float64 inputs)", HINT_FLOAT64)
+            for attempt in _returned(attempts):
+                for part, gradient in zip(CONV_GRADIENTS,
+                                          _result(attempt, name, CONV_GRADIENTS)):
+                    expect_dtype(expect_array(gradient, part), np.float64,
+                                 f"{part} (for float64 inputs; case: {attempt.label})",
+                                 HINT_FLOAT64)
 
         grader.run("dA_prev, dW and db are float64", 0.5, _once_one_passes(values, dtype_test))
         grader.run("dZ and the cache are not modified", 1.0, _unmodified_once_one_passes(
@@ -506,15 +573,16 @@ def grade_pool_forward_fast(func: Callable) -> float:
             values.append(grader.run(label, points, _pool_forward_values(attempt, A_prev,
                                                                          hparameters),
                                      f=f, stride=stride))
-        first = attempts[0]
-
         def dtype_test():
-            A = expect_array(_result(first, name, ("A", "cache"))[0], "A")
-            expect_dtype(A, np.float64, "A (for a float64 A_prev)", HINT_FLOAT64)
+            for attempt in _returned(attempts):
+                A = expect_array(_result(attempt, name, ("A", "cache"))[0], "A")
+                expect_dtype(A, np.float64, f"A (for a float64 A_prev; case: {attempt.label})",
+                             HINT_FLOAT64)
 
         def cache_test():
-            _expect_cache(_result(first, name, ("A", "cache"))[1], first,
-                          ("A_prev", "hparameters"), "pool_backward_fast")
+            for attempt in _returned(attempts):
+                _expect_case_cache(_result(attempt, name, ("A", "cache"))[1], attempt,
+                                   ("A_prev", "hparameters"), "pool_backward_fast")
 
         grader.run("A is float64", 0.5, _once_one_passes(values, dtype_test))
         grader.run("cache is (A_prev, hparameters)", 0.5, _once_one_passes(values, cache_test))
@@ -539,8 +607,10 @@ def _pool_forward_values(attempt: Attempt, A_prev: np.ndarray,
         expect_shape(A, expected.shape, "A", hint=HINT_POOL_SIZE)
         expect_close(A, expected, "A", known=[
             (oracles.pool_forward(A_prev, hparameters, "average"),
-             Hint("average-instead-of-max", "A holds each window's mean: take its maximum, "
-                                            "`np.maximum` over the offsets' slices"))])
+             Hint("average-instead-of-max", "A holds each window's mean: max pooling takes "
+                                            "each window's maximum, a running maximum over "
+                                            "the offsets' slices (section 2.1); look at how "
+                                            "the slices are combined"))])
     return test
 
 
@@ -590,13 +660,15 @@ def grade_pool_backward_fast(func: Callable) -> float:
                                      f=f, stride=stride))
 
         def dtype_test():
-            dA_prev = expect_array(attempts[0](), "dA_prev")
-            expect_dtype(dA_prev, np.float64, "dA_prev (for float64 inputs)", HINT_FLOAT64)
+            for attempt in _returned(attempts):
+                dA_prev = expect_array(attempt(), "dA_prev")
+                expect_dtype(dA_prev, np.float64,
+                             f"dA_prev (for float64 inputs; case: {attempt.label})", HINT_FLOAT64)
 
         grader.run("dA_prev is float64", 0.5, _once_one_passes(values, dtype_test))
         grader.run("dA and the cache are not modified", 1, _unmodified_once_one_passes(
-            values, attempts, name, "add into a new `dA_prev = np.zeros(A_prev.shape)`; never "
-                                    "assign into the inputs"))
+            values, attempts, name, "add into a new array of zeros shaped like A_prev; never "
+                                    "assign into dA or the cache"))
         grader.run(f"speed: at least {SPEED_RATIO[name]} times faster than loops",
                    SPEED_POINTS[name], _speed_test(
                        name, func, _speed_pool_backward_inputs, loop_layers.pool_backward,
@@ -604,9 +676,11 @@ def grade_pool_backward_fast(func: Callable) -> float:
                        lambda result: result, values, SPEED_POOL_LABEL))
         grader.explain(POOL_RULES)
         grader.explain_all_failing(lambda o: bool(o.tags) and o.error is None, Hint(
-            "pool-backward-mask", "for each offset, `mask = S == A` marks the cells of the slice "
-                                  "S that hold their window's maximum; add `mask * dA` into the "
-                                  "same slice of dA_prev"))
+            "pool-backward-mask", "section 2.2: for each offset, the cells of the offset's "
+                                  "slice that equal their window's maximum (A, recomputed with "
+                                  "pool_forward_fast) receive that window's dA, added into the "
+                                  "same slice of dA_prev; look at the mask and at what is added "
+                                  "where"))
         grader.explain_errors(ERRORS)
     return grader.score
 
@@ -648,14 +722,18 @@ def grade_dense_forward(func: Callable) -> float:
             def test(attempt=attempt, A_prev=A_prev, W=W, b=b):
                 Z = expect_array(_result(attempt, name, ("Z", "cache"))[0], "Z")
                 expected = A_prev @ W + b
-                expect_shape(Z, expected.shape, "Z", hint="Z has shape (m, n): `A_prev @ W + b`")
-                expect_close(Z, expected, "Z", known=[(A_prev @ W, HINT_BIAS_MISSING)],
-                             hint="`Z = A_prev @ W + b`")
+                expect_shape(Z, expected.shape, "Z", hint=(
+                    "Z has one row per example and one column per unit, (m, n), as section "
+                    "3.1 says; look at the order of the matrix product"))
+                expect_close(Z, expected, "Z", known=[(A_prev @ W, HINT_BIAS_MISSING)], hint=(
+                    "section 3.1's Z = A_prev W + b, one row per example; look at the matrix "
+                    "product and the bias"))
             values.append(grader.run(label, points, test))
 
         def cache_test():
-            _expect_cache(_result(attempts[0], name, ("Z", "cache"))[1], attempts[0],
-                          ("A_prev", "W", "b"), "dense_backward")
+            for attempt in _returned(attempts):
+                _expect_case_cache(_result(attempt, name, ("Z", "cache"))[1], attempt,
+                                   ("A_prev", "W", "b"), "dense_backward")
 
         grader.run("cache is (A_prev, W, b)", 1, _once_one_passes(values, cache_test))
         grader.run("A_prev, W and b are not modified", 0.5, _unmodified_once_one_passes(
@@ -695,7 +773,10 @@ def grade_dense_backward(func: Callable) -> float:
                                  known={(wanted.shape[1],): HINT_DB_KEEPDIMS} if part == "db"
                                  else None, hint=f"{part} has the shape of {part[1:]}")
                     expect_close(got, wanted, part, known=mistakes, hint={
-                        "dA_prev": "`dA_prev = dZ @ W.T`", "dW": "`dW = A_prev.T @ dZ`",
+                        "dA_prev": "section 3.1's dA_prev = dZ W^T; look at the order of the "
+                                   "product and which matrix is transposed",
+                        "dW": "section 3.1's dW = A_prev^T dZ, with no 1 / m; look at the order "
+                              "of the product and which matrix is transposed",
                         "db": HINT_DB_AXES}[part])
                 values.append(grader.run(f"{label}: {part}", share, test, part=part))
 
@@ -708,13 +789,23 @@ def grade_dense_backward(func: Callable) -> float:
 
 # relu_forward and relu_backward --------------------------------------------------------------
 
+# (shape, points of relu_forward, seed): each Z holds exact zeros, where ReLU gives 0.
 RELU_SHAPES = [((4, 6), 2.0, 1801), ((2, 3, 4, 2), 1.5, 1802)]
+# (shape, points of relu_backward, seed, exact zeros): with exact zeros in Z, dZ is 0 there, the
+# course's convention for ReLU's derivative at 0 (section 3.2's 1[Z > 0]).
+RELU_BACKWARD_CASES = [((4, 6), 1.5, 1801, False), ((2, 3, 4, 2), 1.0, 1802, False),
+                       ((3, 5), 1.0, 1803, True)]
+RELU_BACKWARD_RULES = [Rule(lambda tags: tags.get("zeros", False), HINT_RELU_AT_ZERO)]
 
 
 def _relu_input(shape, seed):
     Z = _rng(seed).standard_normal(shape)
     Z.reshape(-1)[::7] = 0.0  # exact zeros: ReLU gives 0 there
     return Z
+
+
+def _relu_label(shape, zeros=True):
+    return f"Z {shape}" + (" with exact zeros" if zeros else "")
 
 
 def grade_relu_forward(func: Callable) -> float:
@@ -724,22 +815,30 @@ def grade_relu_forward(func: Callable) -> float:
         attempts, values = [], []
         for shape, points, seed in RELU_SHAPES:
             Z = _relu_input(shape, seed)
-            attempt = grader.attempt(func, [("Z", Z)], label=f"Z {shape}")
+            label = _relu_label(shape)
+            attempt = grader.attempt(func, [("Z", Z)], label=label)
             attempts.append(attempt)
 
             def test(attempt=attempt, Z=Z):
                 A = expect_array(_result(attempt, name, ("A", "cache"))[0], "A")
                 expect_shape(A, Z.shape, "A", hint="A has the shape of Z")
-                expect_close(A, np.maximum(Z, 0), "A", hint="`A = np.maximum(Z, 0)`")
-            values.append(grader.run(f"Z {shape}: A", points, test))
+                expect_close(A, np.where(Z > 0, Z, 0.0), "A", hint=(
+                    "section 3.2's ReLU(z) = max(z, 0), entry by entry (0 where z is 0 or "
+                    "below); look at what becomes of the negative entries and of the positive "
+                    "ones"))
+            values.append(grader.run(f"{label}: A", points, test))
 
         def cache_test():
-            cache = _result(attempts[0], name, ("A", "cache"))[1]
-            Z = attempts[0].given["Z"]  # as the function left it: in place is judged below
-            if not (isinstance(cache, np.ndarray) and cache.shape == Z.shape
-                    and np.array_equal(cache, Z)):
-                raise Failure(f"cache is {describe(cache)}, which is not Z",
-                              "the cache is Z itself (relu_backward reads it): `return A, Z`")
+            for attempt in _returned(attempts):
+                cache = _result(attempt, name, ("A", "cache"))[1]
+                Z = attempt.given["Z"]  # as the function left it: in place is judged below
+                if not (isinstance(cache, np.ndarray) and cache.shape == Z.shape
+                        and np.array_equal(cache, Z)):
+                    raise Failure(f"cache is {describe(cache)}, which is not Z (case: "
+                                  f"{attempt.label})",
+                                  "the cache is Z itself, the input as it came in (section 3.2: "
+                                  "relu_backward reads the gate from it); look at the second "
+                                  "item your function returns")
 
         grader.run("cache is Z", 0.5, _once_one_passes(values, cache_test))
         grader.run("Z is not modified", 1, _once_one_passes(
@@ -749,29 +848,36 @@ def grade_relu_forward(func: Callable) -> float:
 
 
 def grade_relu_backward(func: Callable) -> float:
-    """Grade relu_backward(dA, cache) -> dZ; print, return the points. dZ -- dA * (Z > 0)."""
+    """Grade relu_backward(dA, cache) -> dZ; print, return the points. dZ -- dA * (Z > 0), so 0
+    where Z is exactly 0 (the course's convention for ReLU's derivative at 0)."""
     name = "relu_backward"
     with Grader(name, POINTS[name]) as grader:
         attempts, values = [], []
-        for shape, points, seed in RELU_SHAPES:
-            Z = _rng(seed).standard_normal(shape)  # no exact zeros: either convention is right
+        for shape, points, seed, zeros in RELU_BACKWARD_CASES:
+            Z = _relu_input(shape, seed) if zeros else _rng(seed).standard_normal(shape)
             dA = _rng(seed + 1).standard_normal(shape)
-            attempt = grader.attempt(func, [("dA", dA), ("cache", Z)], label=f"dA {shape}")
+            label = _relu_label(shape, zeros)
+            attempt = grader.attempt(func, [("dA", dA), ("cache", Z)], label=label)
             attempts.append(attempt)
 
-            def test(attempt=attempt, Z=Z, dA=dA):
+            def test(attempt=attempt, Z=Z, dA=dA, zeros=zeros):
                 dZ = expect_array(attempt(), "dZ")
                 expect_shape(dZ, Z.shape, "dZ", hint="dZ has the shape of dA")
+                known = [(dA * (Z >= 0), HINT_RELU_AT_ZERO)] if zeros else []
                 expect_close(dZ, dA * (Z > 0), "dZ", known=[
+                    *known,
                     (dA * (dA > 0), HINT_RELU_GATE),
                     ((Z > 0).astype(float), HINT_RELU_NOT_TIMES_DA),
                     (dA * (Z < 0), Hint("relu-gate-reversed", "the gate is open where Z > 0, "
-                                                              "closed where Z <= 0"))],
-                             hint="`dZ = dA * (Z > 0)`")
-            values.append(grader.run(f"dA {shape}: dZ", points, test))
+                                                              "closed where Z <= 0 (section "
+                                                              "3.2); look at the direction of "
+                                                              "your comparison"))],
+                             hint="section 3.2's dZ = dA * 1[Z > 0], entry by entry, the gate "
+                                  "read from the cache Z; look at the gate and the product")
+            values.append(grader.run(f"{label}: dZ", points, test, zeros=zeros))
         grader.run("dA and the cache are not modified", 1.5, _unmodified_once_one_passes(
-            values, attempts, name, "compute dZ as a new array (`dA * (Z > 0)`); never assign "
-                                    "into dA or Z"))
+            values, attempts, name, "compute dZ as a new array; never assign into dA or Z"))
+        grader.explain(RELU_BACKWARD_RULES)
         grader.explain_errors(ERRORS)
     return grader.score
 
@@ -795,8 +901,11 @@ SOFTMAX_RULES = [
          HINT_LOG_ZERO),
     Rule(lambda tags: bool(tags.get("extreme")), HINT_OVERFLOW),
 ]
-SOFTMAX_HINTS = {"loss": "`loss = -np.sum(Y * log_probs) / m`, log_probs from the shifted logits",
-                 "dZ": "`dZ = (p - Y) / m`, p the softmax of Z"}
+SOFTMAX_HINTS = {"loss": "section 3.3's L = -(1 / m) sum over i and k of Y_ik log p_ik, with the "
+                         "log-probabilities taken from the shifted logits; look at the "
+                         "log-probabilities and at the mean over the examples",
+                 "dZ": "section 3.3's dL/dZ = (p - Y) / m, p the softmax of Z; look at the "
+                       "probabilities and the 1 / m"}
 
 
 def _softmax_inputs(m, K, scale, shift, seed):
@@ -825,7 +934,8 @@ def grade_softmax_cross_entropy(func: Callable) -> float:
                     attempt, part, loss, probabilities, Y), part=part, extreme=extreme))
         grader.run("Z and Y are not modified", 1, _unmodified_once_one_passes(
             values, attempts, name,
-            "shift into a new array, `Z - np.max(Z, axis=1, keepdims=True)`, not in place"))
+            "shift the logits into a new array, not in place: subtracting in place changes the "
+            "caller's Z"))
         grader.explain(SOFTMAX_RULES)
         grader.explain_errors(ERRORS)
         for outcome in values:
@@ -871,6 +981,8 @@ def _expect_finite(value: Any, what: str) -> None:
 # gradient_check ------------------------------------------------------------------------------
 
 EPSILON = 1e-4
+# The scale of the small gradients of gradient_check's last cases.
+TINY = 1e-8
 
 
 def _central(function: str, params: dict, x: np.ndarray, epsilon: float,
@@ -922,16 +1034,16 @@ def _gradient_cases() -> list[dict]:
     exact = a * (np.sin(x) + x * np.cos(x))
     cases.append({"label": "f = sum(a sin(x) x), x (3, 4), the exact gradient",
                   "function": "sin_times_x", "params": {"a": a}, "x": x, "analytic": exact,
-                  "epsilon": None, "points": 3.0})
+                  "epsilon": None, "points": 2.5})
     noisy = exact + 0.05 * rng.standard_normal(exact.shape)
     cases.append({"label": "the same f and x, a gradient with errors", "function": "sin_times_x",
                   "params": {"a": a}, "x": x, "analytic": noisy, "epsilon": None,
-                  "points": 2.0})
+                  "points": 1.5})
     x = rng.standard_normal((2, 3, 2))
     a = rng.uniform(0.5, 2.0, x.shape)
     cases.append({"label": "f = sum(a x^3), x (2, 3, 2), the exact gradient, epsilon not given",
                   "function": "cubic", "params": {"a": a}, "x": x, "analytic": 3 * a * x ** 2,
-                  "epsilon": None, "points": 2.0})
+                  "epsilon": None, "points": 1.5})
     cases.append({"label": "the same f and x, epsilon=1e-3 given", "function": "cubic",
                   "params": {"a": a}, "x": x, "analytic": 3 * a * x ** 2, "epsilon": 1e-3,
                   "points": 1.5})
@@ -941,10 +1053,21 @@ def _gradient_cases() -> list[dict]:
     x = rng.standard_normal(5)
     cases.append({"label": "f = x'Mx / 2 + c'x, x (5,), twice the exact gradient",
                   "function": "quadratic_form", "params": {"M": M, "c": c}, "x": x,
-                  "analytic": 2 * (M @ x + c), "epsilon": None, "points": 2.0})
+                  "analytic": 2 * (M @ x + c), "epsilon": None, "points": 1.5})
     cases.append({"label": "f constant, x (2, 2), a zero gradient", "function": "constant",
                   "params": {"value": 1.5}, "x": rng.standard_normal((2, 2)),
                   "analytic": np.zeros((2, 2)), "epsilon": None, "points": 1.0})
+    # Gradients far below 1: the relative error does not depend on their scale.
+    x = rng.standard_normal((4, 3))
+    a = TINY * rng.uniform(0.5, 2.0, x.shape)
+    exact = a * (np.sin(x) + x * np.cos(x))
+    cases.append({"label": "f = sum(a sin(x) x) with a about 1e-8, x (4, 3), the exact gradient",
+                  "function": "sin_times_x", "params": {"a": a}, "x": x, "analytic": exact,
+                  "epsilon": None, "points": 1.0, "tiny": True})
+    noisy = exact + 0.05 * TINY * rng.standard_normal(exact.shape)
+    cases.append({"label": "the same f and x, a gradient with errors (norms about 1e-8)",
+                  "function": "sin_times_x", "params": {"a": a}, "x": x, "analytic": noisy,
+                  "epsilon": None, "points": 1.5, "tiny": True})
     return cases
 
 
@@ -967,9 +1090,16 @@ def grade_gradient_check(func: Callable) -> float:
                 label=case["label"])
             attempts.append(attempt)
             values.append(grader.run(case["label"], case["points"],
-                                     _gradient_check_values(attempt, case)))
-        grader.run("x and analytic come back unchanged", 3.5, _once_one_passes(
+                                     _gradient_check_values(attempt, case),
+                                     tiny=case.get("tiny", False)))
+        grader.run("x and analytic come back unchanged", 3.0, _once_one_passes(
             values, lambda: _expect_restored(attempts)))
+        # A relative error wrong only on the small gradients depends on their scale.
+        grader.explain([Rule(lambda tags: tags["tiny"], HINT_RELATIVE_SCALE)])
+        for outcome in values:
+            if (not outcome.passed and outcome.hint is None
+                    and outcome.message.startswith("relative_error")):
+                outcome.hint = HINT_RELATIVE_ERROR
         grader.explain_errors(NUMPY_ERRORS)
     return grader.score
 
@@ -1009,7 +1139,7 @@ def _gradient_check_values(attempt: Attempt, case: dict) -> Callable[[], None]:
         numerical = expect_array(result[1], "numerical")
         expected = _central(function, params, x, epsilon)
         expect_shape(numerical, x.shape, "numerical", hint="one derivative per entry of x")
-        if function != "constant" and np.allclose(numerical, 0) and found["calls"] > 0:
+        if function != "constant" and not np.any(numerical) and found["calls"] > 0:
             raise Failure("numerical is all zeros: f returned the same value at every point",
                           HINT_PERTURBS_COPY)
         known = [(lambda: _forward_differences(function, params, x, epsilon),
@@ -1020,7 +1150,9 @@ def _gradient_check_values(attempt: Attempt, case: dict) -> Callable[[], None]:
             known.append((lambda: _central(function, params, x, 1e-5), HINT_EPSILON))
         else:
             known.append((lambda: _central(function, params, x, EPSILON), HINT_EPSILON))
-        expect_close(numerical, expected, "numerical", known=known, rtol=1e-6, atol=1e-9,
+        # atol is absolute here (the expected values are below 1): scaled for small gradients.
+        atol = 1e-9 * (TINY if case.get("tiny") else 1.0)
+        expect_close(numerical, expected, "numerical", known=known, rtol=1e-6, atol=atol,
                      hint=HINT_CENTRAL)
         error = result[0]
         if isinstance(error, bool) or not isinstance(error, (int, float, np.number, np.ndarray)) \
@@ -1028,14 +1160,19 @@ def _gradient_check_values(attempt: Attempt, case: dict) -> Callable[[], None]:
             raise Failure(f"relative_error is {describe(error)}; expected one number",
                           HINT_RELATIVE_ERROR)
         error = float(np.asarray(error, dtype=np.float64).reshape(-1)[0])
-        wanted = _relative_error(analytic, expected)
+        # The relative error of the numerical gradient it returned (which matched the
+        # expected one), so that it can be checked closely, at any scale of the gradients.
+        wanted = _relative_error(analytic, numerical.astype(np.float64))
         if np.isnan(error):
             raise Failure("relative_error is nan; expected 0.0", HINT_BOTH_ZERO)
+        # Without a hint: a wrong relative error on the small gradients only gets
+        # HINT_RELATIVE_SCALE, any other HINT_RELATIVE_ERROR (grade_gradient_check).
+        scale = (f" (gradients of norm {np.linalg.norm(analytic):.2g} and "
+                 f"{np.linalg.norm(numerical):.2g})")
         if wanted < 1e-7:
             if not 0 <= error < 1e-6:
                 raise Failure(f"relative_error is {error:.6g} for a correct gradient; expected "
-                              f"about {wanted:.2g}", HINT_RELATIVE_ERROR)
-        elif not is_close(np.float64(error), np.float64(wanted), rtol=1e-4):
-            raise Failure(f"relative_error is {error:.6g}; expected {wanted:.6g}",
-                          HINT_RELATIVE_ERROR)
+                              f"about {wanted:.2g}{scale}")
+        elif not is_close(np.float64(error), np.float64(wanted), rtol=1e-6):
+            raise Failure(f"relative_error is {error:.6g}; expected {wanted:.6g}{scale}")
     return test
