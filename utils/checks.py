@@ -165,8 +165,8 @@ GRADED_FUNCTIONS = ("zero_pad", "conv_single_step", "conv_forward", "conv_backwa
 # Errors that NumPy 2 raises for code written for older versions, and what to write instead.
 NUMPY_HINTS = [
     ("only 0-dimensional arrays can be converted to Python scalars",
-     "float() takes only an array with no axes on NumPy 2: for b of shape (1, 1, 1), write "
-     "`b.item()` or `float(np.squeeze(b))`."),
+     "float() takes only an array with no axes on NumPy 2, and b has shape (1, 1, 1): take its "
+     "one number out of the array first (an array's item method does that)."),
     ("has no attribute 'float'",
      "np.float was removed from NumPy (1.24): write float(...) for a number, or np.float64 "
      "for the dtype."),
@@ -486,8 +486,10 @@ def _call(name, func, args, arg_names, kwargs=None, case=""):
         if not _same(old, new):
             raise CheckFailed(
                 f"{name}{case} changed its argument {arg_name} in place: the inputs must come "
-                f"back unchanged. Work on a new array (np.zeros, .copy()) instead of writing "
-                f"into {arg_name}.")
+                f"back unchanged.\n" + _hint_line(
+                    f"find where your code writes into {arg_name} (an assignment into it, or "
+                    f"an operation such as *= on it or on a slice of it), and write into a new "
+                    f"array instead"))
     return result
 
 
@@ -497,19 +499,21 @@ def _check_tuple(name, result, names, case="", label="", hint=""):
     if not isinstance(result, (tuple, list)) or len(result) != size:
         got = (f"{_type_name(result)} of length {len(result)}"
                if isinstance(result, (tuple, list)) else _type_name(result))
-        hint = hint or f"end the function with return {names[1:-1]}."
+        hint = hint or (f"the function returns {size} values together, {names[1:-1]}, in that "
+                        f"order, as its description in the notebook says")
         raise CheckFailed(
             f"{name}{case} returned {label or 'its result'} as a {got}; expected a tuple "
-            f"{names}: {hint}")
+            f"{names}.\n" + _hint_line(hint))
 
 
 def _check_array(name, label, value, case=""):
     if not isinstance(value, np.ndarray):
-        hint = ("did the function reach its return statement?" if value is None
-                else "build it with numpy (np.zeros, np.pad, ...), not as a list or a number.")
+        hint = ("the function returned None: does it reach its return statement with the value "
+                "its description names?" if value is None
+                else "build it with numpy (np.zeros, np.pad, ...), not as a list or a number")
         raise CheckFailed(
             f"{name}{case} returned {label} of type {_type_name(value)}; expected a numpy "
-            f"array: {hint}")
+            f"array.\n" + _hint_line(hint))
 
 
 def _hint_line(hint):

@@ -643,7 +643,8 @@ def expect_array(value: Any, what: str) -> np.ndarray:
         return value
     if value is None:
         raise Failure(f"{what} is None; expected a numpy array",
-                      hint="does the function end with `return ...` of the right variable?")
+                      hint="the function returned None: does it reach its return statement "
+                           "with the value its description in the notebook names?")
     raise Failure(f"{what} is {describe(value)}; expected a numpy array")
 
 
@@ -652,7 +653,8 @@ def expect_tuple(value: Any, what: str, names: Sequence[str]) -> tuple:
     if isinstance(value, (tuple, list)) and len(value) == len(names):
         return tuple(value)
     expected = f"a tuple ({', '.join(names)})"
-    hint = f"end the function with `return {', '.join(names)}`"
+    hint = (f"the function returns {len(names)} values together, {', '.join(names)}, in that "
+            "order, as its description in the notebook says")
     raise Failure(f"{what} is {describe(value)}; expected {expected}", hint)
 
 
