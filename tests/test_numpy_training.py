@@ -362,8 +362,9 @@ def test_checks_pass_on_the_solution(name, solution):
 
 
 # A correct layer that is slow passes the visible checks (which print its time); the hidden
-# tests take its speed points.
-NOT_SEEN_BY_THE_CHECKS = {"conv-forward-loops"}
+# tests take its speed points. A gradient_check that hands its work to the course's
+# numerical_gradient gives the right values; the hidden tests withhold that helper.
+NOT_SEEN_BY_THE_CHECKS = {"conv-forward-loops", "gradient-check-delegated"}
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])

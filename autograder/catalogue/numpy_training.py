@@ -235,4 +235,28 @@ BUGS = [
         description="guards against 0 / 0 by dividing by at least 1, which makes the relative "
                     "error of small gradients (norms of about 1e-8) almost 0 whatever they are",
     ),
+    Bug(
+        name="gradient-check-delegated",
+        function="gradient_check",
+        replace="""\
+    numerical = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + epsilon
+        f_plus = f(x)
+        x[index] = saved - epsilon
+        f_minus = f(x)
+        x[index] = saved
+        numerical[index] = (f_plus - f_minus) / (2 * epsilon)
+""",
+        by="""\
+    from utils.gradient_check import numerical_gradient
+    numerical = numerical_gradient(f, x, 1.0, eps=epsilon)
+""",
+        breaks=frozenset({"gradient_check"}),
+        hint="write the central differences of Part 4 yourself",
+        mistake="gradient-check-delegated",
+        description="hands the central differences to the course's numerical_gradient instead "
+                    "of computing them",
+    ),
 ]

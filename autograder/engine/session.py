@@ -216,7 +216,8 @@ class StudentFunction:
         tensors, say): the probe, our code, turns them into plain data there, and the hidden
         tests judge that data here.
         """
-        return self._session.call(self.__name__, args, kwargs, probe=probe)
+        return self._session.call(self.__name__, args, kwargs, probe=probe,
+                                  withheld=self._withheld)
 
     def __repr__(self) -> str:
         return f"<{self.__name__}, run in the student's process>"

@@ -205,6 +205,13 @@ HINT_RELATIVE_ERROR = Hint("relative-error-formula", (
     "Part 4's relative error: the norm of the difference divided by the sum of the two norms, "
     "||analytic - numerical|| / (||analytic|| + ||numerical||), np.linalg.norm over all the "
     "entries; look at the numerator and the denominator"))
+# gradient_check is graded without the course's numerical gradient, which computes what it must.
+DELEGATED_MESSAGE = ("gradient_check called utils.gradient_check.numerical_gradient while it was "
+                     "graded; it must compute the central differences itself")
+HINT_DELEGATED = Hint("gradient-check-delegated", (
+    "gradient_check is where you write the central differences of Part 4 yourself, one entry of "
+    "x at a time, putting each entry back; the course's numerical_gradient is there to check "
+    "the backward passes of the notebook and earns no points here"))
 HINT_RELATIVE_SCALE = Hint("relative-error-denominator", (
     "on gradients of about 1e-8 the relative error must be what it is on gradients of about "
     "1: Part 4 divides by the sum of the two norms however small it is, and only when both "
@@ -1080,6 +1087,7 @@ def grade_gradient_check(func: Callable) -> float:
     norm(analytic - numerical) / (norm(analytic) + norm(numerical)), 0 when both are zero
     """
     name = "gradient_check"
+    func = withholding(func, ("utils.gradient_check:numerical_gradient",), DELEGATED_MESSAGE)
     with Grader(name, POINTS[name]) as grader:
         attempts, values = [], []
         for case in _gradient_cases():
@@ -1100,7 +1108,8 @@ def grade_gradient_check(func: Callable) -> float:
             if (not outcome.passed and outcome.hint is None
                     and outcome.message.startswith("relative_error")):
                 outcome.hint = HINT_RELATIVE_ERROR
-        grader.explain_errors(NUMPY_ERRORS)
+        grader.explain_errors([("it must compute the central differences itself",
+                                HINT_DELEGATED), *NUMPY_ERRORS])
     return grader.score
 
 
