@@ -13,16 +13,18 @@ from __future__ import annotations
 import contextlib
 import io
 
+import hint_policy
 import in_process
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
 from autograder.catalogue.dnn_step_by_step import BUGS
+from autograder.course import Course, read_notebook
 from autograder.hidden_tests import dnn_oracles as oracles
 from autograder.hidden_tests import dnn_references as references
 from autograder.hidden_tests import dnn_step_by_step
-from autograder.samples import solution_namespace
+from autograder.samples import solution_namespace, solution_sources, with_bugs
 from utils import dnn_checks as checks
 from utils import plotting
 from utils.checks import NotImplementedYet
@@ -38,6 +40,12 @@ def grade(name, func):
 
 def grade_all(namespace, capsys):
     return in_process.grade_all(dnn_step_by_step, namespace, capsys)
+
+
+def learner_code(bug):
+    """The code of the solution cells of a submission that holds BUG."""
+    sources = solution_sources(read_notebook(Course().source_notebook(ASSIGNMENT)))
+    return "\n".join(with_bugs(sources, [bug]).values())
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +82,8 @@ def test_bug_loses_points_exactly_where_it_breaks(bug, capsys):
         assert set(mistakes) == {bug.mistake}, (mistakes, report)
         assert sum(mistakes.values()) == pytest.approx(POINTS[name] - score)
         assert bug.hint in " ".join(report.split()), report
+    feedback = "\n".join(report for _, report, _ in graded.values())
+    hint_policy.assert_no_leak(feedback, learner_code(bug), where=f"the feedback of {bug.name}")
 
 
 def test_the_catalogue_has_at_least_twelve_mistakes_over_the_assignment():
@@ -214,6 +224,11 @@ def test_the_checks_reference_values_are_the_oracles():
                                        checks.MODEL_ITERATIONS)
         np.testing.assert_allclose(ref[name]["costs"], costs)
         np.testing.assert_allclose(ref[name]["W1[0]"], trained["W1"][0])
+        start = oracles.initialize_parameters_deep(ref[name]["layers_dims"])
+        last = f"W{len(ref[name]['layers_dims']) - 1}"
+        assert list(ref[name]["start"]) == ["W1[0]", last]
+        np.testing.assert_allclose(ref[name]["start"]["W1[0]"], start["W1"][0])
+        np.testing.assert_allclose(ref[name]["start"][last], start[last])
 
 
 def test_the_faces_reference_table_is_the_oracles_training():
@@ -253,6 +268,8 @@ def test_checks_catch_every_catalogue_bug(bug):
             notes = " ".join(getattr(error, "__notes__", []))
             failing.append((name, f"{type(error).__name__}: {error} {notes}"))
     assert failing and failing[0][0] == bug.function, failing
+    hint_policy.assert_no_leak("\n".join(message for _, message in failing), learner_code(bug),
+                               where=f"the checks' messages on {bug.name}")
     for name, message in failing[1:]:  # a function that calls it, directly or not, says which
         helpers = checks.CALLS.get(name, ())  # of its own helpers to fix first
         assert any(f"calls your {helper}" in message for helper in helpers), message
