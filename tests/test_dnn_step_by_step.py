@@ -24,7 +24,7 @@ from autograder.course import Course, read_notebook
 from autograder.hidden_tests import dnn_oracles as oracles
 from autograder.hidden_tests import dnn_references as references
 from autograder.hidden_tests import dnn_step_by_step
-from autograder.samples import solution_namespace, solution_sources, with_bugs
+from autograder.samples import Bug, solution_namespace, solution_sources, with_bugs
 from utils import dnn_checks as checks
 from utils import plotting
 from utils.checks import NotImplementedYet
@@ -91,6 +91,44 @@ def test_the_catalogue_has_at_least_twelve_mistakes_over_the_assignment():
     covered = {function for bug in BUGS for function in bug.breaks}
     assert len(covered) >= 12 and covered <= set(NAMES)
     assert len({bug.mistake for bug in BUGS}) == len(BUGS)
+
+
+# Other starts than initialize_parameters_deep(layers_dims)'s, for L_layer_model (the catalogue
+# holds one mistake per id: its two-layer entry is the one the batch grader proves).
+OTHER_STARTS = {
+    "by hand, randn * 0.01": (
+        "    parameters = {}\n"
+        "    for l in range(1, len(layers_dims)):\n"
+        '        parameters["W" + str(l)] = (np.random.randn(layers_dims[l], layers_dims[l - 1])\n'
+        "                                    * 0.01)\n"
+        '        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))\n'),
+    "by hand, the notebook's formula after another seed": (
+        "    np.random.seed(1)\n"
+        "    parameters = {}\n"
+        "    for l in range(1, len(layers_dims)):\n"
+        '        parameters["W" + str(l)] = (np.random.randn(layers_dims[l], layers_dims[l - 1])\n'
+        "                                    / np.sqrt(layers_dims[l - 1]))\n"
+        '        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))\n'),
+}
+
+
+@pytest.mark.parametrize("start", list(OTHER_STARTS))
+def test_a_model_that_starts_elsewhere_is_told_so(start, capsys):
+    bug = Bug(name="L-model-starts-elsewhere", function="L_layer_model",
+              replace="    parameters = initialize_parameters_deep(layers_dims)\n",
+              by=OTHER_STARTS[start], breaks=frozenset({"L_layer_model"}),
+              hint="starts from other parameters than the notebook's initialisation gives",
+              mistake="model-start", description=start)
+    graded = grade_all(solution_namespace([bug], ASSIGNMENT), capsys)
+    lost = {name for name, (score, _, _) in graded.items() if score < POINTS[name]}
+    assert lost == {"L_layer_model"}
+    score, report, mistakes = graded["L_layer_model"]
+    assert mistakes == {"model-start": POINTS["L_layer_model"]}, report
+    assert bug.hint in " ".join(report.split()), report
+    assert "Your initialize_parameters_deep" not in report
+    hint_policy.assert_no_leak(report, learner_code(bug), where=f"the feedback of {start}")
+    with pytest.raises(checks.CheckFailed, match="starts from other parameters"):
+        run_check("L_layer_model", solution_namespace([bug], ASSIGNMENT))
 
 
 def test_a_helpers_mistake_costs_points_once(capsys):

@@ -337,7 +337,9 @@ def check_relu(relu):
                               "with 0 (np.max would take the largest entry of the whole array)")
 
 
-def _activation_backward(name, func, formula, signatures):
+def _activation_backward(name, func, formula, signatures, more=()):
+    """Check NAME on the reference case, then on each (case, dA, Z, expected dZ, hint) of
+    MORE."""
     __tracebackhide__ = True
     values = _values("activations")
     Z, dA = values["Z"], values["dA"]
@@ -347,6 +349,10 @@ def _activation_backward(name, func, formula, signatures):
                                           "dZ is made.")
     _check_close(name, "dZ", dZ, REFERENCE["activations"][name], formula,
                  signatures=signatures(Z, dA))
+    for case, dA, Z, expected, hint in more:
+        dZ = _call(name, func, (dA, Z), ("dA", "cache"), case=case)
+        _check_array(name, "dZ", dZ, case)
+        _check_close(name, "dZ", dZ, expected, hint, case)
     _finish(name)
 
 
@@ -384,7 +390,13 @@ def check_relu_backward(relu_backward):
     _activation_backward("relu_backward", relu_backward,
                          "dZ differs from section 1.2's dA * ReLU'(Z): dA where the cache Z is "
                          "positive and 0 where Z <= 0 (ReLU's derivative at exactly 0 is 0); "
-                         "look at the condition on Z that zeroes entries of dZ", signatures)
+                         "look at the condition on Z that zeroes entries of dZ", signatures,
+                         more=[(" (Z exactly 0 in its middle entry)", np.array([[0.5, 2.0, 1.5]]),
+                                np.array([[-1.0, 0.0, 1.0]]), [[0.0, 0.0, 1.5]],
+                                "dZ differs where the cache Z is exactly 0: section 1.2 takes "
+                                "ReLU's derivative at exactly 0 as 0 (ReLU'(z) = 0 for "
+                                "z <= 0), so dZ is 0 there; look at the comparison that picks "
+                                "the entries set to 0: it must include Z equal to 0")])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -51,6 +51,18 @@ BUGS = [
         description="zeroes the gradient where dA is negative instead of where Z is",
     ),
     Bug(
+        name="relu-backward-gradient-1-at-zero",
+        function="relu_backward",
+        replace="    dZ[Z <= 0] = 0\n",
+        by="    dZ[Z < 0] = 0\n",
+        breaks=frozenset({"relu_backward"}),
+        hint="differs only where the cache Z is exactly 0: section 1.2 takes ReLU's derivative "
+             "at exactly 0 as 0",
+        mistake="relu-gradient-at-zero",
+        description="keeps dA where Z is exactly 0, taking ReLU's derivative there as 1 instead "
+                    "of the course's 0",
+    ),
+    Bug(
         name="init-scaled-by-0.01",
         function="initialize_parameters_deep",
         replace=" / np.sqrt(layer_dims[l - 1])\n",
