@@ -17,6 +17,7 @@ import hint_policy
 import in_process
 import numpy as np
 import pytest
+import returned_values
 from threadpoolctl import threadpool_limits
 
 from autograder.catalogue.dnn_step_by_step import BUGS
@@ -70,6 +71,14 @@ def test_unfinished_functions_get_a_clean_zero(capsys):
         assert grade(name, unfinished) == 0.0
         out, err = capsys.readouterr()
         assert err == "" and "not implemented yet" in out, out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_returned_value_is_checked(name, solution):
+    """Each part of what the solution's function returns (every array of its tuples, caches,
+    dicts and cost lists), changed on every call, costs points."""
+    returned_values.assert_every_part_checked(lambda func: grade(name, func), solution[name],
+                                              POINTS[name])
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
