@@ -276,7 +276,8 @@ def _values(key):
 
 def _failed(message, hint):
     """CheckFailed with MESSAGE, then HINT on its last line."""
-    return CheckFailed(f"{message}\nHint: {hint.rstrip('.')}.")
+    hint = hint.rstrip(".")
+    return CheckFailed(f"{message}\nHint: {hint[:1].upper()}{hint[1:]}.")
 
 
 def _check_dict(name, result, keys, label, hint):

@@ -11,6 +11,13 @@ show: other sizes and depths (1 to 4 layers), one example, labels of one
 class, ReLU inputs exactly 0. A function that calls other graded functions is graded with the
 course's versions of them (``dnn_references``) wherever the student's own lost points, so a
 mistake costs points once, in the function that holds it.
+
+Every value a function returns is checked in every case: each array of a returned tuple, the
+caches included, each key of a returned dict (every dA of L_model_backward, dA0 too), each
+recorded cost (tests/test_dnn_step_by_step.py perturbs each in turn). The models are also run
+with no iteration, which returns the parameters they start from: a start other than
+initialize_parameters_deep(layers_dims)'s is its own mistake, not the loop's. Hints say what
+differs, the idea by the notebook's section and where to look, never a line of the solution.
 """
 
 from __future__ import annotations
