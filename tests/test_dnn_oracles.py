@@ -46,6 +46,26 @@ def test_gradients_are_the_numerical_gradients_of_the_cost(layer_dims):
         np.testing.assert_allclose(analytic[key], value, rtol=1e-5, atol=1e-8, err_msg=key)
 
 
+@pytest.mark.parametrize("layer_dims", [(5, 4, 3, 1), (6, 1), (3, 8, 8, 8, 1)])
+def test_input_gradients_are_the_numerical_gradients_of_m_times_the_cost(layer_dims):
+    """dA{l-1}, layer l's input gradient (dA0 the network input's), is the gradient of each
+    example's own cost, m times the mean's: the layers l .. L, fed that input."""
+    X, Y, parameters = small_problem(layer_dims)
+    analytic = oracles.gradients(X, Y, parameters)
+    _, inputs, _ = oracles.forward(X, parameters)
+    L, m = oracles.depth(parameters), X.shape[1]
+    assert sorted(key for key in analytic if key.startswith("dA")) == [
+        f"dA{layer - 1}" for layer in range(1, L + 1)]
+    for layer in range(1, L + 1):
+        rest = {f"{kind}{index - layer + 1}": parameters[f"{kind}{index}"]
+                for index in range(layer, L + 1) for kind in ("W", "b")}
+        numeric = oracles.numerical_gradient(
+            lambda A, rest=rest: m * oracles.cost(oracles.forward(A, rest)[0], Y),
+            inputs[layer - 1], np.ones(()))
+        np.testing.assert_allclose(analytic[f"dA{layer - 1}"], numeric, rtol=1e-5, atol=1e-8,
+                                   err_msg=f"dA{layer - 1}")
+
+
 def test_activation_backward_passes_are_the_derivatives():
     Z = np.linspace(-3, 3, 13).reshape(1, -1) + 0.05
     dA = np.arange(13.0).reshape(1, -1) - 6

@@ -13,16 +13,19 @@ from __future__ import annotations
 import contextlib
 import io
 
+import hint_policy
 import in_process
 import numpy as np
 import pytest
+import returned_values
 from threadpoolctl import threadpool_limits
 
 from autograder.catalogue.dnn_step_by_step import BUGS
+from autograder.course import Course, read_notebook
 from autograder.hidden_tests import dnn_oracles as oracles
 from autograder.hidden_tests import dnn_references as references
 from autograder.hidden_tests import dnn_step_by_step
-from autograder.samples import solution_namespace
+from autograder.samples import Bug, solution_namespace, solution_sources, with_bugs
 from utils import dnn_checks as checks
 from utils import plotting
 from utils.checks import NotImplementedYet
@@ -38,6 +41,12 @@ def grade(name, func):
 
 def grade_all(namespace, capsys):
     return in_process.grade_all(dnn_step_by_step, namespace, capsys)
+
+
+def learner_code(bug):
+    """The code of the solution cells of a submission that holds BUG."""
+    sources = solution_sources(read_notebook(Course().source_notebook(ASSIGNMENT)))
+    return "\n".join(with_bugs(sources, [bug]).values())
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +73,14 @@ def test_unfinished_functions_get_a_clean_zero(capsys):
         assert err == "" and "not implemented yet" in out, out
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_every_returned_value_is_checked(name, solution):
+    """Each part of what the solution's function returns (every array of its tuples, caches,
+    dicts and cost lists), changed on every call, costs points."""
+    returned_values.assert_every_part_checked(lambda func: grade(name, func), solution[name],
+                                              POINTS[name])
+
+
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
 def test_bug_loses_points_exactly_where_it_breaks(bug, capsys):
     graded = grade_all(solution_namespace([bug], ASSIGNMENT), capsys)
@@ -74,6 +91,8 @@ def test_bug_loses_points_exactly_where_it_breaks(bug, capsys):
         assert set(mistakes) == {bug.mistake}, (mistakes, report)
         assert sum(mistakes.values()) == pytest.approx(POINTS[name] - score)
         assert bug.hint in " ".join(report.split()), report
+    feedback = "\n".join(report for _, report, _ in graded.values())
+    hint_policy.assert_no_leak(feedback, learner_code(bug), where=f"the feedback of {bug.name}")
 
 
 def test_the_catalogue_has_at_least_twelve_mistakes_over_the_assignment():
@@ -81,6 +100,44 @@ def test_the_catalogue_has_at_least_twelve_mistakes_over_the_assignment():
     covered = {function for bug in BUGS for function in bug.breaks}
     assert len(covered) >= 12 and covered <= set(NAMES)
     assert len({bug.mistake for bug in BUGS}) == len(BUGS)
+
+
+# Other starts than initialize_parameters_deep(layers_dims)'s, for L_layer_model (the catalogue
+# holds one mistake per id: its two-layer entry is the one the batch grader proves).
+OTHER_STARTS = {
+    "by hand, randn * 0.01": (
+        "    parameters = {}\n"
+        "    for l in range(1, len(layers_dims)):\n"
+        '        parameters["W" + str(l)] = (np.random.randn(layers_dims[l], layers_dims[l - 1])\n'
+        "                                    * 0.01)\n"
+        '        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))\n'),
+    "by hand, the notebook's formula after another seed": (
+        "    np.random.seed(1)\n"
+        "    parameters = {}\n"
+        "    for l in range(1, len(layers_dims)):\n"
+        '        parameters["W" + str(l)] = (np.random.randn(layers_dims[l], layers_dims[l - 1])\n'
+        "                                    / np.sqrt(layers_dims[l - 1]))\n"
+        '        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))\n'),
+}
+
+
+@pytest.mark.parametrize("start", list(OTHER_STARTS))
+def test_a_model_that_starts_elsewhere_is_told_so(start, capsys):
+    bug = Bug(name="L-model-starts-elsewhere", function="L_layer_model",
+              replace="    parameters = initialize_parameters_deep(layers_dims)\n",
+              by=OTHER_STARTS[start], breaks=frozenset({"L_layer_model"}),
+              hint="starts from other parameters than the notebook's initialisation gives",
+              mistake="model-start", description=start)
+    graded = grade_all(solution_namespace([bug], ASSIGNMENT), capsys)
+    lost = {name for name, (score, _, _) in graded.items() if score < POINTS[name]}
+    assert lost == {"L_layer_model"}
+    score, report, mistakes = graded["L_layer_model"]
+    assert mistakes == {"model-start": POINTS["L_layer_model"]}, report
+    assert bug.hint in " ".join(report.split()), report
+    assert "Your initialize_parameters_deep" not in report
+    hint_policy.assert_no_leak(report, learner_code(bug), where=f"the feedback of {start}")
+    with pytest.raises(checks.CheckFailed, match="starts from other parameters"):
+        run_check("L_layer_model", solution_namespace([bug], ASSIGNMENT))
 
 
 def test_a_helpers_mistake_costs_points_once(capsys):
@@ -214,6 +271,11 @@ def test_the_checks_reference_values_are_the_oracles():
                                        checks.MODEL_ITERATIONS)
         np.testing.assert_allclose(ref[name]["costs"], costs)
         np.testing.assert_allclose(ref[name]["W1[0]"], trained["W1"][0])
+        start = oracles.initialize_parameters_deep(ref[name]["layers_dims"])
+        last = f"W{len(ref[name]['layers_dims']) - 1}"
+        assert list(ref[name]["start"]) == ["W1[0]", last]
+        np.testing.assert_allclose(ref[name]["start"]["W1[0]"], start["W1"][0])
+        np.testing.assert_allclose(ref[name]["start"][last], start[last])
 
 
 def test_the_faces_reference_table_is_the_oracles_training():
@@ -253,6 +315,8 @@ def test_checks_catch_every_catalogue_bug(bug):
             notes = " ".join(getattr(error, "__notes__", []))
             failing.append((name, f"{type(error).__name__}: {error} {notes}"))
     assert failing and failing[0][0] == bug.function, failing
+    hint_policy.assert_no_leak("\n".join(message for _, message in failing), learner_code(bug),
+                               where=f"the checks' messages on {bug.name}")
     for name, message in failing[1:]:  # a function that calls it, directly or not, says which
         helpers = checks.CALLS.get(name, ())  # of its own helpers to fix first
         assert any(f"calls your {helper}" in message for helper in helpers), message

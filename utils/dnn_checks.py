@@ -4,11 +4,13 @@ Each ``check_NAME`` runs the student's NAME on the course's reference case (inpu
 with ``np.random.seed(1)`` followed by ``np.random.randn`` in the order of ``DRAWS``), prints
 one line per passed check and a final "NAME: all checks passed.", and otherwise raises
 ``CheckFailed`` (from ``utils.checks``, whose machinery these checks share) saying what was
-expected, what came back and what to look at; while NAME is not implemented yet, it says so in
-one line and returns. A function whose helpers (``CALLS``) fail their own checks is told to
-fix them first. The graded cells call ``validate(NAME)`` (see ``utils.checks.validate_graded``);
-the cells that use several functions run once ``is_implemented(...)`` says they all are;
-``compare_costs`` compares a training's costs with the reference table of its data set.
+expected, what came back and, on its last line, a hint that starts with "Hint: " (the idea to
+revisit, by the notebook's section, and where to look); while NAME is not implemented yet, it
+says so in one line and returns. A function whose helpers (``CALLS``) fail their own checks is
+told to fix them first. The graded cells call ``validate(NAME)`` (see
+``utils.checks.validate_graded``); the cells that use several functions run once
+``is_implemented(...)`` says they all are; ``compare_costs`` compares a training's costs with
+the reference table of its data set.
 
 The checks compare with stored reference values; they hold no implementation of the network.
 """
@@ -223,6 +225,15 @@ REFERENCE = {'activations': {'sigmoid': [[0.8353935370550705,
                      0.8016264344536357,
                      0.03012029589414343]]},
  'two_layer_model': {'layers_dims': [5, 4, 1],
+                     'start': {'W1[0]': [0.5955035882309814,
+                                         0.31988248192623325,
+                                         -0.6911240211217655,
+                                         -0.0037493716706665033,
+                                         0.27786989489702973],
+                               'W2': [[-0.9888641403289535,
+                                       -0.8716861479494536,
+                                       0.1330350820002755,
+                                       1.1924836653555484]]},
                      'costs': [0.7555349577404104, 0.4508988789480303, 0.36927281427564845],
                      'W1[0]': [0.41928770100891755,
                                0.022474875548416925,
@@ -230,6 +241,14 @@ REFERENCE = {'activations': {'sigmoid': [[0.8353935370550705,
                                0.9318420206809207,
                                0.21229237421785965]},
  'L_layer_model': {'layers_dims': [5, 4, 3, 1],
+                   'start': {'W1[0]': [0.5955035882309814,
+                                       0.31988248192623325,
+                                       -0.6911240211217655,
+                                       -0.0037493716706665033,
+                                       0.27786989489702973],
+                             'W3': [[0.0766191702807043,
+                                     -0.2749007204907889,
+                                     0.7554472854639078]]},
                    'costs': [0.6758441715298534, 0.5526794492104102, 0.4546204256804643],
                    'W1[0]': [0.5844344881821376,
                              0.25194420945498924,
@@ -255,20 +274,25 @@ def _values(key):
     return dict(zip(DRAWS[key], _draw(DRAWS[key])))
 
 
+def _failed(message, hint):
+    """CheckFailed with MESSAGE, then HINT on its last line."""
+    hint = hint.rstrip(".")
+    return CheckFailed(f"{message}\nHint: {hint[:1].upper()}{hint[1:]}.")
+
+
 def _check_dict(name, result, keys, label, hint):
     if not isinstance(result, dict):
-        raise CheckFailed(f"{name} returned {label} of type {type(result).__name__}; expected a "
-                          f"dict with the keys {sorted(keys)}: {hint}")
+        raise _failed(f"{name} returned {label} of type {type(result).__name__}; expected a "
+                      f"dict with the keys {sorted(keys)}.", hint)
     missing = sorted(set(keys) - set(result))
     if missing:
-        raise CheckFailed(f"{name} returned {label} without the key(s) {missing} (found "
-                          f"{sorted(result)}): {hint}")
+        raise _failed(f"{name} returned {label} without the key(s) {missing} (found "
+                      f"{sorted(result)}).", hint)
 
 
-def _check_cache_is(name, cache, expected, label):
+def _check_cache_is(name, cache, expected, label, hint):
     if not _same(tuple(expected), tuple(cache) if isinstance(cache, (tuple, list)) else cache):
-        raise CheckFailed(f"{name} returned a cache that is not {label}: the backward pass reads "
-                          f"it, so it must hold exactly those values, in that order.")
+        raise _failed(f"{name} returned a cache that is not {label}.", hint)
     _ok(f"{name}: cache is {label}")
 
 
@@ -283,12 +307,15 @@ def _activation(name, func, formula):
     _check_tuple(name, result, "(A, cache)")
     A, cache = result
     _check_array(name, "A", A)
-    _check_shape(name, "A", A, Z.shape, "A has the shape of Z: apply the function to every "
-                                        "entry with numpy, no loop.")
+    _check_shape(name, "A", A, Z.shape, "A has the shape of Z (section 1.1): look at whether "
+                                        "the function is applied to every entry, with numpy "
+                                        "on the whole array.")
     _check_close(name, "A", A, REFERENCE["activations"][name], formula)
     if not _same(Z, cache):
-        raise CheckFailed(f"{name} returned a cache that is not Z: return `A, Z`; the backward "
-                          f"pass reads Z from it.")
+        raise _failed(f"{name} returned a cache that is not Z.",
+                      "section 1.1 returns (A, cache) with the cache being the input Z itself, "
+                      "which the backward passes of section 1.2 read; look at the second item "
+                      "you return")
     _ok(f"{name}: cache is Z")
     _finish(name)
 
@@ -297,27 +324,36 @@ def _activation(name, func, formula):
 def check_sigmoid(sigmoid):
     """Check sigmoid(Z) on Z (3, 4): (A, cache) with cache Z, and Z unchanged."""
     __tracebackhide__ = True
-    _activation("sigmoid", sigmoid, "`A = 1 / (1 + np.exp(-Z))`, with a minus sign in the "
-                                    "exponent")
+    _activation("sigmoid", sigmoid, "A differs from section 1.1's sigma(z) = 1 / (1 + e^(-z)), "
+                                    "taken entry by entry; look at how A is computed from Z, "
+                                    "and at the sign in the exponent")
 
 
 @_check
 def check_relu(relu):
     """Check relu(Z) on Z (3, 4): (A, cache) with cache Z, and Z unchanged."""
     __tracebackhide__ = True
-    _activation("relu", relu, "`A = np.maximum(0, Z)`: np.max would take the largest entry "
-                              "of the array instead")
+    _activation("relu", relu, "A differs from section 1.1's ReLU(z) = max(0, z), taken entry "
+                              "by entry; look at the numpy function that compares each entry "
+                              "with 0 (np.max would take the largest entry of the whole array)")
 
 
-def _activation_backward(name, func, formula, signatures):
+def _activation_backward(name, func, formula, signatures, more=()):
+    """Check NAME on the reference case, then on each (case, dA, Z, expected dZ, hint) of
+    MORE."""
     __tracebackhide__ = True
     values = _values("activations")
     Z, dA = values["Z"], values["dA"]
     dZ = _call(name, func, (dA, Z), ("dA", "cache"))
     _check_array(name, "dZ", dZ)
-    _check_shape(name, "dZ", dZ, Z.shape, "dZ has the shape of dA.")
+    _check_shape(name, "dZ", dZ, Z.shape, "dZ has the shape of dA (section 1.2); look at how "
+                                          "dZ is made.")
     _check_close(name, "dZ", dZ, REFERENCE["activations"][name], formula,
                  signatures=signatures(Z, dA))
+    for case, dA, Z, expected, hint in more:
+        dZ = _call(name, func, (dA, Z), ("dA", "cache"), case=case)
+        _check_array(name, "dZ", dZ, case)
+        _check_close(name, "dZ", dZ, expected, hint, case)
     _finish(name)
 
 
@@ -328,12 +364,16 @@ def check_sigmoid_backward(sigmoid_backward):
 
     def signatures(Z, dA):
         s = np.asarray(REFERENCE["activations"]["sigmoid"])
-        return [(dA * s, "the derivative is s * (1 - s), with s = sigmoid(Z): the (1 - s) "
-                         "factor is missing"),
-                (s * (1 - s), "multiply the derivative by dA: dZ = dA * s * (1 - s)")]
+        return [(dA * s, "dZ is dA times sigma(Z), not times its derivative: section 1.2's "
+                         "sigma'(z) = sigma(z)(1 - sigma(z)); look at the factor one minus "
+                         "sigma(Z)"),
+                (s * (1 - s), "dZ is the derivative alone: section 1.2's chain rule multiplies "
+                              "it by the upstream gradient, dZ = dA * sigma'(Z); look at where "
+                              "dA enters dZ")]
     _activation_backward("sigmoid_backward", sigmoid_backward,
-                         "`dZ = dA * s * (1 - s)` with `s = 1 / (1 + np.exp(-Z))`, Z the cache",
-                         signatures)
+                         "dZ differs from section 1.2's dA * sigma'(Z), entry by entry, with "
+                         "sigma'(z) = sigma(z)(1 - sigma(z)) and Z the cache; look at the "
+                         "factors of your product", signatures)
 
 
 @_check
@@ -342,11 +382,22 @@ def check_relu_backward(relu_backward):
     __tracebackhide__ = True
 
     def signatures(Z, dA):
-        return [(np.where(dA > 0, dA, 0.0), "the gate is Z > 0, read from the cache Z, not "
-                                             "from dA"),
-                ((Z > 0).astype(float), "multiply the gate by dA: dZ is dA where Z > 0")]
+        return [(np.where(dA > 0, dA, 0.0), "dZ is gated by dA instead of the cache Z: "
+                                             "section 1.2's ReLU'(z) is 1 for z > 0 and 0 for "
+                                             "z <= 0, a function of Z; look at the condition "
+                                             "that picks the entries set to 0"),
+                ((Z > 0).astype(float), "dZ is ReLU'(Z) alone: section 1.2's chain rule "
+                                        "multiplies it by dA; look at where dA enters dZ")]
     _activation_backward("relu_backward", relu_backward,
-                         "`dZ` is dA where Z > 0 and 0 where Z <= 0, Z the cache", signatures)
+                         "dZ differs from section 1.2's dA * ReLU'(Z): dA where the cache Z is "
+                         "positive and 0 where Z <= 0 (ReLU's derivative at exactly 0 is 0); "
+                         "look at the condition on Z that zeroes entries of dZ", signatures,
+                         more=[(" (Z exactly 0 in its middle entry)", np.array([[0.5, 2.0, 1.5]]),
+                                np.array([[-1.0, 0.0, 1.0]]), [[0.0, 0.0, 1.5]],
+                                "dZ differs where the cache Z is exactly 0: section 1.2 takes "
+                                "ReLU's derivative at exactly 0 as 0 (ReLU'(z) = 0 for "
+                                "z <= 0), so dZ is 0 there; look at the comparison that picks "
+                                "the entries set to 0: it must include Z equal to 0")])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,31 +414,42 @@ def check_initialize_parameters_deep(initialize_parameters_deep):
     parameters = _call(name, initialize_parameters_deep, (dims,), ("layer_dims",))
     keys = ["W1", "b1", "W2", "b2"]
     _check_dict(name, parameters, keys, "the parameters",
-                "one W and one b per layer with weights, named W1, b1, W2, b2, ...")
+                "Part 2 makes one W and one b per layer with weights, named W1, b1, W2, b2, "
+                "...; look at the keys you store")
     extra = sorted(set(parameters) - set(keys))
     if extra:
-        raise CheckFailed(f"{name}({dims}) returned the extra key(s) {extra}: a network with "
-                          f"layer_dims {dims} has {len(dims) - 1} layers with weights, W1 and W2 "
-                          f"(loop over l = 1 .. len(layer_dims) - 1).")
+        raise _failed(f"{name}({dims}) returned the extra key(s) {extra}; a network with "
+                      f"layer_dims {dims} has {len(dims) - 1} layers with weights, W1 and W2.",
+                      "layer_dims lists the input size, then each layer's (Part 2), so the "
+                      "input has no weights; look at the layers your loop covers")
     for layer in (1, 2):
         W, b = parameters[f"W{layer}"], parameters[f"b{layer}"]
         _check_array(name, f"W{layer}", W)
         _check_shape(name, f"W{layer}", W, (dims[layer], dims[layer - 1]),
-                     f"W{layer} is (layer_dims[{layer}], layer_dims[{layer - 1}]).")
+                     f"W{layer} is (layer_dims[{layer}], layer_dims[{layer - 1}]), rows the "
+                     f"layer's units (Notation and shapes); look at the sizes you give "
+                     f"np.random.randn.")
         _check_array(name, f"b{layer}", b)
         _check_shape(name, f"b{layer}", b, (dims[layer], 1),
-                     f"b{layer} is (layer_dims[{layer}], 1).")
+                     f"b{layer} is (layer_dims[{layer}], 1) (Notation and shapes); look at the "
+                     f"size you give np.zeros.")
         if np.any(b != 0):
-            raise CheckFailed(f"{name} returned a b{layer} that is not zero: biases start at "
-                              f"np.zeros((layer_dims[{layer}], 1)); only the weights are random.")
+            raise _failed(f"{name} returned a b{layer} that is not zero.",
+                          "in Part 2 the biases start at zero and take no draw; only the "
+                          "weights are random. Look at how each b is made")
     _ok(f"{name}: the biases are zero")
     _check_close(name, "W1[0]", parameters["W1"][0], ref["W1[0]"],
-                 "`np.random.randn(layer_dims[l], layer_dims[l - 1]) / np.sqrt(layer_dims[l - "
-                 "1])`, one draw per layer in order, and no other draw",
+                 "W1 differs from Part 2's first draw: np.random.randn of shape (n^[1], n^[0]) "
+                 "divided by sqrt(n^[0]), the first draw after the seed the function sets; "
+                 "look at the draw's shape and scale, and at any draw before it",
                  signatures=[(np.asarray(ref["W1[0]"]) * np.sqrt(5) * 0.01,
-                              "divide by np.sqrt(layer_dims[l - 1]), not multiply by 0.01")])
+                              "the weights are the reference draws times 0.01: Part 2 divides "
+                              "each draw by the square root of the layer's input size, "
+                              "sqrt(n^[l-1]); look at the factor applied to each draw")])
     _check_close(name, "W2", parameters["W2"], ref["W2"],
-                 "the second draw, for W2, divided by np.sqrt(layer_dims[1])")
+                 "W2 differs from Part 2's second draw, divided by sqrt(n^[1]): one draw per "
+                 "layer, in order, and no other draw in between (the biases take none); look "
+                 "at every call to np.random in the function")
     _finish(name)
 
 
@@ -406,9 +468,15 @@ def check_linear_forward(linear_forward):
     _check_tuple(name, result, "(Z, cache)")
     Z, cache = result
     _check_array(name, "Z", Z)
-    _check_shape(name, "Z", Z, (1, 2), "Z is (n_l, m): `W @ A`, the weights on the left.")
-    _check_close(name, "Z", Z, REFERENCE["linear"]["Z"], "`Z = W @ A + b`")
-    _check_cache_is(name, cache, (A, W, b), "(A, W, b)")
+    _check_shape(name, "Z", Z, (1, 2), "Z is (n^[l], m): section 3.1's product is W A, the "
+                                       "weights on the left; look at the order of your "
+                                       "product.")
+    _check_close(name, "Z", Z, REFERENCE["linear"]["Z"],
+                 "Z differs from section 3.1's W A + b; look at the product (weights on the "
+                 "left) and at whether b enters Z")
+    _check_cache_is(name, cache, (A, W, b), "(A, W, b)",
+                    "section 3.1's cache is the inputs themselves, in that order, which "
+                    "linear_backward unpacks; look at the cache you build")
     _finish(name)
 
 
@@ -427,24 +495,32 @@ def check_linear_activation_forward(linear_activation_forward):
         _check_tuple(name, result, "(A, cache)", case)
         A, cache = result
         _check_array(name, "A", A, case)
-        _check_shape(name, "A", A, (1, 2), "A has the shape of Z, (n_l, m).", case)
+        _check_shape(name, "A", A, (1, 2), "A has the shape of Z, (n^[l], m) (section 3.2); "
+                                           "look at the linear step.", case)
         other = "relu" if activation == "sigmoid" else "sigmoid"
         _check_close(name, "A", A, REFERENCE["linear"][activation],
-                     f"apply {activation} to Z = W @ A_prev + b", case,
+                     f"A differs from {activation} of Z, Z from linear_forward (section 3.2); "
+                     f"look at the linear step and at the branch of {activation!r}", case,
                      signatures=[(REFERENCE["linear"][other],
-                                  f"this is {other}: the two activations are swapped"),
-                                 (Z, "apply the activation to Z")])
+                                  f"A is {other} of Z: the two activations are swapped; in "
+                                  f"section 3.2 activation names the function to apply; look "
+                                  f"at which function each branch calls"),
+                                 (Z, f"A equals Z: {activation} was not applied (section 3.2: "
+                                     f"the linear step, then the activation); look at what "
+                                     f"you return as A")])
+        order = ("section 3.2 stores what linear_forward returned first, then what the "
+                 "activation returned, and section 5.2 unpacks them in that order; look at the "
+                 "order of the items of the cache you build")
         _check_tuple(name, cache, "(linear_cache, activation_cache)", case, "the cache",
-                     "build it as `cache = (linear_cache, activation_cache)`.")
+                     order + ".")
         if not _same((A_prev, W, b), tuple(cache[0]) if isinstance(cache[0], (tuple, list))
                      else cache[0]):
-            raise CheckFailed(f"{name}{case}: the cache's first item is not (A_prev, W, b), the "
-                              f"cache of linear_forward; the order is (linear_cache, "
-                              f"activation_cache).")
+            raise _failed(f"{name}{case}: the cache's first item is not (A_prev, W, b), the "
+                          f"cache of linear_forward.", order)
         if not (isinstance(cache[1], np.ndarray) and cache[1].shape == Z.shape
                 and np.allclose(cache[1], Z)):
-            raise CheckFailed(f"{name}{case}: the cache's second item is not Z, the cache of "
-                              f"the activation; the order is (linear_cache, activation_cache).")
+            raise _failed(f"{name}{case}: the cache's second item is not Z, the cache of the "
+                          f"activation.", order)
         _ok(f"{name}{case}: cache is ((A_prev, W, b), Z)")
     _finish(name)
 
@@ -461,16 +537,22 @@ def check_L_model_forward(L_model_forward):
     _check_tuple(name, result, "(AL, caches)")
     AL, caches = result
     _check_array(name, "AL", AL)
-    _check_shape(name, "AL", AL, (1, 4), "AL is (1, m), the output of the last layer.")
+    _check_shape(name, "AL", AL, (1, 4), "AL is (1, m), the output of the last layer "
+                                         "(section 3.3); look at the last call.")
     _check_close(name, "AL", AL, ref["AL"],
-                 "layers 1 and 2 use relu, layer 3 (the last) sigmoid, each with its own W and b")
+                 "AL differs from section 3.3's network: here layers 1 and 2 use 'relu' and "
+                 "layer 3, the last, 'sigmoid', each with its own W and b and the A of the "
+                 "layer before; look at the range of your loop and at the A, W and b each "
+                 "call receives")
     if not isinstance(caches, list) or len(caches) != 3:
         got = f"a list of {len(caches)}" if isinstance(caches, list) else type(caches).__name__
-        raise CheckFailed(f"{name} returned caches as {got}; expected a list of 3 caches, one "
-                          f"per layer: append each layer's cache, the last one too.")
+        raise _failed(f"{name} returned caches as {got}; expected a list of 3 caches, one per "
+                      f"layer.", "section 3.3 appends every layer's cache, the last one's "
+                                 "too; look at what you append and when")
     _ok(f"{name}: 3 caches")
     _check_close(name, "Z of layer 2 (caches[1][1][:, 0])", np.asarray(caches[1][1])[:, 0],
-                 ref["Z2[:, 0]"], "caches[l - 1] is layer l's cache, ((A_prev, W, b), Z)")
+                 ref["Z2[:, 0]"], "caches[l - 1] is layer l's cache, ((A_prev, W, b), Z), "
+                                  "appended in order (section 3.3); look at what you append")
     _finish(name)
 
 
@@ -487,13 +569,20 @@ def check_compute_cost(compute_cost):
     AL, Y = np.array(ref["AL"]), np.array(ref["Y"], dtype=float)
     cost = _call(name, compute_cost, (AL, Y), ("AL", "Y"))
     if not isinstance(cost, float):
-        raise CheckFailed(f"{name} returned {type(cost).__name__}; expected a Python float: "
-                          f"keep the last line, `return float(np.squeeze(cost))`.")
+        raise _failed(f"{name} returned {type(cost).__name__}; expected a Python float.",
+                      "Part 4 returns the cost as a Python float, which the last line of the "
+                      "cell, given with the notebook, makes; look at whether you changed it")
     m = AL.shape[1]
     _check_close(name, "cost", cost, ref["cost"],
-                 "`-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m`",
-                 signatures=[(-ref["cost"], "the cost is minus the mean: it is positive"),
-                             (ref["cost"] * m, "divide the sum by m, the number of examples")])
+                 "the cost differs from Part 4's J = -(1/m) times the sum over the examples "
+                 "of y log(a) + (1 - y) log(1 - a); look at the terms, the sign and the "
+                 "division by m",
+                 signatures=[(-ref["cost"], "the cost has the wrong sign: Part 4's "
+                                            "cross-entropy has a minus in front of the mean, "
+                                            "so it is positive; look at the sign of your sum"),
+                             (ref["cost"] * m, "the cost is m times the expected one: Part 4's "
+                                               "J is a mean, the sum divided by m, the number "
+                                               "of examples; look at the division by m")])
     _finish(name)
 
 
@@ -515,19 +604,32 @@ def check_linear_backward(linear_backward):
     for label, value, like in (("dA_prev", dA_prev, A_prev), ("dW", dW, W), ("db", db, b)):
         _check_array(name, label, value)
         _check_shape(name, label, value, like.shape,
-                     f"{label} has the shape of {label[1:]}"
-                     + (": sum over the examples with keepdims=True." if label == "db" else "."))
+                     f"{label} has the shape of {label[1:]} (section 5.1)"
+                     + ("; look at the sum over the examples: numpy's keepdims keeps the "
+                        "summed axis." if label == "db" else "; look at the product that "
+                                                            "makes it."))
     m = A_prev.shape[1]
     _check_close(name, "dA_prev[:, 0]", dA_prev[:, 0], ref["dA_prev[:, 0]"],
-                 "`dA_prev = W.T @ dZ`, with no 1 / m",
+                 "dA_prev differs from section 5.1's dA^[l-1] = W^[l]T dZ^[l], which has no "
+                 "1/m; look at the transpose and the order of the product",
                  signatures=[(np.asarray(ref["dA_prev[:, 0]"]) / m,
-                              "dA_prev has no 1 / m: only dW and db are means")])
-    _check_close(name, "dW[0]", dW[0], ref["dW[0]"], "`dW = dZ @ A_prev.T / m`",
-                 signatures=[(np.asarray(ref["dW[0]"]) * m, "divide dW by m, the number of "
-                                                            "examples")])
-    _check_close(name, "db", db, ref["db"], "`db = np.sum(dZ, axis=1, keepdims=True) / m`",
-                 signatures=[(np.asarray(ref["db"]) * m, "divide db by m, the number of "
-                                                         "examples")])
+                              "dA_prev is 1/m of the expected one: section 5.1's dA^[l-1] has "
+                              "no 1/m, only dW and db are means; look at where dA_prev is "
+                              "computed")])
+    _check_close(name, "dW[0]", dW[0], ref["dW[0]"],
+                 "dW differs from section 5.1's dW^[l] = (1/m) dZ^[l] A^[l-1]T; look at the "
+                 "order of the product, the transpose and the 1/m",
+                 signatures=[(np.asarray(ref["dW[0]"]) * m,
+                              "dW is m times the expected one: dW is a mean over the examples "
+                              "(section 5.1); look at the division by m where dW is "
+                              "computed")])
+    _check_close(name, "db", db, ref["db"],
+                 "db differs from section 5.1's mean of dZ over the examples (its columns); "
+                 "look at the axis of the sum and the 1/m",
+                 signatures=[(np.asarray(ref["db"]) * m,
+                              "db is m times the expected one: db is a mean over the examples "
+                              "(section 5.1); look at the division by m where db is "
+                              "computed")])
     _finish(name)
 
 
@@ -550,9 +652,14 @@ def check_linear_activation_backward(linear_activation_backward):
         for label, value in zip(("dA_prev", "dW", "db"), result):
             _check_array(name, label, value, case)
             _check_close(name, label, value, ref[label],
-                         f"dZ from {activation}_backward(dA, activation_cache), then "
-                         f"linear_backward(dZ, linear_cache)", case,
-                         signatures=[(other[label], "the two activations are swapped")])
+                         f"{label} differs: section 5.2 takes dZ from {activation}_backward "
+                         f"with the activation cache (the cache's second item), then "
+                         f"linear_backward with the linear cache (its first); look at which "
+                         f"cache goes to which function", case,
+                         signatures=[(other[label], "the gradients are those of the other "
+                                                    "activation: in section 5.2 activation "
+                                                    "names the backward function; look at "
+                                                    "which function each branch calls")])
     _finish(name)
 
 
@@ -567,21 +674,27 @@ def check_L_model_backward(L_model_backward):
     AL, Y = np.array(ref["AL"]), np.array(ref["Y"], dtype=float)
     grads = _call(name, L_model_backward, (AL, Y, caches), ("AL", "Y", "caches"))
     _check_dict(name, grads, ["dA0", "dA1", "dW1", "db1", "dW2", "db2"], "grads",
-                "layer l stores grads['dW' + str(l)], grads['db' + str(l)] and "
-                "grads['dA' + str(l - 1)]")
+                "section 5.3 stores layer l's results under its own number, dW and db with l "
+                "and dA with l - 1 (the gradient of the layer's input); look at the keys you "
+                "store")
     _ok(f"{name}: grads has dA0, dA1, dW1, db1, dW2 and db2")
     for label in ("dW2", "db2", "dA1"):
         _check_close(name, label, grads[label], ref[label],
-                     "start from dAL = -(Y / AL - (1 - Y) / (1 - AL)) and the last layer with "
-                     "'sigmoid' and caches[L - 1]",
-                     signatures=[(-np.asarray(ref[label]), "the sign of dAL: it is "
-                                                           "-(Y / AL - (1 - Y) / (1 - AL))")])
+                     "section 5.3 starts from dA^[L], its formula for the derivative of the "
+                     "cost with respect to AL, with the last layer, 'sigmoid' and "
+                     "caches[L - 1]; look at where the backward pass starts",
+                     signatures=[(-np.asarray(ref[label]),
+                                  "the gradient has the opposite sign: dAL lost its minus sign; "
+                                  "section 5.3's formula has the minus in front of the whole "
+                                  "bracket; look at where the backward pass starts")])
     for label in ("dW1", "db1"):
         _check_close(name, label, grads[label], ref[label],
-                     "the hidden layers use 'relu', with caches[l - 1] and the dA that the "
-                     "layer after them returned")
+                     "in section 5.3 the hidden layers use 'relu', each with caches[l - 1] and "
+                     "the dA that the layer after it returned; look at the loop over the "
+                     "hidden layers")
     _check_close(name, "dA0[:, 0]", np.asarray(grads["dA0"])[:, 0], ref["dA0[:, 0]"],
-                 "grads['dA0'] is the gradient of the first layer's input")
+                 "grads['dA0'] is the gradient of the first layer's input, what layer 1's "
+                 "backward step returns (section 5.3); look at what you store under dA0")
     _finish(name)
 
 
@@ -600,14 +713,20 @@ def check_update_parameters(update_parameters):
     grads = {key: v[key] for key in ("dW1", "db1", "dW2", "db2")}
     parameters = _call(name, update_parameters, (params, grads, UPDATE_LEARNING_RATE),
                        ("params", "grads", "learning_rate"))
-    _check_dict(name, parameters, list(params), "the parameters", "return the updated copy")
+    _check_dict(name, parameters, list(params), "the parameters",
+                "section 6.1 returns the updated copy, with every key of params; look at what "
+                "you return")
     signs = [(np.asarray(params["W1"][0]) + UPDATE_LEARNING_RATE * grads["dW1"][0],
-              "subtract: W := W - learning_rate * dW")]
+              "gradient descent subtracts: W1 moved up the gradient. Section 6.1's rule is "
+              "W := W - alpha dW; look at the sign of your update")]
     _check_close(name, "W1[0]", parameters["W1"][0], ref["W1[0]"],
-                 "`W1 - learning_rate * dW1`", signatures=signs)
+                 "W1 differs from section 6.1's update, W1 minus learning_rate times dW1; look "
+                 "at the line that updates it", signatures=signs)
     for label in ("b1", "W2", "b2"):
         _check_close(name, label, parameters[label], ref[label],
-                     f"`{label} - learning_rate * d{label}`, for every layer")
+                     f"{label} differs from section 6.1's update, {label} minus learning_rate "
+                     f"times d{label}, done for every layer l = 1 .. L; look at the range of "
+                     f"your loop and the line that updates it")
     _ok(f"{name}: params unchanged")
     _finish(name)
 
@@ -622,16 +741,27 @@ def check_predict(predict):
     v["b2"] = np.array([[PREDICT_B2]])
     p = _call(name, predict, (X, v), ("X", "parameters"))
     _check_array(name, "p", p)
-    _check_shape(name, "p", p, (1, 6), "p is (1, m), like AL.")
+    _check_shape(name, "p", p, (1, 6), "p is (1, m), like AL (section 6.2); look at what you "
+                                       "threshold.")
     _check_close(name, "p", p, REFERENCE[name]["p"],
-                 "1.0 where the network's output AL is above 0.5, else 0.0",
-                 signatures=[(REFERENCE[name]["AL"], "threshold AL: `(AL > 0.5)`, as floats")])
+                 "p differs from section 6.2's: 1.0 where the network's output AL is above "
+                 "0.5, else 0.0; look at what you threshold",
+                 signatures=[(REFERENCE[name]["AL"], "p is AL itself: section 6.2 thresholds "
+                                                     "it at 0.5, giving 1.0 or 0.0; look at "
+                                                     "the comparison and that p holds "
+                                                     "floats")])
     _finish(name)
 
 
 # ---------------------------------------------------------------------------------------------
 # The models
 # ---------------------------------------------------------------------------------------------
+
+START_HINT = ("the model starts from other parameters than the notebook's initialisation "
+              "gives: sections 7.1 and 7.2 start from initialize_parameters_deep called with "
+              "layers_dims (Part 2, which seeds numpy's generator itself), the line given "
+              "before the loop; look at how the parameters are made before the loop")
+
 
 def _model(name, func, hint):
     __tracebackhide__ = True
@@ -647,16 +777,31 @@ def _model(name, func, hint):
                    case=f" ({MODEL_ITERATIONS} iterations on X (5, 12))")
     _check_tuple(name, result, "(parameters, costs)")
     parameters, costs = result
+    # With no iteration, the model returns the parameters it starts from.
+    case = " (num_iterations 0)"
+    start = _call(name, func, (X, Y, dims), ("X", "Y", "layers_dims"),
+                  {"learning_rate": MODEL_LEARNING_RATE, "num_iterations": 0}, case=case)
+    _check_tuple(name, start, "(parameters, costs)", case)
+    _check_dict(name, start[0], [label.split("[")[0] for label in ref["start"]],
+                "the parameters with no iteration", START_HINT)
+    for label, value in ref["start"].items():
+        got = np.asarray(start[0][label.split("[")[0]])
+        if label.endswith("[0]") and got.ndim:
+            got = got[0]
+        _check_close(name, label, got, value, START_HINT, case)
     if not isinstance(costs, list) or len(costs) != len(ref["costs"]):
         got = f"a list of {len(costs)}" if isinstance(costs, list) else type(costs).__name__
-        raise CheckFailed(f"{name} returned costs as {got}; expected a list of "
-                          f"{len(ref['costs'])} costs, recorded at iterations 0, 100 and 200: "
-                          f"keep the lines that record them.")
+        raise _failed(f"{name} returned costs as {got}; expected a list of "
+                      f"{len(ref['costs'])} costs, recorded at iterations 0, 100 and 200.",
+                      "the lines given after your code record the cost every 100 iterations "
+                      "(sections 7.1 and 7.2); look at whether you changed them")
     _check_close(name, "costs", np.asarray(costs, dtype=float), ref["costs"], hint)
-    _check_dict(name, parameters, ["W1"], "the parameters", "return the trained parameters")
+    _check_dict(name, parameters, ["W1"], "the parameters",
+                "sections 7.1 and 7.2 return the trained parameters; look at what you return")
     _check_close(name, "W1[0]", np.asarray(parameters["W1"])[0], ref["W1[0]"],
-                 "update the parameters once per iteration with update_parameters, and use "
-                 "the updated ones in the next iteration")
+                 "the trained W1 differs: each iteration goes on from what update_parameters "
+                 "returned in the one before (section 7.1, step 5); look at what you do with "
+                 "its result")
     _finish(name)
 
 
@@ -665,9 +810,10 @@ def check_two_layer_model(two_layer_model):
     """Check two_layer_model for 201 iterations on X (5, 12), layers (5, 4, 1)."""
     __tracebackhide__ = True
     _model("two_layer_model", two_layer_model,
-           "forward with linear_activation_forward ('relu', then 'sigmoid'), compute_cost, "
-           "dA2 = -(Y / A2 - (1 - Y) / (1 - A2)), linear_activation_backward twice, "
-           "update_parameters")
+           "the model starts right but its costs differ: each iteration of section 7.1 runs "
+           "the forward pass ('relu', then 'sigmoid'), the cost, dA2 by section 5.3's formula, "
+           "the backward pass from the second layer to the first, then update_parameters; "
+           "look at what each step receives")
 
 
 @_check
@@ -675,8 +821,9 @@ def check_L_layer_model(L_layer_model):
     """Check L_layer_model for 201 iterations on X (5, 12), layers [5, 4, 3, 1]."""
     __tracebackhide__ = True
     _model("L_layer_model", L_layer_model,
-           "L_model_forward, compute_cost, L_model_backward, update_parameters, in each "
-           "iteration")
+           "the model starts right but its costs differ: each iteration of section 7.2 runs "
+           "L_model_forward, compute_cost, L_model_backward and update_parameters, and the "
+           "cost is recorded before the update; look at what each step receives")
 
 
 def compare_costs(costs, dataset):
@@ -696,14 +843,17 @@ def compare_costs(costs, dataset):
     for i, (mine, ref) in enumerate(zip(costs, reference)):
         print(f"{100 * i:>9}  {mine:>10.6f}  {ref:>10.6f}")
     if len(costs) != len(reference):
-        raise CheckFailed(f"{len(costs)} costs; the reference table has {len(reference)}, one "
-                          f"every 100 of 1000 iterations.")
+        raise _failed(f"{len(costs)} costs; the reference table has {len(reference)}, one "
+                      f"every 100 of 1000 iterations.",
+                      "train for 1000 iterations, as the training cell does; look at "
+                      "num_iterations")
     for i, (mine, ref) in enumerate(zip(costs, reference)):
         if round(mine, 6) != ref:
-            raise CheckFailed(f"the cost at iteration {100 * i} is {mine:.6f}; the reference is "
-                              f"{ref:.6f}. Every function checks out on its own: look at how "
-                              f"L_layer_model uses them (initialise once, update every "
-                              f"iteration).")
+            raise _failed(f"the cost at iteration {100 * i} is {mine:.6f}; the reference is "
+                          f"{ref:.6f}.",
+                          "if every function passed its own check, look at how L_layer_model "
+                          "uses them (section 7.2): it starts from initialize_parameters_deep "
+                          "once and updates in every iteration")
     print(f"Your costs match the reference on the {dataset} pictures, to 6 decimals.")
 
 

@@ -16,7 +16,7 @@ BUGS = [
         replace="    A = 1 / (1 + np.exp(-Z))\n",
         by="    A = 1 / (1 + np.exp(Z))\n",
         breaks=frozenset({"sigmoid"}),
-        hint="with a minus sign in the exponent",
+        hint="the sign in the exponent is flipped",
         mistake="sigmoid-sign",
         description="computes 1 / (1 + exp(Z)), the sigmoid of -Z",
     ),
@@ -26,7 +26,7 @@ BUGS = [
         replace="    dZ = dA * s * (1 - s)\n",
         by="    dZ = dA * s\n",
         breaks=frozenset({"sigmoid_backward"}),
-        hint="s * (1 - s)",
+        hint="sigma(z)(1 - sigma(z))",
         mistake="sigmoid-derivative",
         description="multiplies dA by the sigmoid instead of its derivative s (1 - s)",
     ),
@@ -51,12 +51,24 @@ BUGS = [
         description="zeroes the gradient where dA is negative instead of where Z is",
     ),
     Bug(
+        name="relu-backward-gradient-1-at-zero",
+        function="relu_backward",
+        replace="    dZ[Z <= 0] = 0\n",
+        by="    dZ[Z < 0] = 0\n",
+        breaks=frozenset({"relu_backward"}),
+        hint="differs only where the cache Z is exactly 0: section 1.2 takes ReLU's derivative "
+             "at exactly 0 as 0",
+        mistake="relu-gradient-at-zero",
+        description="keeps dA where Z is exactly 0, taking ReLU's derivative there as 1 instead "
+                    "of the course's 0",
+    ),
+    Bug(
         name="init-scaled-by-0.01",
         function="initialize_parameters_deep",
         replace=" / np.sqrt(layer_dims[l - 1])\n",
         by=" * 0.01\n",
         breaks=frozenset({"initialize_parameters_deep"}),
-        hint="divided by the square root of the layer's input size",
+        hint="not divided by the square root of the layer's input size",
         mistake="init-scale",
         description="scales the weights by 0.01, as the two-layer course does, instead of "
                     "dividing by sqrt(n_{l-1})",
@@ -107,7 +119,7 @@ BUGS = [
         replace='parameters["b" + str(L)], "sigmoid")\n',
         by='parameters["b" + str(L)], "relu")\n',
         breaks=frozenset({"L_model_forward"}),
-        hint="the last layer, L, uses 'sigmoid'",
+        hint="'sigmoid' for the last layer, L",
         mistake="last-layer-activation",
         description="uses relu on the output layer too",
     ),
@@ -117,7 +129,7 @@ BUGS = [
         replace="    cost = -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m\n",
         by="    cost = -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL))\n",
         breaks=frozenset({"compute_cost"}),
-        hint="divide the sum by m",
+        hint="the sum divided by m",
         mistake="cost-not-averaged",
         description="returns the sum of the losses instead of their mean",
     ),
@@ -160,7 +172,7 @@ BUGS = [
         replace="    dAL = -(Y / AL - (1 - Y) / (1 - AL))\n",
         by="    dAL = Y / AL - (1 - Y) / (1 - AL)\n",
         breaks=frozenset({"L_model_backward"}),
-        hint="with the minus sign in front",
+        hint="lost its minus sign",
         mistake="dAL-sign",
         description="drops the minus sign of dAL, so every gradient points uphill",
     ),
@@ -182,7 +194,7 @@ BUGS = [
         replace="    for l in range(1, L + 1):\n",
         by="    for l in range(1, L):\n",
         breaks=frozenset({"update_parameters"}),
-        hint="update every layer",
+        hint="updates every layer",
         mistake="update-misses-layers",
         description="updates layers 1 to L - 1 and leaves the last one as it was",
     ),
@@ -192,7 +204,7 @@ BUGS = [
         replace="        parameters = update_parameters(parameters, grads, learning_rate)\n",
         by="        update_parameters(parameters, grads, learning_rate)\n",
         breaks=frozenset({"two_layer_model"}),
-        hint="use what update_parameters returns",
+        hint="go on from what update_parameters returns",
         mistake="model-update-discarded",
         description="calls update_parameters without keeping what it returns, so the "
                     "parameters never change",
@@ -204,8 +216,24 @@ BUGS = [
         by="        parameters = initialize_parameters_deep(layers_dims)\n"
            "        AL, caches = L_model_forward(X, parameters)\n",
         breaks=frozenset({"L_layer_model"}),
-        hint="initialise the parameters once",
+        hint="initialise once, before the loop",
         mistake="model-reinitialised",
         description="initialises the parameters again in every iteration, so nothing is learned",
+    ),
+    Bug(
+        name="two-layer-starts-by-hand",
+        function="two_layer_model",
+        replace="    parameters = initialize_parameters_deep(layers_dims)\n",
+        by="    n_x, n_h, n_y = layers_dims\n"
+           "    np.random.seed(1)\n"
+           '    parameters = {"W1": np.random.randn(n_h, n_x) * 0.01,\n'
+           '                  "b1": np.zeros((n_h, 1)),\n'
+           '                  "W2": np.random.randn(n_y, n_h) * 0.01,\n'
+           '                  "b2": np.zeros((n_y, 1))}\n',
+        breaks=frozenset({"two_layer_model"}),
+        hint="starts from other parameters than the notebook's initialisation gives",
+        mistake="model-start",
+        description="initialises the parameters by hand, as the two-layer course does (seed 1, "
+                    "weights randn * 0.01), instead of with initialize_parameters_deep",
     ),
 ]

@@ -83,8 +83,9 @@ def cost(AL: np.ndarray, Y: np.ndarray) -> float:
 
 
 def gradients(X: np.ndarray, Y: np.ndarray, parameters: dict) -> dict:
-    """The gradients of ``cost(forward(X)[0], Y)``: keys dW1, db1, ..., dWL, dbL and dA1 ...
-    dA{L-1} (the gradient with respect to each hidden layer's output)."""
+    """The gradients of ``cost(forward(X)[0], Y)``: keys dW1, db1, ..., dWL, dbL, and dA0 ...
+    dA{L-1}, the gradients of m times the cost (each example's own) with respect to each
+    layer's input, X's for dA0."""
     AL, inputs, pre_activations = forward(X, parameters)
     L, m = depth(parameters), np.asarray(Y).shape[1]
     grads = {}
@@ -94,9 +95,8 @@ def gradients(X: np.ndarray, Y: np.ndarray, parameters: dict) -> dict:
         dZ = sigmoid_backward(dA, Z) if layer == L else relu_backward(dA, Z)
         grads[f"dW{layer}"] = dZ @ A_prev.T / m
         grads[f"db{layer}"] = dZ.sum(axis=1, keepdims=True) / m
-        if layer > 1:
-            dA = parameters[f"W{layer}"].T @ dZ
-            grads[f"dA{layer - 1}"] = dA
+        dA = parameters[f"W{layer}"].T @ dZ
+        grads[f"dA{layer - 1}"] = dA
     return grads
 
 

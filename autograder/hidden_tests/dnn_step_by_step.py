@@ -11,11 +11,19 @@ show: other sizes and depths (1 to 4 layers), one example, labels of one
 class, ReLU inputs exactly 0. A function that calls other graded functions is graded with the
 course's versions of them (``dnn_references``) wherever the student's own lost points, so a
 mistake costs points once, in the function that holds it.
+
+Every value a function returns is checked in every case: each array of a returned tuple, the
+caches included, each key of a returned dict (every dA of L_model_backward, dA0 too), each
+recorded cost (tests/test_dnn_step_by_step.py perturbs each in turn). The models are also run
+with no iteration, which returns the parameters they start from: a start other than
+initialize_parameters_deep(layers_dims)'s is its own mistake, not the loop's. Hints say what
+differs, the idea by the notebook's section and where to look, never a line of the solution.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import contextlib
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -24,6 +32,7 @@ from autograder.engine.harness import (
     Failure,
     Grader,
     Hint,
+    StudentError,
     describe,
     expect_array,
     expect_close,
@@ -86,88 +95,208 @@ CALLS = {
 HELPERS = {name: {helper: getattr(references, helper) for helper in helpers}
            for name, helpers in CALLS.items()}
 
-# Hints, by the mistake they point at.
-HINT_SIGMOID = Hint("sigmoid-sign", "the sigmoid is `1 / (1 + np.exp(-Z))`, with a minus sign "
-                                    "in the exponent")
-HINT_RELU = Hint("relu-formula", "ReLU keeps the positive entries and sets the others to 0: "
-                                 "`np.maximum(0, Z)`, entry by entry")
-HINT_CACHE_Z = Hint("activation-cache", "the activation's cache is Z itself: `return A, Z`")
+# Hints, by the mistake they point at. Each says what differs, the idea to revisit by the
+# notebook's section, and where in the code to look; none holds a line of the solution.
+HINT_SIGMOID = Hint("sigmoid-sign", (
+    "A is the sigmoid of -Z: the sign in the exponent is flipped. Section 1.1 defines "
+    "sigma(z) = 1 / (1 + e^(-z)); look at the exponent you give np.exp"))
+HINT_SIGMOID_FORMULA = (
+    "A differs from sigma(Z) taken entry by entry: revisit section 1.1's sigma(z) = "
+    "1 / (1 + e^(-z)); look at how A is computed from Z")
+HINT_RELU = Hint("relu-formula", (
+    "A differs from ReLU(Z) = max(0, Z) taken entry by entry (section 1.1): positive entries "
+    "stay as they are, the others become 0; look at the numpy function that compares each "
+    "entry with 0 (np.max would take the largest entry of the whole array)"))
+HINT_CACHE_Z = Hint("activation-cache", (
+    "the cache is not the input Z itself: section 1.1 returns (A, cache) with the cache being "
+    "Z, which the backward passes of section 1.2 read; look at the second item you return"))
 HINT_SIGMOID_DERIVATIVE = Hint("sigmoid-derivative", (
-    "the sigmoid's derivative is `s * (1 - s)` with `s = 1 / (1 + np.exp(-Z))`, Z the cache; "
-    "multiply it by dA"))
+    "dZ differs from dA times the sigmoid's derivative at the cache Z: section 1.2's chain "
+    "rule gives dZ = dA * sigma'(Z), entry by entry, with sigma'(z) = sigma(z)(1 - sigma(z)); "
+    "look at the factors of your product (dA, sigma of the cache, and one minus it)"))
 HINT_RELU_GATE = Hint("relu-gate-on-wrong-tensor", (
-    "the gradient is gated by dA instead of the cache Z: dZ is dA where Z > 0 and 0 where "
-    "Z <= 0"))
+    "dZ is gated by dA instead of the cache Z: section 1.2's ReLU'(z) is 1 for z > 0 and 0 "
+    "for z <= 0, a function of Z, whatever the sign of dA; look at the condition that picks "
+    "the entries of dZ set to 0"))
+HINT_RELU_WITHOUT_DA = (
+    "dZ holds ReLU'(Z) itself, 1 where Z > 0: section 1.2's chain rule multiplies it by the "
+    "upstream gradient, dZ = dA * ReLU'(Z); look at where dA enters dZ")
+HINT_RELU_BACKWARD = (
+    "dZ differs from dA * ReLU'(Z) of section 1.2: dA where the cache Z is positive, 0 where "
+    "Z <= 0; look at the condition on Z that zeroes entries of dZ")
 HINT_RELU_ZERO = Hint("relu-gradient-at-zero", (
-    "where Z is exactly 0 the gradient is taken as 0: set dZ to 0 where `Z <= 0`"))
+    "dZ differs only where the cache Z is exactly 0: section 1.2 takes ReLU's derivative at "
+    "exactly 0 as 0 (ReLU'(z) = 0 for z <= 0), the convention of the whole course, so dZ is "
+    "0 there; look at the comparison that picks the entries of dZ set to 0: it must include "
+    "Z equal to 0"))
 HINT_COPY_DA = Hint("modifies-input", (
-    "dZ is dA itself, so setting its entries changes dA: start from a copy, "
-    "`dZ = np.array(dA, copy=True)`"))
+    "dA came back changed: dZ is the very array dA, so setting its entries writes into the "
+    "caller's dA. Section 1.2 leaves dA unchanged: start from a copy if you assign into it; "
+    "look at how dZ is made from dA"))
 HINT_INIT_SCALE = Hint("init-scale", (
-    "each W[l] is `np.random.randn(layer_dims[l], layer_dims[l - 1]) / "
-    "np.sqrt(layer_dims[l - 1])`: divided by the square root of the layer's input size"))
+    "the weights are the reference draws times 0.01, not divided by the square root of the "
+    "layer's input size: Part 2's formula divides the draw of W^[l] by sqrt(n^[l-1]), "
+    "n^[l-1] being layer_dims[l - 1]; look at the factor applied to each draw"))
 HINT_INIT_DRAWS = Hint("init-extra-draws", (
-    "draw one `np.random.randn` per layer, for W only, in the order l = 1, 2, ...: the biases "
-    "start at zero (`np.zeros((layer_dims[l], 1))`) and take no draw"))
+    "the weights are not the reference stream's draws: something else draws from np.random "
+    "between them (a random bias, say), which shifts every later draw. In Part 2 the biases "
+    "start at zero and take no draw, and each layer takes exactly one np.random.randn, for W, "
+    "in the order l = 1, 2, ...; look at every call to np.random in the function"))
+HINT_INIT_WEIGHTS = (
+    "the weights differ from Part 2's: W^[l] is a draw of np.random.randn of shape "
+    "(n^[l], n^[l-1]) divided by sqrt(n^[l-1]), one draw per layer, in order, after the seed "
+    "the function sets; look at each draw's shape and scale, and at any other draw")
 HINT_INIT_LAYERS = Hint("init-layer-count", (
-    "layer_dims lists the input size and then each layer's: a network has len(layer_dims) - 1 "
-    "layers with weights, l in `range(1, len(layer_dims))`"))
-HINT_INIT_SHAPE = Hint("init-shape", "W[l] has shape (layer_dims[l], layer_dims[l - 1]): "
-                                     "rows are the layer's units")
-HINT_BIAS_MISSING = Hint("bias-missing", "the bias is missing: `Z = W @ A + b`")
+    "the keys differ from W1, b1, ..., WL, bL with L = len(layer_dims) - 1: layer_dims lists "
+    "the input size, then each layer's (Part 2), so the input has no weights; look at the "
+    "layers your loop covers"))
+HINT_INIT_SHAPE = Hint("init-shape", (
+    "W^[l] has the shape (n^[l], n^[l-1]), that is (layer_dims[l], layer_dims[l - 1]): rows "
+    "are the layer's units (Notation and shapes); look at the sizes you give np.random.randn"))
+HINT_INIT_BIAS_SHAPE = (
+    "b^[l] has the shape (n^[l], 1) (Notation and shapes, Part 2); look at the size you give "
+    "np.zeros")
+HINT_BIAS_MISSING = Hint("bias-missing", (
+    "the bias is missing: Z equals W A without b. Section 3.1's Z = W A + b adds b to every "
+    "column (by broadcasting); look at whether b enters your Z"))
 HINT_LINEAR_ORDER = Hint("linear-product-order", (
-    "Z is (n_l, m): the weights come first, `W @ A`, each column an example"))
+    "Z's shape differs from (n^[l], m): section 3.1's product is W A, the weights on the left, "
+    "one column per example; look at the order of your matrix product"))
+HINT_LINEAR = (
+    "Z differs from section 3.1's W A + b; look at the product (weights on the left) and at "
+    "the bias")
+HINT_LINEAR_CACHE = (
+    "the cache differs from (A, W, b), the inputs themselves in that order (section 3.1), "
+    "which linear_backward unpacks; look at the cache you build")
 HINT_ACTIVATIONS_SWAPPED = Hint("activations-swapped", (
-    "'sigmoid' and 'relu' are swapped: activation names the function to apply"))
+    "A is the other activation of Z: 'sigmoid' and 'relu' are swapped. In section 3.2 "
+    "activation names the function applied after the linear step; look at which function "
+    "each branch calls"))
 HINT_FORWARD_CACHE = Hint("forward-cache-order", (
-    "the cache is `(linear_cache, activation_cache)`: what linear_forward returned, then what "
-    "the activation returned"))
+    "the cache's items differ from (linear_cache, activation_cache): section 3.2 stores what "
+    "linear_forward returned first, then what the activation returned, and section 5.2 "
+    "unpacks them in that order; look at the order of the items of the cache you build"))
 HINT_LAST_LAYER = Hint("last-layer-activation", (
-    "layers 1 to L - 1 use 'relu' and the last layer, L, uses 'sigmoid'"))
+    "AL is what the network gives with ReLU on its output layer too: section 3.3 uses 'relu' "
+    "for layers 1 to L - 1 and 'sigmoid' for the last layer, L, so that AL is a probability; "
+    "look at the activation of the call after your loop"))
 HINT_LAYER_SKIPPED = Hint("layer-skipped", (
-    "a layer is skipped: the hidden layers are l in `range(1, L)`, then layer L, with "
-    "L = len(parameters) // 2"))
-HINT_COST_SIGN = Hint("cost-sign", "the cross-entropy is minus the mean: it is positive")
-HINT_COST_MEAN = Hint("cost-not-averaged", "divide the sum by m, the number of examples "
-                                           "(`Y.shape[1]`)")
+    "a layer is skipped: AL is what the network gives without its last hidden layer. "
+    "Section 3.3 runs layers 1 to L - 1 with 'relu', then layer L, with L = "
+    "len(parameters) // 2; look at the range of your loop"))
+HINT_L_FORWARD = (
+    "AL differs from section 3.3's network: L - 1 layers 'relu', then layer L 'sigmoid', each "
+    "with its own W and b and the A of the layer before; look at the A, W and b each call "
+    "receives")
+HINT_FORWARD_CACHES = (
+    "caches[l - 1] is the cache linear_activation_forward returned for layer l, ((A^[l-1], "
+    "W^[l], b^[l]), Z^[l]), one per layer, appended in order (section 3.3), the last layer's "
+    "too; look at what you append and when")
+HINT_COST_SIGN = Hint("cost-sign", (
+    "the cost has the wrong sign: Part 4's cross-entropy has a minus in front of the mean, so "
+    "it is positive; look at the sign of your sum"))
+HINT_COST_MEAN = Hint("cost-not-averaged", (
+    "the cost is m times the expected one: Part 4's J is a mean, the sum divided by m, the "
+    "number of examples; look at the division by m"))
 HINT_COST_TERMS = Hint("cost-terms", (
-    "each example contributes `Y * np.log(AL) + (1 - Y) * np.log(1 - AL)`: both terms"))
-HINT_DW_MEAN = Hint("dW-missing-1-over-m", "dW is a mean over the examples: "
-                                           "`dW = dZ @ A_prev.T / m`")
-HINT_DB_MEAN = Hint("db-missing-1-over-m", "db is a mean over the examples: "
-                                           "`db = np.sum(dZ, axis=1, keepdims=True) / m`")
+    "the cost holds one of the two terms only: in Part 4's formula each example adds "
+    "y log(a) + (1 - y) log(1 - a), the second term counting the examples labelled 0; look "
+    "at the terms of your sum"))
+HINT_COST = (
+    "the cost differs from Part 4's J = -(1/m) times the sum over the examples of "
+    "y log(a) + (1 - y) log(1 - a); look at the terms, the sign and the division by m")
+HINT_COST_FLOAT = (
+    "Part 4 returns the cost as a Python float, which the last line of the cell, given with "
+    "the notebook, makes of a numpy scalar or a (1, 1) array; look at whether you changed it")
+HINT_DW_MEAN = Hint("dW-missing-1-over-m", (
+    "dW is m times the expected one: dW is a mean over the examples (section 5.1, "
+    "dW^[l] = (1/m) dZ^[l] A^[l-1]T), because the cost is; look at the division by m where "
+    "dW is computed"))
+HINT_DB_MEAN = Hint("db-missing-1-over-m", (
+    "db is m times the expected one: db is a mean over the examples (section 5.1, the sum of "
+    "dZ's columns times 1/m); look at the division by m where db is computed"))
 HINT_DB_SHAPE = Hint("db-shape", (
-    "db has the shape of b, (n_l, 1): `np.sum(dZ, axis=1, keepdims=True) / m`"))
-HINT_DA_MEAN = Hint("dA-prev-divided-by-m", "dA_prev has no 1 / m: `dA_prev = W.T @ dZ`")
+    "db has the shape of b, (n^[l], 1), in section 5.1; here the summed axis was dropped. "
+    "Look at the sum over the examples: numpy's keepdims keeps the summed axis"))
+HINT_DA_MEAN = Hint("dA-prev-divided-by-m", (
+    "dA_prev is 1/m of the expected one: section 5.1's dA^[l-1] = W^[l]T dZ^[l] has no 1/m, "
+    "being each example's own input gradient; look at where dA_prev is computed"))
+HINTS_LINEAR_BACKWARD = {
+    "dA_prev": (
+        "dA_prev differs from section 5.1's dA^[l-1] = W^[l]T dZ^[l]; look at the transpose "
+        "and the order of the product"),
+    "dW": (
+        "dW differs from section 5.1's dW^[l] = (1/m) dZ^[l] A^[l-1]T; look at the order of "
+        "the product, the transpose and the 1/m"),
+    "db": (
+        "db differs from section 5.1's mean of dZ over the examples (its columns); look at the "
+        "axis of the sum and the 1/m"),
+}
 HINT_BACKWARD_SWAPPED = Hint("backward-activations-swapped", (
-    "activation names the backward function: 'relu' -> relu_backward, 'sigmoid' -> "
-    "sigmoid_backward"))
+    "the gradients are those of the other activation: in section 5.2 activation names the "
+    "backward function, relu_backward for 'relu' and sigmoid_backward for 'sigmoid'; look at "
+    "which function each branch calls"))
 HINT_BACKWARD_CACHE = Hint("backward-cache-order", (
-    "the cache is `(linear_cache, activation_cache)`: the activation's backward function takes "
-    "the activation cache, linear_backward the linear one"))
-HINT_DAL_SIGN = Hint("dAL-sign", "`dAL = -(Y / AL - (1 - Y) / (1 - AL))`, with the minus sign "
-                                 "in front")
+    "the cache could not be used as section 5.2 describes it: (linear_cache, "
+    "activation_cache), as linear_activation_forward built it; the activation's backward "
+    "function takes its second item and linear_backward its first; look at how you unpack "
+    "the cache"))
+HINT_DAL_SIGN = Hint("dAL-sign", (
+    "every gradient has the opposite sign: dAL, the derivative of the cost with respect to "
+    "AL, lost its minus sign. Section 5.3's formula has the minus in front of the whole "
+    "bracket; look at where the backward pass starts"))
 HINT_GRADS_KEYS = Hint("grads-keys", (
-    "layer l stores `grads['dW' + str(l)]`, `grads['db' + str(l)]` and "
-    "`grads['dA' + str(l - 1)]`, the gradient of its input"))
+    "the grads' keys or shapes differ: section 5.3 stores layer l's results under its own "
+    "number, dW and db with l and dA with l - 1 (the gradient of the layer's input), for "
+    "every layer l = 1 .. L (dW1, db1, dA0, ...); look at the keys you store"))
+HINT_GRADS_DA = (
+    "section 5.3 stores, for every layer l, the gradient of its input, the dA_prev that layer "
+    "l's backward step returns, under dA and l - 1 (dA0 for the first layer too); look at "
+    "what you store under each dA key")
 HINT_BACKWARD_LAST = Hint("backward-last-layer", (
-    "the backward pass starts with layer L, 'sigmoid' and caches[L - 1], then layers L - 1 "
-    "to 1 with 'relu', each with caches[l - 1]"))
-HINT_UPDATE_SIGN = Hint("update-adds-gradient", "gradient descent subtracts: "
-                                                "`W = W - learning_rate * dW`")
+    "section 5.3 runs layer L first, with 'sigmoid' and caches[L - 1], then layers L - 1 down "
+    "to 1 with 'relu', each with caches[l - 1] and the dA the layer after it returned; look "
+    "at the cache, the activation and the dA each call receives"))
+HINT_UPDATE_SIGN = Hint("update-adds-gradient", (
+    "gradient descent subtracts: the parameters moved up the gradient. Section 6.1's rule is "
+    "W := W - alpha dW (and the same for b); look at the sign of your update"))
 HINT_UPDATE_LAYERS = Hint("update-misses-layers", (
-    "update every layer, l in `range(1, L + 1)` with `L = len(parameters) // 2`"))
-HINT_UPDATE_RATE = Hint("update-learning-rate", "multiply each gradient by learning_rate")
-HINT_PREDICT = Hint("predict-threshold", "p is 1.0 where AL > 0.5 and 0.0 elsewhere: threshold "
-                                         "the output AL of L_model_forward, not Z")
+    "a layer came back unchanged: section 6.1 updates every layer l = 1 .. L, with "
+    "L = len(parameters) // 2; look at the range of your loop"))
+HINT_UPDATE_RATE = Hint("update-learning-rate", (
+    "the step is the whole gradient: section 6.1 multiplies each gradient by the learning "
+    "rate alpha; look at where learning_rate enters"))
+HINT_UPDATE = (
+    "the parameter differs from section 6.1's update, itself minus learning_rate times its "
+    "gradient; look at the line that updates it")
+HINT_PREDICT = Hint("predict-threshold", (
+    "p differs from section 6.2's: 1.0 where the network's output AL is above 0.5 and 0.0 "
+    "elsewhere (not AL itself, nor a threshold of Z); look at what you threshold and that p "
+    "holds floats"))
 HINT_MODEL_DISCARDED = Hint("model-update-discarded", (
-    "use what update_parameters returns: `parameters = update_parameters(parameters, grads, "
-    "learning_rate)`; it leaves the parameters it is given unchanged"))
+    "the parameters never change across the iterations: update_parameters returns new "
+    "parameters and leaves those it is given unchanged (section 6.1), so each iteration must "
+    "go on from what update_parameters returns (section 7.1, step 5); look at what you do "
+    "with its result"))
 HINT_MODEL_REINIT = Hint("model-reinitialised", (
-    "initialise the parameters once, before the loop; the loop only updates them"))
+    "the costs stay at the first one and the parameters one step from the start: the "
+    "parameters are initialised again in every iteration. Sections 7.1 and 7.2 initialise "
+    "once, before the loop (the given line), and the loop only updates them; look for a "
+    "second initialisation inside the loop"))
+HINT_MODEL_START = Hint("model-start", (
+    "the model starts from other parameters than the notebook's initialisation gives: with "
+    "no iteration, the parameters that came back differ from those of "
+    "initialize_parameters_deep called with layers_dims (Part 2, which seeds numpy's "
+    "generator itself), the line given before the loop in sections 7.1 and 7.2; look at how "
+    "the parameters are made before the loop"))
 HINT_MODEL_LOOP = Hint("model-iteration", (
-    "each iteration: forward, cost, backward, then update_parameters with learning_rate; the "
-    "costs are recorded before the update"))
+    "the model starts from the right parameters but its training differs: each iteration "
+    "(sections 7.1 and 7.2) runs the forward pass, the cost, the backward pass from section "
+    "5.3's dAL and one update with learning_rate, and the cost of an iteration is recorded "
+    "before its update; look at what each step receives"))
+HINT_MODEL_COSTS = (
+    "costs holds one cost every 100 iterations, recorded by the lines given after your code "
+    "(sections 7.1 and 7.2); look at whether you changed them")
 
 WITHHELD_MESSAGE = ("{name} called a numerical gradient while it was graded; a backward pass "
                     "may not")
@@ -175,13 +304,16 @@ WITHHELD_MESSAGE = ("{name} called a numerical gradient while it was graded; a b
 ERRORS = [
     *NUMPY_ERRORS,
     ("a backward pass may not", HINT_DERIVED),
-    ("matmul: Input operand", "check the matrix shapes of the product: `W @ A` is "
-                              "(n_l, n_prev) @ (n_prev, m)"),
+    ("matmul: Input operand", "the shapes of a matrix product do not fit: (n^[l], n^[l-1]) "
+                              "times (n^[l-1], m), the weights on the left (Notation and "
+                              "shapes); look at the order of the product and its transposes"),
     ("operands could not be broadcast together", "the arrays combined have incompatible "
-                                                  "shapes: W is (n_l, n_prev), b (n_l, 1), A "
-                                                  "(n_prev, m)"),
-    ("KeyError", "the parameters are named 'W1', 'b1', ..., the gradients 'dW1', 'db1', ...: "
-                 "build each key with str(l)"),
+                                                  "shapes: W is (n^[l], n^[l-1]), b (n^[l], 1), "
+                                                  "A (n^[l-1], m) (Notation and shapes); look "
+                                                  "at which arrays are combined"),
+    ("KeyError", "a key was not found: the parameters are named 'W1', 'b1', ..., the "
+                 "gradients 'dW1', 'db1', ... (Notation and shapes); look at how each key is "
+                 "built from the layer's number"),
 ]
 
 
@@ -205,6 +337,17 @@ def _network(rng: np.random.Generator, dims: list[int]) -> dict:
 
 def _result(attempt: Attempt, name: str, names: tuple[str, ...]) -> tuple:
     return expect_tuple(attempt(), f"{name}'s result", names)
+
+
+@contextlib.contextmanager
+def _in_case(case: str) -> Iterator[None]:
+    """A Failure raised inside says first which CASE it is about."""
+    try:
+        yield
+    except StudentError:
+        raise
+    except Failure as failure:
+        raise Failure(f"{case}: {failure.message}", failure.hint) from None
 
 
 def _expect_dict(value: Any, what: str, keys: list[str], hint: str) -> dict:
@@ -234,18 +377,23 @@ def _grade_activation(func: Callable, name: str, oracle: Callable, known: Callab
 
             def test(attempt=attempt, Z=Z):
                 A = expect_array(_result(attempt, name, ("A", "cache"))[0], "A")
-                expect_shape(A, Z.shape, "A", hint="A has the shape of Z: apply the function "
-                                                   "to every entry")
+                expect_shape(A, Z.shape, "A", hint="A has the shape of Z (section 1.1): look "
+                                                   "at whether the function is applied to "
+                                                   "every entry")
                 expect_close(A, oracle(Z), "A", known=known(Z), hint=hint)
             values.append(grader.run(f"Z {shape}", points, test))
 
-        def cache_test():
-            cache = _result(attempts[0], name, ("A", "cache"))[1]
-            if not (isinstance(cache, np.ndarray) and cache.shape == attempts[0].given["Z"].shape
-                    and np.array_equal(cache, attempts[0].given["Z"])):
-                raise Failure(f"the cache is {describe(cache)}, not Z", HINT_CACHE_Z)
+        def cache_test():  # in every case whose A is right
+            for attempt, value in zip(attempts, values):
+                if not value.passed:
+                    continue
+                cache, Z = _result(attempt, name, ("A", "cache"))[1], attempt.given["Z"]
+                if not (isinstance(cache, np.ndarray) and cache.shape == Z.shape
+                        and np.array_equal(cache, Z)):
+                    raise Failure(f"for {attempt.label}, the cache is {describe(cache)}, not Z",
+                                  HINT_CACHE_Z)
 
-        grader.run("cache is Z", 0.5, _once_one_passes(values, cache_test))
+        grader.run("cache is Z, in every case", 0.5, _once_one_passes(values, cache_test))
         grader.run("Z is not modified", 0.5, _unmodified_once_one_passes(
             values, attempts, name, "compute A as a new array; never assign into Z"))
         grader.explain_errors(ERRORS)
@@ -255,7 +403,8 @@ def _grade_activation(func: Callable, name: str, oracle: Callable, known: Callab
 def grade_sigmoid(func: Callable) -> float:
     """Grade sigmoid(Z) -> (A, cache); print, return the points."""
     return _grade_activation(func, "sigmoid", oracles.sigmoid,
-                             lambda Z: [(1 / (1 + np.exp(Z)), HINT_SIGMOID)], HINT_SIGMOID)
+                             lambda Z: [(1 / (1 + np.exp(Z)), HINT_SIGMOID)],
+                             HINT_SIGMOID_FORMULA)
 
 
 def grade_relu(func: Callable) -> float:
@@ -287,7 +436,8 @@ def _grade_activation_backward(func: Callable, name: str, forward: Callable, cas
 
             def test(attempt=attempt, dA=dA, Z=Z, zeros=zeros):
                 dZ = expect_array(attempt(), "dZ")
-                expect_shape(dZ, dA.shape, "dZ", hint="dZ has the shape of dA")
+                expect_shape(dZ, dA.shape, "dZ", hint="dZ has the shape of dA (section 1.2); "
+                                                      "look at how dZ is made")
                 mistakes = known(dA, Z)
                 expected = oracles.numerical_gradient(forward, Z, dA)
                 if zeros:  # the kink: the course's convention, gradient 0 where Z is 0
@@ -315,9 +465,9 @@ def grade_relu_backward(func: Callable) -> float:
     """Grade relu_backward(dA, cache) -> dZ; print, return the points."""
     def known(dA, Z):
         return [(np.where(dA > 0, dA, 0.0), HINT_RELU_GATE),
-                ((Z > 0).astype(float), "multiply the gate by dA: dZ is dA where Z > 0")]
+                ((Z > 0).astype(float), HINT_RELU_WITHOUT_DA)]
     return _grade_activation_backward(func, "relu_backward", oracles.relu, RELU_BACKWARD_CASES,
-                                      known, "dZ is dA where Z > 0 and 0 where Z <= 0")
+                                      known, HINT_RELU_BACKWARD)
 
 
 # initialize_parameters_deep ------------------------------------------------------------------
@@ -361,26 +511,36 @@ def grade_initialize_parameters_deep(func: Callable) -> float:
                     got = expect_array(parameters[key], key)
                     expect_shape(got, expected[key].shape, key,
                                  known={expected[key].shape[::-1]: HINT_INIT_SHAPE},
-                                 hint=HINT_INIT_SHAPE)
+                                 hint=HINT_INIT_SHAPE if key[0] == "W" else HINT_INIT_BIAS_SHAPE)
                 weights = np.concatenate([np.asarray(parameters[f"W{layer}"], float).ravel()
                                           for layer in range(1, len(dims))])
                 wanted = np.concatenate([expected[f"W{layer}"].ravel()
                                          for layer in range(1, len(dims))])
                 expect_close(weights, wanted, "the weights W1, W2, ...", known=_init_known(dims),
-                             hint="W[l] = np.random.randn(layer_dims[l], layer_dims[l - 1]) / "
-                                  "np.sqrt(layer_dims[l - 1]), one draw per layer, in order")
+                             hint=HINT_INIT_WEIGHTS)
             values.append(grader.run(label, points, test))
 
-        def zero_biases():
-            parameters = _expect_dict(attempts[0](), "the parameters", ["b1", "b2"],
-                                      HINT_INIT_LAYERS)
-            for key in ("b1", "b2"):
-                if np.any(np.asarray(parameters[key]) != 0):
-                    raise Failure(f"{key} is not zero", HINT_INIT_DRAWS)
+        def zero_biases():  # every bias of every case that returned
+            checked = 0
+            for attempt, (dims, _) in zip(attempts, INIT_CASES):
+                try:
+                    returned = attempt()
+                except Failure:
+                    continue
+                keys = [f"b{layer}" for layer in range(1, len(dims))]
+                parameters = _expect_dict(returned, "the parameters", keys, HINT_INIT_LAYERS)
+                for key in keys:
+                    if np.any(np.asarray(parameters[key]) != 0):
+                        raise Failure(f"for layer_dims {dims}, {key} is not zero",
+                                      HINT_INIT_DRAWS)
+                checked += 1
+            if not checked:
+                attempts[0]()  # raises its failure again
 
-        grader.run("the biases are zero", 1.0, zero_biases)
+        grader.run("the biases are zero, in every case", 1.0, zero_biases)
         grader.run("layer_dims is not modified", 0.5, _unmodified_once_one_passes(
-            values, attempts, name, "read layer_dims; never change it"))
+            values, attempts, name, "layer_dims came back changed: Part 2 only reads it; look "
+                                    "at any assignment into it"))
         grader.explain_errors(ERRORS)
     return grader.score
 
@@ -408,23 +568,28 @@ def grade_linear_forward(func: Callable) -> float:
                 expected = W @ A + b
                 expect_shape(Z, expected.shape, "Z", hint=HINT_LINEAR_ORDER)
                 expect_close(Z, expected, "Z", known=[(W @ A, HINT_BIAS_MISSING)],
-                             hint="`Z = W @ A + b`")
+                             hint=HINT_LINEAR)
             values.append(grader.run(label, points, test))
 
-        def cache_test():
-            cache = expect_tuple(_result(attempts[1], name, ("Z", "cache"))[1], "the cache",
-                                 ("A", "W", "b"))
-            for index, key in enumerate(("A", "W", "b")):
-                given = attempts[1].given[key]
-                item = cache[index]
-                if not (isinstance(item, np.ndarray) and item.shape == given.shape
-                        and np.array_equal(item, given)):
-                    raise Failure(f"cache[{index}] is {describe(item)}, not {key}",
-                                  "cache = (A, W, b), the inputs themselves")
+        def cache_test():  # in every case whose Z is right
+            for attempt, value in zip(attempts, values):
+                if not value.passed:
+                    continue
+                cache = expect_tuple(_result(attempt, name, ("Z", "cache"))[1],
+                                     f"for {attempt.label}, the cache", ("A", "W", "b"))
+                for index, key in enumerate(("A", "W", "b")):
+                    given = attempt.given[key]
+                    item = cache[index]
+                    if not (isinstance(item, np.ndarray) and item.shape == given.shape
+                            and np.array_equal(item, given)):
+                        raise Failure(f"for {attempt.label}, cache[{index}] is "
+                                      f"{describe(item)}, not {key}", HINT_LINEAR_CACHE)
 
-        grader.run("cache is (A, W, b)", 0.5, _once_one_passes(values, cache_test))
+        grader.run("cache is (A, W, b), in every case", 0.5,
+                   _once_one_passes(values, cache_test))
         grader.run("A, W and b are not modified", 0.5, _unmodified_once_one_passes(
-            values, attempts, name, "compute Z as a new array; never assign into the inputs"))
+            values, attempts, name, "an input came back changed: section 3.1 makes Z a new "
+                                    "array; look at any assignment into A, W or b"))
         grader.explain_errors(ERRORS)
     return grader.score
 
@@ -450,29 +615,43 @@ def grade_linear_activation_forward(func: Callable) -> float:
 
             def test(attempt=attempt, oracle=oracle, other=other, activation=activation):
                 A = expect_array(_result(attempt, name, ("A", "cache"))[0], "A")
-                expect_shape(A, Z.shape, "A", hint="A has the shape of Z, (n_l, m)")
-                expect_close(A, oracle(Z), "A", known=[(other(Z), HINT_ACTIVATIONS_SWAPPED),
-                                                       (Z, f"apply {activation} to Z")],
-                             hint=f"Z from linear_forward, then {activation}(Z)")
+                expect_shape(A, Z.shape, "A", hint="A has the shape of Z, (n^[l], m), in "
+                                                   "section 3.2; look at the linear step")
+                expect_close(A, oracle(Z), "A", known=[
+                    (other(Z), HINT_ACTIVATIONS_SWAPPED),
+                    (Z, f"A equals Z: {activation} was not applied (section 3.2: the linear "
+                        f"step, then the activation); look at what you return as A")],
+                    hint=f"A differs from {activation} of Z, Z from linear_forward (section "
+                         f"3.2); look at the linear step and at the branch of {activation!r}")
             values.append(grader.run(label, points, test))
 
-        def cache_test():
-            cache = expect_tuple(_result(attempts[1], name, ("A", "cache"))[1], "the cache",
-                                 ("linear_cache", "activation_cache"))
-            linear_cache, activation_cache = cache
-            if not (isinstance(linear_cache, (tuple, list)) and len(linear_cache) == 3
-                    and all(isinstance(x, np.ndarray) and x.shape == y.shape
-                            and np.allclose(x, y) for x, y in zip(linear_cache, (A_prev, W, b)))):
-                raise Failure(f"the cache's first item is {describe(linear_cache)}, not "
-                              f"(A_prev, W, b)", HINT_FORWARD_CACHE)
-            if not (isinstance(activation_cache, np.ndarray)
-                    and activation_cache.shape == Z.shape and np.allclose(activation_cache, Z)):
-                raise Failure(f"the cache's second item is {describe(activation_cache)}, not Z",
-                              HINT_FORWARD_CACHE)
+        def cache_test():  # for both activations whose A is right
+            for attempt, value in zip(attempts, values):
+                if not value.passed:
+                    continue
+                case = attempt.label
+                cache = expect_tuple(_result(attempt, name, ("A", "cache"))[1],
+                                     f"for {case}, the cache",
+                                     ("linear_cache", "activation_cache"))
+                linear_cache, activation_cache = cache
+                if not (isinstance(linear_cache, (tuple, list)) and len(linear_cache) == 3
+                        and all(isinstance(x, np.ndarray) and x.shape == y.shape
+                                and np.allclose(x, y)
+                                for x, y in zip(linear_cache, (A_prev, W, b)))):
+                    raise Failure(f"for {case}, the cache's first item is "
+                                  f"{describe(linear_cache)}, not (A_prev, W, b)",
+                                  HINT_FORWARD_CACHE)
+                if not (isinstance(activation_cache, np.ndarray)
+                        and activation_cache.shape == Z.shape
+                        and np.allclose(activation_cache, Z)):
+                    raise Failure(f"for {case}, the cache's second item is "
+                                  f"{describe(activation_cache)}, not Z", HINT_FORWARD_CACHE)
 
-        grader.run("cache is ((A_prev, W, b), Z)", 1.5, _once_one_passes(values, cache_test))
+        grader.run("cache is ((A_prev, W, b), Z), for both activations", 1.5,
+                   _once_one_passes(values, cache_test))
         grader.run("the inputs are not modified", 0.5, _unmodified_once_one_passes(
-            values, attempts, name, "never assign into the inputs"))
+            values, attempts, name, "an input came back changed: section 3.2 makes new "
+                                    "arrays; look at any assignment into A_prev, W or b"))
         grader.explain_errors(ERRORS)
     return grader.score
 
@@ -505,6 +684,28 @@ def _forward_known(X: np.ndarray, parameters: dict) -> list:
     return [(A, hint) for A, hint in known if A is not None]
 
 
+def _same_array(value: Any, expected: np.ndarray) -> bool:
+    return (isinstance(value, np.ndarray) and value.shape == expected.shape
+            and is_close(value, expected))
+
+
+def _expect_caches(attempt: Attempt, name: str) -> None:
+    """Failure unless ATTEMPT's caches are ((A^[l-1], W^[l], b^[l]), Z^[l]) for l = 1 .. L."""
+    X, parameters = attempt.given["X"], attempt.given["parameters"]
+    _, inputs, pre_activations = oracles.forward(X, parameters)
+    caches = _result(attempt, name, ("AL", "caches"))[1]
+    for layer, cache in enumerate(caches, start=1):
+        where = f"for {attempt.label}, caches[{layer - 1}]"
+        linear_cache, Z = expect_tuple(cache, where, ("linear_cache", "activation_cache"))
+        expected = (inputs[layer - 1], parameters[f"W{layer}"], parameters[f"b{layer}"])
+        if not (isinstance(linear_cache, (tuple, list)) and len(linear_cache) == 3
+                and all(_same_array(x, y) for x, y in zip(linear_cache, expected))):
+            raise Failure(f"{where}[0] is {describe(linear_cache)}, not layer {layer}'s "
+                          f"(A_prev, W{layer}, b{layer})", HINT_FORWARD_CACHES)
+        if not _same_array(Z, pre_activations[layer - 1]):
+            raise Failure(f"{where}[1] does not hold layer {layer}'s Z", HINT_FORWARD_CACHES)
+
+
 def grade_L_model_forward(func: Callable) -> float:
     """Grade L_model_forward(X, parameters) -> (AL, caches); print, return the points."""
     name = "L_model_forward"
@@ -523,31 +724,26 @@ def grade_L_model_forward(func: Callable) -> float:
                 AL = expect_array(AL, "AL")
                 expected = oracles.forward(X, parameters)[0]
                 expect_shape(AL, expected.shape, "AL", hint="AL is (1, m), the last layer's "
-                                                            "output")
+                                                            "output (section 3.3); look at "
+                                                            "the last call")
                 expect_close(AL, expected, "AL", known=_forward_known(X, parameters),
-                             hint="L - 1 layers 'relu', then layer L 'sigmoid', each with its "
-                                  "own W and b")
+                             hint=HINT_L_FORWARD)
                 if not isinstance(caches, (list, tuple)) or len(caches) != L:
                     raise Failure(f"caches is {describe(caches)}; expected a list of {L} "
                                   f"caches, one per layer", HINT_LAYER_SKIPPED)
             values.append(grader.run(label, points, test))
 
-        def caches_test():
-            X, parameters = attempts[2].given["X"], attempts[2].given["parameters"]
-            _, inputs, pre_activations = oracles.forward(X, parameters)
-            caches = _result(attempts[2], name, ("AL", "caches"))[1]
-            for layer, cache in enumerate(caches, start=1):
-                linear_cache, Z = expect_tuple(cache, f"caches[{layer - 1}]",
-                                               ("linear_cache", "activation_cache"))
-                if not (isinstance(Z, np.ndarray) and Z.shape == pre_activations[layer - 1].shape
-                        and np.allclose(Z, pre_activations[layer - 1])):
-                    raise Failure(f"caches[{layer - 1}] does not hold layer {layer}'s Z",
-                                  "caches[l - 1] is the cache linear_activation_forward "
-                                  "returned for layer l, appended in order")
+        def caches_test():  # every item of every layer's cache, in every case whose AL is right
+            for attempt, value in zip(attempts, values):
+                if value.passed:
+                    _expect_caches(attempt, name)
 
-        grader.run("caches[l - 1] is layer l's cache", 1.5, _once_one_passes(values, caches_test))
+        grader.run("caches[l - 1] is layer l's cache, ((A_prev, W, b), Z), in every case", 1.5,
+                   _once_one_passes(values, caches_test))
         grader.run("X and the parameters are not modified", 0.5, _unmodified_once_one_passes(
-            values, attempts, name, "never assign into X or the parameters"))
+            values, attempts, name, "an input came back changed: section 3.3 makes new "
+                                    "arrays; look at any assignment into X or the "
+                                    "parameters"))
         grader.explain_errors(ERRORS)
     return grader.score
 
@@ -572,25 +768,28 @@ def grade_compute_cost(func: Callable) -> float:
                 got = attempt()
                 if np.ndim(got) != 0:
                     raise Failure(f"the cost is {describe(got)}; expected one number",
-                                  "keep the last line, `return float(np.squeeze(cost))`")
+                                  HINT_COST_FLOAT)
                 expected = oracles.cost(AL, Y)
                 m = Y.shape[1]
                 expect_close(np.float64(got), expected, "the cost", known=[
                     (-expected, HINT_COST_SIGN), (expected * m, HINT_COST_MEAN),
                     (float(-(Y * np.log(AL)).sum() / m), HINT_COST_TERMS),
                     (float(-((1 - Y) * np.log(1 - AL)).sum() / m), HINT_COST_TERMS)],
-                    hint="`-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m`")
+                    hint=HINT_COST)
             values.append(grader.run(label, points, test))
 
-        def float_test():
-            got = attempts[0]()
-            if not isinstance(got, float):
-                raise Failure(f"the cost is {describe(got)}; expected a Python float",
-                              "keep the last line, `return float(np.squeeze(cost))`")
+        def float_test():  # in every case whose cost is right
+            for attempt, value in zip(attempts, values):
+                got = attempt() if value.passed else 0.0
+                if not isinstance(got, float):
+                    raise Failure(f"for {attempt.label}, the cost is {describe(got)}; expected "
+                                  f"a Python float", HINT_COST_FLOAT)
 
-        grader.run("the cost is a Python float", 0.5, _once_one_passes(values, float_test))
+        grader.run("the cost is a Python float, in every case", 0.5,
+                   _once_one_passes(values, float_test))
         grader.run("AL and Y are not modified", 0.5, _unmodified_once_one_passes(
-            values, attempts, name, "never assign into AL or Y"))
+            values, attempts, name, "AL or Y came back changed: Part 4 only reads them; look "
+                                    "at any assignment into them"))
         grader.explain_errors(ERRORS)
     return grader.score
 
@@ -623,8 +822,7 @@ def grade_linear_backward(func: Callable) -> float:
             known = {"dA_prev": [(expected[0] / m, HINT_DA_MEAN)] if m > 1 else [],
                      "dW": [(expected[1] * m, HINT_DW_MEAN)] if m > 1 else [],
                      "db": [(expected[2] * m, HINT_DB_MEAN)] if m > 1 else []}
-            hints = {"dA_prev": "`dA_prev = W.T @ dZ`", "dW": "`dW = dZ @ A_prev.T / m`",
-                     "db": "`db = np.sum(dZ, axis=1, keepdims=True) / m`"}
+            hints = HINTS_LINEAR_BACKWARD
             for index, part in enumerate(parts):
                 def test(attempt=attempt, index=index, part=part, wanted=expected[index],
                          mistakes=known[part], hint=hints[part]):
@@ -632,11 +830,13 @@ def grade_linear_backward(func: Callable) -> float:
                     got = expect_array(got, part)
                     shape_known = {(wanted.shape[0],): HINT_DB_SHAPE} if part == "db" else {}
                     expect_shape(got, wanted.shape, part, known=shape_known,
-                                 hint=f"{part} has the shape of {part[1:]}")
+                                 hint=f"{part} has the shape of {part[1:]} (section 5.1); "
+                                      f"look at the product that makes it")
                     expect_close(got, wanted, part, known=mistakes, hint=hint)
                 values.append(grader.run(f"{label}: {part}", points[index], test))
         grader.run("dZ and the cache are not modified", 1.0, _unmodified_once_one_passes(
-            values, attempts, name, "never assign into dZ or the cache"))
+            values, attempts, name, "dZ or the cache came back changed: section 5.1 only "
+                                    "reads them; look at any assignment into them"))
         grader.explain_errors(ERRORS)
     return grader.score
 
@@ -679,16 +879,23 @@ def grade_linear_activation_backward(func: Callable) -> float:
                 for index, part in enumerate(parts):
                     got = expect_array(result[index], part)
                     expect_shape(got, expected[index].shape, part,
-                                 hint=f"{part} has the shape of {part[1:]}")
+                                 hint=f"{part} has the shape of {part[1:]} (section 5.2); "
+                                      f"look at which cache goes to linear_backward")
                     expect_close(got, expected[index], part, known=[
                         (swapped[index], HINT_BACKWARD_SWAPPED),
-                        (ungated[index], f"dZ = {activation}_backward(dA, activation_cache) "
-                                         f"first, then linear_backward(dZ, linear_cache)")],
-                        hint=f"dZ from {activation}_backward(dA, activation_cache), then "
-                             f"linear_backward(dZ, linear_cache)")
+                        (ungated[index], (
+                            f"{part} is what dZ = dA would give, as if the activation were "
+                            f"skipped: section 5.2 first takes dZ from {activation}_backward "
+                            f"with the activation cache, then linear_backward with the linear "
+                            f"cache; look at what you give linear_backward"))],
+                        hint=f"{part} differs: section 5.2 takes dZ from {activation}_backward "
+                             f"with the activation cache (the cache's second item), then "
+                             f"linear_backward with the linear cache (its first); look at "
+                             f"which cache goes to which function")
             values.append(grader.run(label, 2.5, test))
         grader.run("dA and the cache are not modified", 1.0, _unmodified_once_one_passes(
-            values, attempts, name, "never assign into dA or the cache"))
+            values, attempts, name, "dA or the cache came back changed: section 5.2 only "
+                                    "reads them; look at any assignment into them"))
         grader.explain_errors([*ERRORS, ("too many values to unpack", HINT_BACKWARD_CACHE),
                                ("not enough values to unpack", HINT_BACKWARD_CACHE)])
     return grader.score
@@ -744,24 +951,29 @@ def grade_L_model_backward(func: Callable) -> float:
                                  hint=HINT_BACKWARD_LAST)
             values.append(grader.run(label, 2.5, test))
 
-        def dA_test():
-            attempt = attempts[2]
-            grads = _expect_dict(attempt(), "grads", ["dA0", "dA1", "dA2"], HINT_GRADS_KEYS)
-            caches = attempt.given["caches"]
-            parameters = {}
-            for layer, ((_, W, b), _) in enumerate(caches, start=1):
-                parameters[f"W{layer}"], parameters[f"b{layer}"] = W, b
-            X = caches[0][0][0]
-            expected = oracles.gradients(X, attempt.given["Y"], parameters)
-            for key in ("dA1", "dA2"):
-                got = expect_array(grads[key], key)
-                expect_shape(got, expected[key].shape, key, hint=HINT_GRADS_KEYS)
-                expect_close(got, expected[key], key, hint=HINT_GRADS_KEYS)
+        def dA_test():  # dA0 .. dA{L-1}, the network's input's too, in every case whose
+            for attempt, value in zip(attempts, values):  # dW and db are right
+                if not value.passed:
+                    continue
+                caches = attempt.given["caches"]
+                parameters = {}
+                for layer, ((_, W, b), _) in enumerate(caches, start=1):
+                    parameters[f"W{layer}"], parameters[f"b{layer}"] = W, b
+                keys = [f"dA{layer - 1}" for layer in range(1, len(caches) + 1)]
+                grads = _expect_dict(attempt(), f"for {attempt.label}, grads", keys,
+                                     HINT_GRADS_KEYS)
+                expected = oracles.gradients(caches[0][0][0], attempt.given["Y"], parameters)
+                with _in_case(f"for {attempt.label}"):
+                    for key in keys:
+                        got = expect_array(grads[key], key)
+                        expect_shape(got, expected[key].shape, key, hint=HINT_GRADS_KEYS)
+                        expect_close(got, expected[key], key, hint=HINT_GRADS_DA)
 
-        grader.run("grads['dA' + str(l - 1)] for every layer l", 1.0,
+        grader.run("the gradient of every layer's input, dA0 to dA{L-1}, in every case", 1.0,
                    _once_one_passes(values, dA_test))
         grader.run("AL, Y and the caches are not modified", 1.0, _unmodified_once_one_passes(
-            values, attempts, name, "never assign into AL, Y or the caches"))
+            values, attempts, name, "AL, Y or the caches came back changed: section 5.3 only "
+                                    "reads them; look at any assignment into them"))
         grader.explain_errors(ERRORS)
     return grader.score
 
@@ -790,19 +1002,23 @@ def grade_update_parameters(func: Callable) -> float:
             def test(attempt=attempt, params=params, grads=grads, rate=rate):
                 expected = oracles.update_parameters(params, grads, rate)
                 got = _expect_dict(attempt(), "the parameters", list(expected),
-                                   "return the updated parameters, W1, b1, ...")
+                                   "section 6.1 returns the updated copy, with every key of "
+                                   "params (W1, b1, ...); look at what you return")
                 for key in expected:
                     value = expect_array(got[key], key)
-                    expect_shape(value, expected[key].shape, key, hint=f"{key} keeps its shape")
+                    expect_shape(value, expected[key].shape, key,
+                                 hint=f"{key} keeps its shape in section 6.1's update; look at "
+                                      f"the line that updates it")
                     expect_close(value, expected[key], key, known=[
                         (params[key] + rate * grads[f"d{key}"], HINT_UPDATE_SIGN),
                         (params[key], HINT_UPDATE_LAYERS),
                         (params[key] - grads[f"d{key}"], HINT_UPDATE_RATE)],
-                        hint=f"`{key} - learning_rate * d{key}`")
+                        hint=HINT_UPDATE)
             values.append(grader.run(label, points, test))
         grader.run("params and grads are not modified", 1.0, _unmodified_once_one_passes(
-            values, attempts, name, "update the copy, `parameters`, and return it; params "
-                                    "must come back unchanged"))
+            values, attempts, name, "params or grads came back changed: section 6.1's first "
+                                    "line copies params into parameters, the dict to update "
+                                    "and return; look at which dict you update"))
         grader.explain_errors(ERRORS)
     return grader.score
 
@@ -829,14 +1045,16 @@ def grade_predict(func: Callable) -> float:
                 p = expect_array(attempt(), "p")
                 AL, _, pre = oracles.forward(X, parameters)
                 expected = oracles.predict(X, parameters)
-                expect_shape(p, expected.shape, "p", hint="p is (1, m), like AL")
+                expect_shape(p, expected.shape, "p", hint="p is (1, m), like AL (section "
+                                                          "6.2); look at what you threshold")
                 expect_close(p, expected, "p", known=[(AL, HINT_PREDICT),
                                                       ((pre[-1] > 0.5).astype(float),
                                                        HINT_PREDICT)],
                              hint=HINT_PREDICT)
             values.append(grader.run(label, points, test))
         grader.run("X and the parameters are not modified", 0.5, _unmodified_once_one_passes(
-            values, attempts, name, "never assign into X or the parameters"))
+            values, attempts, name, "X or the parameters came back changed: section 6.2 "
+                                    "only reads them; look at any assignment into them"))
         grader.explain_errors(ERRORS)
     return grader.score
 
@@ -853,44 +1071,75 @@ def _model_data(seed: int, n_x: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     return X, Y
 
 
+def _start_test(name: str, cases: list, attempts: list, starts: list) -> Callable[[], None]:
+    """A sub-test: with no iteration, the model returns the parameters it starts from, which
+    must be initialize_parameters_deep(layers_dims)'s, every key, in every case. Earned only
+    once the model ran its training (ATTEMPTS), so that an unwritten loop earns nothing."""
+    def test():
+        _result(attempts[0], name, ("parameters", "costs"))  # raises if the training did
+        for (dims, *_), start in zip(cases, starts):
+            expected = oracles.initialize_parameters_deep(dims)
+            got = _expect_dict(_result(start, name, ("parameters", "costs"))[0],
+                               f"with no iteration, for layers {dims}, the parameters",
+                               list(expected), HINT_MODEL_START)
+            with _in_case(f"with no iteration, for layers {dims}"):
+                for key in expected:
+                    value = expect_array(got[key], key)
+                    expect_shape(value, expected[key].shape, key, hint=HINT_MODEL_START)
+                    expect_close(value, expected[key], key, hint=HINT_MODEL_START)
+    return test
+
+
 def _grade_model(func: Callable, name: str, cases: list, known: Callable) -> float:
     func = substituting(func, HELPERS[name])
     with Grader(name, POINTS[name], HELPERS[name]) as grader:
-        for dims, rate, points, seed in cases:
+        attempts, starts = [], []
+        for dims, rate, _, seed in cases:
             X, Y = _model_data(seed, dims[0], 16)
-            label = f"layers {dims}, learning_rate {rate}, {MODEL_ITERATIONS} iterations"
             given = tuple(dims) if name == "two_layer_model" else list(dims)
-            attempt = grader.attempt(func, [("X", X), ("Y", Y), ("layers_dims", given)],
-                                     {"learning_rate": rate, "num_iterations": MODEL_ITERATIONS},
-                                     label=label)
+            args = [("X", X), ("Y", Y), ("layers_dims", given)]
+            attempts.append(grader.attempt(
+                func, args, {"learning_rate": rate, "num_iterations": MODEL_ITERATIONS},
+                label=f"layers {dims}, learning_rate {rate}, {MODEL_ITERATIONS} iterations"))
+            starts.append(grader.attempt(func, args, {"learning_rate": rate,
+                                                      "num_iterations": 0},
+                                         label=f"layers {dims}, no iteration"))
+        start = grader.run("the parameters it starts from (num_iterations 0), every case",
+                           START_POINTS[name], _start_test(name, cases, attempts, starts))
+        # A model that starts elsewhere trains elsewhere: that, not the loop, is its mistake.
+        loop_hint = (HINT_MODEL_START if not start.passed and start.hint == HINT_MODEL_START
+                     else HINT_MODEL_LOOP)
+        for (dims, rate, points, _), attempt in zip(cases, attempts):
+            X, Y, label = attempt.args[0][1], attempt.args[1][1], attempt.label
             expected, costs = oracles.train(X, Y, dims, rate, MODEL_ITERATIONS)
             mistakes = known(X, Y, dims, rate)
 
             def trained(attempt=attempt, expected=expected):
                 got = _expect_dict(_result(attempt, name, ("parameters", "costs"))[0],
                                    "the parameters", list(expected),
-                                   "return the trained parameters")
+                                   "sections 7.1 and 7.2 return the trained parameters, "
+                                   "every key of those they start from; look at what you "
+                                   "return")
                 return np.concatenate([np.asarray(got[key], float).ravel() for key in expected])
 
             def costs_test(attempt=attempt, costs=costs, mistakes=mistakes, trained=trained):
                 got = _result(attempt, name, ("parameters", "costs"))[1]
                 if not isinstance(got, (list, tuple, np.ndarray)) or len(got) != len(costs):
                     raise Failure(f"costs is {describe(got)}; expected a list of {len(costs)} "
-                                  f"costs, at iterations 0, 100 and 200",
-                                  "keep the lines that record the cost every 100 iterations")
+                                  f"costs, at iterations 0, 100 and 200", HINT_MODEL_COSTS)
                 try:  # mistakes that give the same costs differ in the parameters they leave
                     flat = trained()
                     known = [(c, hint) for c, p, hint in mistakes if is_close(flat, p)]
                 except Failure:
                     known = []
                 expect_close(np.asarray(got, dtype=float), np.asarray(costs), "costs",
-                             known=known, hint=HINT_MODEL_LOOP)
+                             known=known, hint=loop_hint)
 
             def parameters_test(expected=expected, mistakes=mistakes, trained=trained):
                 flat = trained()
                 wanted = np.concatenate([expected[key].ravel() for key in expected])
                 expect_close(flat, wanted, "the trained parameters",
-                             known=[(p, hint) for _, p, hint in mistakes], hint=HINT_MODEL_LOOP)
+                             known=[(p, hint) for _, p, hint in mistakes], hint=loop_hint)
             grader.run(f"{label}: costs", points[0], costs_test)
             grader.run(f"{label}: parameters", points[1], parameters_test)
         grader.explain_errors(ERRORS)
@@ -916,15 +1165,19 @@ def _reinitialised(X, Y, dims, rate):
     return np.full(3, cost), _flat(once), HINT_MODEL_REINIT
 
 
+# The points of the starting parameters' sub-test; the cases' (costs, parameters) hold the rest.
+START_POINTS = {"two_layer_model": 0.5, "L_layer_model": 1.0}
+
+
 def grade_two_layer_model(func: Callable) -> float:
     """Grade two_layer_model(X, Y, layers_dims, learning_rate, num_iterations, print_cost)."""
-    return _grade_model(func, "two_layer_model", [([3, 5, 1], 0.1, (1.5, 1.5), 3101),
+    return _grade_model(func, "two_layer_model", [([3, 5, 1], 0.1, (1.25, 1.25), 3101),
                                                   ([4, 2, 1], 0.3, (1.0, 1.0), 3102)],
                         lambda *args: [_discarded(*args), _reinitialised(*args)])
 
 
 def grade_L_layer_model(func: Callable) -> float:
     """Grade L_layer_model(X, Y, layers_dims, learning_rate, num_iterations, print_cost)."""
-    return _grade_model(func, "L_layer_model", [([3, 5, 4, 1], 0.1, (2.5, 2.5), 3201),
-                                                ([4, 3, 3, 2, 1], 0.2, (2.5, 2.5), 3202)],
+    return _grade_model(func, "L_layer_model", [([3, 5, 4, 1], 0.1, (2.25, 2.25), 3201),
+                                                ([4, 3, 3, 2, 1], 0.2, (2.25, 2.25), 3202)],
                         lambda *args: [_discarded(*args), _reinitialised(*args)])
