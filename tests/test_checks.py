@@ -528,12 +528,13 @@ def test_validate_passes_the_solution_in_one_line(name, sol, capfd):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_validate_writes_not_implemented_to_stderr_in_one_line(name, sol, capfd):
+def test_validate_writes_not_implemented_to_stderr_in_one_sentence(name, sol, capfd):
     namespace = {**sol, name: stub(name)}
     func = rebind(namespace[name], **namespace)
     checks.validate(func)
     out, err = capfd.readouterr()
-    assert out == "" and err.count("\n") == 1 and "is not implemented yet" in err, err
+    assert out == "" and err == checks.wrapped(" ".join(err.split())) + "\n", err
+    assert err.count("is not implemented yet") == 1 and err.count(".") == 1, err
 
 
 def test_validate_writes_the_checks_message_and_the_helper_to_fix_first(sol, capfd):

@@ -26,6 +26,7 @@ import functools
 import io
 import os
 import sys
+import textwrap
 import traceback
 import warnings
 
@@ -236,9 +237,54 @@ def stop_while_unwritten(name, exc, graded=GRADED_FUNCTIONS):
               f"{': ' + detail if detail else ''}; the tests below grade each case.")
 
 
-def unwritten_guards(small_examples, graded):
+def waited_for(funcs, graded, calls=None):
+    """FUNCS and every function of GRADED (names) they call, directly or through each other,
+    as the notebook defines them (found by name in each function's globals): FUNCS first,
+    then the others in GRADED's order. CALLS (name -> names), if given, adds the graded
+    functions the notebook asks each function to use, so that a function not written yet
+    waits for those too."""
+    found = {}
+    pending = list(funcs)
+    while pending:
+        func = pending.pop()
+        name = getattr(func, "__name__", None)
+        if name in found:
+            continue
+        found[name] = func
+        namespace = getattr(func, "__globals__", {})
+        used = _names_used(getattr(func, "__code__", None)) | set((calls or {}).get(name, ()))
+        for called in sorted(used):
+            if called in graded and callable(namespace.get(called)):
+                pending.append(namespace[called])
+    first = [getattr(func, "__name__", None) for func in funcs]
+    order = {name: index for index, name in enumerate(dict.fromkeys([*first, *graded]))}
+    return sorted(found.values(), key=lambda func: order.get(func.__name__, len(order)))
+
+
+def _names_used(code):
+    """The global names CODE (a code object, or None) and the code nested in it use."""
+    if code is None:
+        return set()
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if hasattr(constant, "co_names"):
+            names |= _names_used(constant)
+    return names
+
+
+def _listed(names, shown=4):
+    """NAMES as prose: "a", "a and b", "a, b and c", or the first SHOWN and how many more."""
+    if len(names) > shown:
+        return f"{', '.join(names[:shown])} and {len(names) - shown} more"
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def unwritten_guards(small_examples, graded, calls=None):
     """``(assert_implemented, is_implemented)`` for a notebook whose graded functions are
-    GRADED, each tried on its tiny call: SMALL_EXAMPLES() maps a name to the arguments."""
+    GRADED, each tried on its tiny call: SMALL_EXAMPLES() maps a name to the arguments; CALLS
+    (name -> names), if given, the graded functions the notebook asks each one to use."""
 
     def try_small_example(func, caller):
         """(name, the exception FUNC raised on its tiny example or None)."""
@@ -260,17 +306,17 @@ def unwritten_guards(small_examples, graded):
         stop_while_unwritten(*try_small_example(func, "assert_implemented"), graded)
 
     def is_implemented(*funcs):
-        """Whether every one of FUNCS, graded functions, runs on a tiny example without
-        raising NotImplementedError; if not, print one line naming what to implement. Other
+        """Whether every one of FUNCS, graded functions, and every graded function they call
+        run on tiny examples without raising NotImplementedError; if not, print one line
+        naming each function still to implement (the first four and how many more). Other
         errors count as implemented: the cell that uses the functions shows them."""
         waiting = []
-        for func in funcs:
+        for func in waited_for(funcs, graded, calls):
             name, exc = try_small_example(func, "is_implemented")
-            if isinstance(exc, NotImplementedError):
-                waiting.append(raised_in(exc, graded) or name)
+            if isinstance(exc, NotImplementedError) and raised_in(exc, graded) in (name, ""):
+                waiting.append(name)
         if waiting:
-            names = ", ".join(dict.fromkeys(waiting))
-            print(f"This cell waits for {names}: not implemented yet. Implement "
+            print(f"This cell waits for {_listed(waiting)}: not implemented yet. Implement "
                   f"{'it' if len(waiting) == 1 else 'them'}, then run this cell again.")
             return False
         return True
@@ -913,6 +959,21 @@ def validate(func):
     validate_graded(func, CHECKS, CHECK_USES, assert_implemented)
 
 
+# Validate's dialog shows each line of a message as it is, without wrapping it.
+VALIDATE_WIDTH = 78
+
+
+def wrapped(text, width=VALIDATE_WIDTH):
+    """TEXT with each line longer than WIDTH wrapped at spaces, its continuation lines indented
+    two spaces more than the line they continue (a word longer than WIDTH stays whole)."""
+    lines = []
+    for line in text.splitlines() or [""]:
+        indent = line[:len(line) - len(line.lstrip())]
+        lines.extend(textwrap.wrap(line, width, subsequent_indent=indent + "  ",
+                                   break_long_words=False, break_on_hyphens=False) or [line])
+    return "\n".join(lines)
+
+
 def validate_graded(func, checks, uses, assert_implemented):
     """Run the check of FUNC (CHECKS[FUNC.__name__], with the functions USES names for it
     taken from FUNC's notebook) as a graded cell does.
@@ -934,19 +995,20 @@ def validate_graded(func, checks, uses, assert_implemented):
     namespace = getattr(func, "__globals__", {})
     missing = [other for other in uses.get(name, ()) if other not in namespace]
     if missing:
-        print(f"{name}'s check needs {' and '.join(missing)}: run the cells that define them "
-              "first.", file=sys.stderr)
+        print(wrapped(f"{name}'s check needs {' and '.join(missing)}: run the cells that define "
+                      "them first."), file=sys.stderr)
         return
     others = [namespace[other] for other in uses.get(name, ())]
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             checks[name].raising(func, *others)
     except CheckFailed as exc:  # NotImplementedYet too
-        print(exc, file=sys.stderr)
+        print(wrapped(str(exc)), file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - the student's code raised: reported in one line
         detail = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"{name} raised {type(exc).__name__} in its check{': ' + detail if detail else ''}"
-              f". Run its check cell above to see where.", file=sys.stderr)
+        print(wrapped(f"{name} raised {type(exc).__name__} in its check"
+                      f"{': ' + detail if detail else ''}. Run its check cell above to see "
+                      "where."), file=sys.stderr)
     else:
         print(f"{name}: its checks pass. The hidden tests grade it when you submit.")
 

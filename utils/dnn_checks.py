@@ -764,4 +764,4 @@ def _small_examples():
     }
 
 
-assert_implemented, is_implemented = unwritten_guards(_small_examples, GRADED_FUNCTIONS)
+assert_implemented, is_implemented = unwritten_guards(_small_examples, GRADED_FUNCTIONS, CALLS)

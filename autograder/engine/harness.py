@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import io
 import linecache
 import textwrap
@@ -56,6 +57,9 @@ _SCORES: dict[str, tuple[float, float]] = {}
 # The mistakes recognised in each function graded so far in this grading: name -> {mistake
 # id: points its failed sub-tests cost} (see Hint; UNNAMED for failures without an id).
 _MISTAKES: dict[str, dict[str, float]] = {}
+# The helpers that ``substituting`` stood the course's versions in for whose versions the
+# graded function has not called: its report does not say it was graded with them.
+_UNCALLED: set[str] = set()
 
 NOT_IMPLEMENTED_HINT = ("replace `raise NotImplementedError()` in its cell with your code, "
                         "then run that cell")
@@ -351,7 +355,9 @@ class Grader:
                 subsequent_indent="    "))
         for helper in self.helpers:
             score, points = _SCORES.get(helper, (None, None))
-            if score is not None and score < points:
+            unwritten = set(_MISTAKES.get(helper, {})) == {"not-implemented"}
+            if (score is not None and score < points and not unwritten
+                    and helper not in _UNCALLED):
                 lines.append(textwrap.fill(
                     f"Your {helper} lost points in its own tests; {self.name} was graded "
                     f"with a correct {helper}, so that mistake costs points there only.",
@@ -363,6 +369,7 @@ def forget_scores() -> None:
     """Start a new grading: no function has been graded in it yet (see Grader's helpers)."""
     _SCORES.clear()
     _MISTAKES.clear()
+    _UNCALLED.clear()
 
 
 def mistakes_of(name: str) -> dict[str, float]:
@@ -438,10 +445,23 @@ def substituting(func: Callable, versions: Mapping[str, Callable]) -> Callable:
     that earned all its points in its own tests earlier in this grading stays the student's
     own: it did all a correct one does there, and its calls cost no trips to this process.
     """
-    needed = {name: versions[name] for name in _not_earned_in_full(versions)}
+    needed = {name: _recorded(name, versions[name]) for name in _not_earned_in_full(versions)}
     if not callable(func) or not needed:
         return func
+    _UNCALLED.update(needed)
     return _graded(func).substituting(needed)
+
+
+def _recorded(name: str, version: Callable) -> Callable:
+    """VERSION, which notes when it is called that the graded function used it (see
+    Grader.report)."""
+
+    @functools.wraps(version)
+    def recorded(*args, **kwargs):
+        _UNCALLED.discard(name)
+        return version(*args, **kwargs)
+
+    return recorded
 
 
 def substituting_there(func: Callable, module: ModuleType, names: Sequence[str]) -> Callable:
