@@ -287,9 +287,9 @@ def test_is_implemented_names_every_function_a_fresh_notebook_waits_for(capsys):
                       for name, func in stubs().items()})
     assert checks.is_implemented(namespace["model"]) is False
     assert capsys.readouterr().out == (
-        "This cell waits for create_placeholders, initialize_parameters, forward_propagation, "
-        "compute_cost and model: not implemented yet. Implement them, then run this cell "
-        "again.\n")
+        "This cell waits for model, create_placeholders, initialize_parameters, "
+        "forward_propagation and 1 more: not implemented yet. Implement them, then run this "
+        "cell again.\n")
     assert list(checks.waited_functions(namespace["forward_propagation"])) == [
         "forward_propagation"]
 
@@ -302,8 +302,8 @@ def test_waited_functions_follows_the_names_each_function_uses(sol):
 
     compute_cost = types.FunctionType(compute_cost.__code__, namespace, "compute_cost")
     namespace.update(compute_cost=compute_cost, forward_propagation=sol["forward_propagation"])
-    assert list(checks.waited_functions(compute_cost)) == ["forward_propagation",
-                                                            "compute_cost"]
+    assert list(checks.waited_functions(compute_cost)) == ["compute_cost",
+                                                            "forward_propagation"]
 
 
 def test_check_says_not_implemented_when_a_helper_is_not(sol):

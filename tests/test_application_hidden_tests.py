@@ -13,6 +13,7 @@ from __future__ import annotations
 import hint_policy
 import numpy as np
 import pytest
+import returned_values
 
 from autograder.catalogue.application import BUGS
 from autograder.course import Course, read_notebook
@@ -259,3 +260,24 @@ def test_the_epoch_costs_are_the_means_of_random_mini_batches_costs():
                 for seed in (4, 5)]
     assert application._epoch_costs(losses, 2) == pytest.approx(expected, rel=1e-12)
     assert [len(batch) for batch in application._batches(200, 4)] == [64, 64, 64, 8]
+
+
+# Every returned value is checked ---------------------------------------------------------------
+
+def perturb_tensorflow(value):
+    """A changed copy of a TensorFlow value the graph functions return (None for others): a
+    variable with other initial values, a placeholder of another shape, a tensor plus 0.5."""
+    if isinstance(value, tf.Variable):
+        return tf.Variable(value.initial_value + 0.5)
+    if isinstance(value, tf.Tensor):
+        if value.op.type == "Placeholder":
+            shape = value.shape.as_list()
+            return tf.compat.v1.placeholder(value.dtype, [*shape[:-1], shape[-1] + 1])
+        return value + 0.5
+    return None
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_returned_value_is_checked(name, solution):
+    returned_values.assert_every_part_checked(lambda func: grade(name, func), solution[name],
+                                              application.POINTS[name], perturb_tensorflow)

@@ -21,11 +21,13 @@ import numpy as np
 from utils.checks import (
     CheckFailed,
     NotImplementedYet,
+    _listed,
     quiet_error,
     raised_in,
     stop_while_unwritten,
     validate_graded,
     visible_check,
+    waited_for,
 )
 
 __all__ = [
@@ -391,42 +393,26 @@ CALLS = {"model": ("create_placeholders", "initialize_parameters", "forward_prop
 
 def waited_functions(func):
     """FUNC and the graded functions it calls, found transitively among the names its code
-    uses (``__code__.co_names``) and those CALLS gives, each looked up in the calling
-    function's ``__globals__``: name -> function, in the notebook's order."""
-    found, todo = {}, [(getattr(func, "__name__", None), func)]
-    while todo:
-        name, current = todo.pop()
-        if name not in GRADED_FUNCTIONS or name in found:
-            continue
-        found[name] = current
-        namespace = getattr(current, "__globals__", None)
-        code = getattr(current, "__code__", None)
-        if not isinstance(namespace, dict):
-            continue
-        for other in (*CALLS.get(name, ()), *(code.co_names if code else ())):
-            if other in GRADED_FUNCTIONS and callable(namespace.get(other)):
-                todo.append((other, namespace[other]))
-    return {name: found[name] for name in GRADED_FUNCTIONS if name in found}
+    uses and those CALLS gives, each looked up in the calling function's ``__globals__``
+    (``utils.checks.waited_for``): name -> function, FUNC first."""
+    return {f.__name__: f for f in waited_for([func], GRADED_FUNCTIONS, CALLS)}
 
 
 def is_implemented(*funcs):
     """Whether FUNCS, graded functions, and every graded function they call (see
     ``waited_functions``) run on their tiny examples without raising NotImplementedError; if
-    not, print one line naming every one that is not implemented yet. Other errors count as
-    implemented: the cell that uses FUNCS shows them."""
-    waited = {}
+    not, print one line naming each one not implemented yet (the first four and how many
+    more). Other errors count as implemented: the cell that uses FUNCS shows them."""
     for func in funcs:
         _graded_name(func, "is_implemented")
-        waited.update(waited_functions(func))
     unwritten = []
-    for name, func in waited.items():
-        exc = quiet_error(lambda func=func, name=name: _small_example(name, func))
-        if isinstance(exc, NotImplementedError):
-            unwritten.append(raised_in(exc, GRADED_FUNCTIONS) or name)
+    for func in waited_for(funcs, GRADED_FUNCTIONS, CALLS):
+        name, exc = _try_small_example(func, "is_implemented")
+        if isinstance(exc, NotImplementedError) and raised_in(exc, GRADED_FUNCTIONS) in (
+                name, ""):
+            unwritten.append(name)
     if not unwritten:
         return True
-    names = list(dict.fromkeys(name for name in GRADED_FUNCTIONS if name in unwritten))
-    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
-    print(f"This cell waits for {listed}: not implemented yet. Implement "
-          f"{'it' if len(names) == 1 else 'them'}, then run this cell again.")
+    print(f"This cell waits for {_listed(unwritten)}: not implemented yet. Implement "
+          f"{'it' if len(unwritten) == 1 else 'them'}, then run this cell again.")
     return False

@@ -193,10 +193,11 @@ MODEL_SORTED_EPOCHS = 4
 MODEL_LEARNING_RATE = 0.009
 MODEL_BATCH = 64
 # A run with learning rate 0 changes no weight: each mini-batch's cost is then that of the
-# returned parameters, so the costs it records can be recomputed exactly. 200 examples make
-# three full mini-batches and a last one of 8, whose cost counts as much as the others'.
+# returned parameters, so the costs it records can be recomputed exactly, every epoch's (as
+# many epochs as the longest run). 200 examples make three full mini-batches and a last one of
+# 8, whose cost counts as much as the others'.
 FROZEN_EXAMPLES = 200
-FROZEN_EPOCHS = 2
+FROZEN_EPOCHS = MODEL_EPOCHS
 FIRST_SEED = 4  # model's seed starts at 3 and grows by 1 before each epoch's shuffle
 
 
