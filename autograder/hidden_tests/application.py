@@ -795,11 +795,22 @@ def grade_model(func: Callable) -> float:
                     raise Failure(f"parameters[{key!r}] is {describe(value)}; expected a numpy "
                                   f"array of shape {initial[key].shape}", HINT_TRAINED)
                 expect_close(value, initial[key], f"parameters[{key!r}] after training with "
-                              "learning_rate=0", rtol=1e-5, atol=1e-6, hint=HINT_LEARNING_RATE)
+                              "learning_rate=0 (which changes no weight, so expected: its "
+                              "initial Glorot normal values)", rtol=1e-5, atol=1e-6,
+                              hint=HINT_LEARNING_RATE)
 
         def frozen_costs_test():
             _, _, parameters, costs = frozen_run()
             values = expect_costs(costs, FROZEN_EPOCHS, "learning_rate=0")
+            initial = expected_initial_parameters()
+            if isinstance(parameters, dict) and any(
+                    isinstance(parameters.get(key), np.ndarray)
+                    and parameters[key].shape == initial[key].shape
+                    and not np.allclose(parameters[key], initial[key], rtol=1e-5, atol=1e-6)
+                    for key in SHAPES):
+                raise Failure("the weights changed in the run with learning_rate=0, so the "
+                              "mini-batch costs could not be recomputed from the returned "
+                              "parameters", HINT_LEARNING_RATE)
             original = default_data()
             X, Y = (original[key][:FROZEN_EXAMPLES] for key in ("X_train", "Y_train"))
             losses = oracles.softmax_cross_entropy(network_logits(X, parameters), Y)
