@@ -12,12 +12,15 @@ import os
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
+import hint_policy
 import pytest
 
 from autograder.catalogue.application import BUGS
-from autograder.samples import solution_namespace
+from autograder.course import Course, get_assignment, read_notebook
+from autograder.samples import solution_namespace, solution_sources, with_bugs
 from utils import application_checks as checks
 from utils import signs
 from utils.checks import CheckFailed, NotImplementedYet
@@ -41,6 +44,8 @@ BLIND = {
     # measure on their own data.
     "no-shuffling",
     "test-accuracy-on-train",
+    # check_model trains with the default learning rate, close to the fixed one.
+    "learning-rate-ignored",
 }
 
 
@@ -124,28 +129,32 @@ CAUGHT = {
     "placeholder-fixed-batch": ("create_placeholders", [
         "X is Tensor(\"Placeholder:0\", shape=(64, 64, 64, 3), dtype=float32)",
         "expected Tensor(\"Placeholder:0\", shape=(?, 64, 64, 3), dtype=float32)",
-        "shape=(None, ...)", "None leaves the number of examples open"]),
+        "the number of examples, None leaves open", "section 1.1"]),
     "placeholder-float64": ("create_placeholders", [
         "shape=(?, 64, 64, 3), dtype=float64); expected", "dtype=float32)",
-        "tf.compat.v1.placeholder(tf.float32"]),
+        "X and Y are float32 placeholders"]),
     "glorot-uniform": ("initialize_parameters", [
-        "W1[1, 1, 1] is", "expected\n[ 0.0339385 -0.1655417", "GlorotNormal(seed=0)"]),
+        "W1[1, 1, 1] is", "expected\n[ 0.0339385 -0.1655417",
+        "Glorot normal initializer with seed 0", "section 1.2"]),
     "conv-valid-padding": ("forward_propagation", [
         "Z3 is", "expected\n[[ 0.9405632  0.3751261  1.2375003", "CONV2D 4x4 stride 1 SAME"]),
     "relu-on-logits": ("forward_propagation", [
-        "Z3 is", "-1.1231548]", "activation=None"]),
+        "Z3 is", "-1.1231548]", "no activation", "section 2.1"]),
+    "relu-missing": ("forward_propagation", [
+        "Z3 is", "expected\n[[ 0.9405632", "RELU"]),
     "second-pool-2x2": ("forward_propagation", [
         "expected\n[[ 0.9405632", "MAXPOOL 4x4 stride 4 SAME"]),
     "average-pool": ("forward_propagation", [
         "expected\n[[ 0.9405632", "MAXPOOL 8x8 stride 8 SAME"]),
     "cost-summed": ("compute_cost", [
-        "cost is\n3.1673155\nexpected\n0.7918289", "the mean, not the sum"]),
+        "cost is\n8.4430218\nexpected\n2.1107554", "the mean, not the sum"]),
     "softmax-before-cost": ("compute_cost", [
-        "expected\n0.7918289", "Z3 goes in as it is (the function applies the softmax itself)"]),
+        "expected\n2.1107554", "Z3 goes in as the logits, as it is",
+        "applies the softmax itself"]),
     "cost-arguments-swapped": ("compute_cost", [
-        "expected\n0.7918289", "logits=Z3, labels=Y"]),
+        "expected\n2.1107554", "Y as the labels", "section 2.2"]),
     "no-optimizer-step": ("model", [
-        "the cost did not fall in 3 epochs", "sess.run([optimizer, cost]"]),
+        "the cost did not fall in 3 epochs", "every mini-batch runs it", "section 3.1"]),
     # Four mini-batch costs summed: about 4 x ln(6), far above the mean's start near ln(6).
     "epoch-cost-summed": ("model", [
         "the first epoch's cost is", "mean of its mini-batch costs"]),
@@ -168,6 +177,15 @@ def test_check_fails_on_the_bug_saying_what_was_expected(bug_name, data):
         assert "expected" in message
     for text in texts:
         assert text in message, f"{bug_name}: {text!r} not in\n{message}"
+    assert message.splitlines()[-1].startswith("Hint: "), message
+    hint_policy.assert_no_leak(message, learner_code(bug_name),
+                               where=f"the check's message on {bug_name}")
+
+
+def learner_code(bug_name):
+    """The code of the graded cells of the solution with the bug BUG_NAME."""
+    sources = solution_sources(read_notebook(Course().source_notebook(ASSIGNMENT)))
+    return "\n".join(with_bugs(sources, [BUG[bug_name]]).values())
 
 
 def test_summed_cost_is_the_mean_times_the_four_examples():
@@ -249,11 +267,43 @@ def test_is_implemented_waits_for_the_model_and_its_helpers(sol, capsys):
     assert capsys.readouterr().out == ""
     assert checks.is_implemented(stubs()["model"]) is False
     out = capsys.readouterr().out
-    assert out.count("\n") == 1 and out.startswith("model is not implemented yet"), out
+    assert out == "This cell waits for model: not implemented yet. Implement it, then run " \
+                  "this cell again.\n", out
     model = solution_namespace(assignment=ASSIGNMENT)["model"]
     model.__globals__["forward_propagation"] = stubs()["forward_propagation"]
+    model.__globals__["create_placeholders"] = stubs()["create_placeholders"]
     assert checks.is_implemented(model) is False
-    assert capsys.readouterr().out.startswith("forward_propagation is not implemented yet")
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, out
+    assert out.startswith("This cell waits for create_placeholders and forward_propagation: "
+                          "not implemented yet. Implement them"), out
+
+
+def test_is_implemented_names_every_function_a_fresh_notebook_waits_for(capsys):
+    # The release's model calls none of its helpers yet: the notebook's contract names them.
+    namespace = {}
+    namespace.update({name: types.FunctionType(func.__code__, namespace, name,
+                                               func.__defaults__)
+                      for name, func in stubs().items()})
+    assert checks.is_implemented(namespace["model"]) is False
+    assert capsys.readouterr().out == (
+        "This cell waits for model, create_placeholders, initialize_parameters, "
+        "forward_propagation and 1 more: not implemented yet. Implement them, then run this "
+        "cell again.\n")
+    assert list(checks.waited_functions(namespace["forward_propagation"])) == [
+        "forward_propagation"]
+
+
+def test_waited_functions_follows_the_names_each_function_uses(sol):
+    namespace = {}
+
+    def compute_cost(Z3, Y):
+        return forward_propagation(Z3, {})  # noqa: F821 - looked up in NAMESPACE
+
+    compute_cost = types.FunctionType(compute_cost.__code__, namespace, "compute_cost")
+    namespace.update(compute_cost=compute_cost, forward_propagation=sol["forward_propagation"])
+    assert list(checks.waited_functions(compute_cost)) == ["compute_cost",
+                                                            "forward_propagation"]
 
 
 def test_check_says_not_implemented_when_a_helper_is_not(sol):
@@ -352,3 +402,33 @@ def test_tensorflow_imported_first_without_legacy_keras_is_refused():
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("refused: TensorFlow was imported in this kernel before")
     assert "Restart the kernel" in result.stdout
+
+
+def release_namespace(written=()):
+    """The fresh release's graded functions (each raising NotImplementedError), with the
+    solution's own for the names WRITTEN, all in one namespace as in a notebook."""
+    course = Course()
+    solution = solution_sources(read_notebook(course.source_notebook(ASSIGNMENT)))
+    release = solution_sources(read_notebook(course.release_notebook(ASSIGNMENT)))
+    cells: dict = {}
+    exec(get_assignment(ASSIGNMENT).preamble, cells)
+    for grade_id, code in release.items():
+        exec(solution[grade_id] if grade_id in written else code, cells)
+    return {name: cells[name] for name in release}
+
+
+def test_the_training_cells_of_a_fresh_release_name_every_function_they_wait_for(capsys):
+    namespace = release_namespace()
+    assert checks.is_implemented(namespace["model"]) is False
+    assert capsys.readouterr().out == (
+        "This cell waits for model, create_placeholders, initialize_parameters, "
+        "forward_propagation and 1 more: not implemented yet. Implement them, then run this "
+        "cell again.\n")
+    namespace = release_namespace(written=("model", "create_placeholders",
+                                           "initialize_parameters"))
+    assert checks.is_implemented(namespace["model"]) is False
+    assert capsys.readouterr().out.startswith(
+        "This cell waits for forward_propagation and compute_cost: not implemented yet.")
+    namespace = release_namespace(written=NAMES)
+    assert checks.is_implemented(namespace["model"]) is True
+    assert capsys.readouterr().out == ""

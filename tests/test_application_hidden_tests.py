@@ -2,23 +2,35 @@
 
 The instructor's solution must get full points with nothing on stderr; an unfinished
 function must get a clean zero; every catalogue bug must lose points on exactly the
-functions it breaks, with its hint in the report. The numpy oracles are checked against
+functions it breaks, with its hint in the report, and no solution line the learner's code
+does not hold (tests/hint_policy.py). Other correct ways of writing a function (any spelling
+of the ReLU, another cost formula) earn full points. The numpy oracles are checked against
 TensorFlow's own operations and against the specification's reference values.
 """
 
 from __future__ import annotations
 
+import hint_policy
 import numpy as np
 import pytest
+import returned_values
 
 from autograder.catalogue.application import BUGS
+from autograder.course import Course, read_notebook
 from autograder.engine.harness import mistakes_of
 from autograder.hidden_tests import application, oracles
-from autograder.samples import solution_namespace
+from autograder.samples import solution_namespace, solution_sources, with_bugs
 from utils.tensorflow_setup import import_tensorflow
 
 NAMES = list(application.POINTS)
+ASSIGNMENT = "conv_application"
 tf = import_tensorflow()
+
+
+def learner_code(bugs):
+    """The code of the graded cells of a submission made of the solution with BUGS."""
+    sources = solution_sources(read_notebook(Course().source_notebook(ASSIGNMENT)))
+    return "\n".join(with_bugs(sources, bugs).values())
 
 
 def grade(name, func):
@@ -70,8 +82,94 @@ def test_bug_loses_points_exactly_where_it_breaks(bug, capsys):
         assert mistakes[name].get(bug.mistake) is not None, mistakes[name]
         assert sum(mistakes[name].values()) == pytest.approx(
             application.POINTS[name] - scores[name]), mistakes[name]
-    assert any(bug.hint in reports[name] for name in bug.breaks), (
+    assert any(bug.hint in " ".join(reports[name].split()) for name in bug.breaks), (
         f"{bug.name}: no report mentions {bug.hint!r}:\n" + "\n".join(reports.values()))
+    hint_policy.assert_no_leak("\n".join(reports.values()), learner_code([bug]),
+                               where=f"the feedback of {bug.name}")
+
+
+def test_the_catalogue_has_the_mistakes_the_issue_names():
+    assert {"relu-missing", "activation-on-logits", "softmax-twice", "cost-summed",
+            "cost-arguments-swapped", "epoch-cost-summed", "no-shuffling",
+            "learning-rate-ignored"} <= {bug.mistake for bug in BUGS}
+
+
+# Other ways of writing a function: (name, code, points lost, mistake ids). Each runs with the
+# notebook's names (tf, np) and, for model, the solution's graph functions.
+ANOTHER_WAY = {
+    "relu-by-maximum": ("forward_propagation", """
+def forward_propagation(X, parameters):
+    W1, W2 = parameters["W1"], parameters["W2"]
+    Z1 = tf.nn.conv2d(X, W1, strides=1, padding="SAME")
+    P1 = tf.nn.max_pool(tf.maximum(Z1, 0), ksize=8, strides=8, padding="SAME")
+    Z2 = tf.nn.conv2d(P1, W2, strides=[1, 1, 1, 1], padding="SAME")
+    P2 = tf.nn.max_pool(tf.maximum(0., Z2), ksize=[1, 4, 4, 1], strides=4, padding="SAME")
+    return tf.compat.v1.layers.dense(tf.compat.v1.layers.flatten(P2), 6)
+""", 0, set()),
+    "relu-by-where-after-the-pools": ("forward_propagation", """
+def forward_propagation(X, parameters):
+    P1 = tf.nn.max_pool(tf.nn.conv2d(X, parameters["W1"], 1, "SAME"), 8, 8, "SAME")
+    A1 = tf.where(P1 > 0, P1, tf.zeros_like(P1))
+    P2 = tf.nn.max_pool(tf.nn.conv2d(A1, parameters["W2"], 1, "SAME"), 4, 4, "SAME")
+    A2 = P2 * tf.cast(P2 > 0, tf.float32)
+    return tf.compat.v1.layers.dense(tf.reshape(A2, [-1, A2.shape[1] * A2.shape[2] * 16]), 6)
+""", 0, set()),
+    "relu-by-keras": ("forward_propagation", """
+def forward_propagation(X, parameters):
+    relu = tf.keras.activations.relu
+    A1 = relu(tf.nn.conv2d(X, parameters["W1"], strides=[1, 1, 1, 1], padding="SAME"))
+    P1 = tf.nn.max_pool2d(A1, ksize=8, strides=8, padding="SAME")
+    A2 = (lambda Z: (Z + tf.abs(Z)) / 2)(tf.nn.conv2d(P1, parameters["W2"], 1, "SAME"))
+    P2 = tf.nn.max_pool2d(A2, ksize=4, strides=4, padding="SAME")
+    return tf.compat.v1.layers.dense(tf.compat.v1.layers.flatten(P2), 6, activation=None)
+""", 0, set()),
+    "leaky-relu": ("forward_propagation", """
+def forward_propagation(X, parameters):
+    A1 = tf.nn.leaky_relu(tf.nn.conv2d(X, parameters["W1"], 1, "SAME"))
+    P1 = tf.nn.max_pool(A1, 8, 8, "SAME")
+    A2 = tf.nn.relu(tf.nn.conv2d(P1, parameters["W2"], 1, "SAME"))
+    P2 = tf.nn.max_pool(A2, 4, 4, "SAME")
+    return tf.compat.v1.layers.dense(tf.compat.v1.layers.flatten(P2), 6)
+""", 22, {"relu-missing"}),
+    "relu-on-logits-by-maximum": ("forward_propagation", """
+def forward_propagation(X, parameters):
+    A1 = tf.nn.relu(tf.nn.conv2d(X, parameters["W1"], 1, "SAME"))
+    P1 = tf.nn.max_pool(A1, 8, 8, "SAME")
+    A2 = tf.nn.relu(tf.nn.conv2d(P1, parameters["W2"], 1, "SAME"))
+    P2 = tf.nn.max_pool(A2, 4, 4, "SAME")
+    return tf.maximum(tf.compat.v1.layers.dense(tf.compat.v1.layers.flatten(P2), 6), 0)
+""", 22, {"activation-on-logits"}),
+    "cost-by-log-softmax": ("compute_cost", """
+def compute_cost(Z3, Y):
+    return -tf.reduce_mean(tf.reduce_sum(Y * tf.nn.log_softmax(Z3), axis=1))
+""", 0, set()),
+    "cost-by-sparse-labels": ("compute_cost", """
+def compute_cost(Z3, Y):
+    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.argmax(Y, axis=1),
+                                                            logits=Z3)
+    return tf.reduce_mean(losses)
+""", 0, set()),
+    "cost-by-keras-loss": ("compute_cost", """
+def compute_cost(Z3, Y):
+    return tf.keras.losses.CategoricalCrossentropy(from_logits=True)(Y, Z3)
+""", 0, set()),
+    "cost-by-softmax-and-log": ("compute_cost", """
+def compute_cost(Z3, Y):
+    return tf.reduce_mean(-tf.reduce_sum(Y * tf.math.log(tf.nn.softmax(Z3)), axis=1))
+""", 0, set()),
+}
+
+
+@pytest.mark.parametrize("way", list(ANOTHER_WAY))
+def test_another_way_of_writing_a_function_costs_only_its_mistakes(way, capsys):
+    name, code, lost, mistakes = ANOTHER_WAY[way]
+    namespace = {"np": np, "tf": tf}
+    exec(code, namespace)
+    score = grade(name, namespace[name])
+    report = capsys.readouterr().out
+    assert score == application.POINTS[name] - lost, report
+    assert set(mistakes_of(name)) == mistakes, report
+    hint_policy.assert_no_leak(report, code, where=f"the feedback of {way}")
 
 
 def test_function_that_returns_nothing_gets_zero_with_a_reason(capsys):
@@ -136,3 +234,50 @@ def test_default_data_for_model_is_class_sorted_copy_of_the_training_images():
     assert np.all(np.diff(labels) >= 0)
     assert sorted(map(bytes, data["X_sorted"])) == sorted(map(bytes, data["X_train"]))
     assert data["X_train"].max() <= 1.0 and data["X_test"].shape == (120, 64, 64, 3)
+
+
+def test_the_fast_numpy_network_of_grade_model_is_the_oracle():
+    rng = np.random.default_rng(3)
+    X = rng.random((5, 64, 64, 3)).astype(np.float32)
+    parameters = {"W1": rng.standard_normal((4, 4, 3, 8)).astype(np.float32),
+                  "W2": rng.standard_normal((2, 2, 8, 16)).astype(np.float32),
+                  "dense/kernel": rng.standard_normal((64, 6)).astype(np.float32),
+                  "dense/bias": rng.standard_normal(6).astype(np.float32)}
+    np.testing.assert_allclose(
+        application.network_logits(X, parameters),
+        oracles.application_forward(X, parameters["W1"], parameters["W2"],
+                                    parameters["dense/kernel"], parameters["dense/bias"]),
+        rtol=1e-4, atol=1e-4)
+
+
+def test_the_epoch_costs_are_the_means_of_random_mini_batches_costs():
+    from utils.signs import random_mini_batches
+
+    losses = np.random.default_rng(5).random(200)
+    X = np.arange(200.0).reshape(200, 1, 1, 1)
+    expected = [np.mean([losses[batch.reshape(-1).astype(int)].mean()
+                         for batch, _ in random_mini_batches(X, X.reshape(200, 1), 64, seed)])
+                for seed in (4, 5)]
+    assert application._epoch_costs(losses, 2) == pytest.approx(expected, rel=1e-12)
+    assert [len(batch) for batch in application._batches(200, 4)] == [64, 64, 64, 8]
+
+
+# Every returned value is checked ---------------------------------------------------------------
+
+def perturb_tensorflow(value):
+    """A changed copy of a TensorFlow value the graph functions return (None for others): a
+    variable with other initial values, a placeholder of another shape, a tensor plus 0.5."""
+    if isinstance(value, tf.Variable):
+        return tf.Variable(value.initial_value + 0.5)
+    if isinstance(value, tf.Tensor):
+        if value.op.type == "Placeholder":
+            shape = value.shape.as_list()
+            return tf.compat.v1.placeholder(value.dtype, [*shape[:-1], shape[-1] + 1])
+        return value + 0.5
+    return None
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_returned_value_is_checked(name, solution):
+    returned_values.assert_every_part_checked(lambda func: grade(name, func), solution[name],
+                                              application.POINTS[name], perturb_tensorflow)

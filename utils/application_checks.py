@@ -3,10 +3,12 @@
 Each ``check_NAME`` builds a fresh TensorFlow graph, runs the student's NAME on the
 course's reference case (inputs drawn with ``np.random.seed(1)`` then ``np.random.randn``),
 prints one line per passed check and a final "NAME: all checks passed.", and otherwise
-raises ``CheckFailed`` (from ``utils.checks``) saying what was expected, what came back and
-what to look at; while NAME is not implemented yet, it says so in one line and returns. The
-graded cells call ``validate(NAME)`` (see ``utils.checks.validate_graded``), and the cells
-that use the trained network run once ``is_implemented(model)``.
+raises ``CheckFailed`` (from ``utils.checks``) saying what was expected, what came back and,
+on its last line ("Hint: ..."), the idea to revisit, by the notebook's section, and where to
+look; while NAME is not implemented yet, it says so in one line and returns. The graded cells
+call ``validate(NAME)`` (see ``utils.checks.validate_graded``), and the cells that use the
+trained network run once ``is_implemented(model)``, which names every graded function they
+wait for.
 
 The checks compare with stored reference values; they hold no implementation of the
 network. TensorFlow must have been imported with ``utils.tensorflow_setup.import_tensorflow``.
@@ -19,11 +21,13 @@ import numpy as np
 from utils.checks import (
     CheckFailed,
     NotImplementedYet,
+    _listed,
     quiet_error,
     raised_in,
     stop_while_unwritten,
     validate_graded,
     visible_check,
+    waited_for,
 )
 
 __all__ = [
@@ -62,22 +66,30 @@ REFERENCE = {
         "Z3": [[0.9405632, 0.37512606, 1.2375003, 0.09332052, 0.2361663, -1.1231548],
                [1.2040255, 0.4606552, 1.3588419, -0.03463529, 0.11202908, -1.1748538]],
     },
-    # X = randn(4, 64, 64, 3), then Y = randn(4, 6), after np.random.seed(1).
-    "compute_cost": {"cost": 0.7918289},
+    # X = randn(4, 64, 64, 3), then one-hot labels of the classes randint(0, 6, 4), after
+    # np.random.seed(1).
+    "compute_cost": {"cost": 2.1107554},
 }
 
 TOLERANCE = 1e-5
 
-HINT_SEED = ("initialize_parameters sets `tf.compat.v1.set_random_seed(1)` first and creates "
-             "W1 and W2 with tf.compat.v1.get_variable(name, shape, initializer="
-             "`tf.keras.initializers.GlorotNormal(seed=0)`)")
-HINT_LAYERS = ("compare your graph with the table of layers: CONV2D 4x4 stride 1 SAME, RELU, "
-               "MAXPOOL 8x8 stride 8 SAME, CONV2D 2x2 stride 1 SAME, RELU, MAXPOOL 4x4 stride 4 "
-               "SAME, FLATTEN, then a dense layer of 6 units with `activation=None`")
-HINT_COST = ("the cost is "
-             "`tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=Z3, labels=Y))`: "
-             "Z3 goes in as it is (the function applies the softmax itself), and the mean, not "
-             "the sum, is taken over the examples")
+HINT_SEED = ("W1 and W2 are drawn by the Glorot normal initializer with seed 0, once the "
+             "graph's seed is 1 (section 1.2, Filters); look at the initializer each variable "
+             "is created with.")
+HINT_LAYERS = ("compare your graph with the table of layers of section 2.1: CONV2D 4x4 stride "
+               "1 SAME, RELU, MAXPOOL 8x8 stride 8 SAME, CONV2D 2x2 stride 1 SAME, RELU, "
+               "MAXPOOL 4x4 stride 4 SAME, FLATTEN, then a dense layer of 6 units with no "
+               "activation; look at each layer's settings in turn.")
+HINT_COST = ("the cost is the mean over the examples of the softmax cross-entropy of section "
+             "2.2: Z3 goes in as the logits, as it is (softmax_cross_entropy_with_logits "
+             "applies the softmax itself), Y as the labels, and the mean, not the sum, is "
+             "taken over the examples; look at the arguments of the cross-entropy and at how "
+             "its per-example values are reduced.")
+HINT_MEAN = ("the epoch's cost is the mean of its mini-batch costs (section 3.1, step 3); "
+             "look at how epoch_cost adds up the mini-batch costs.")
+HINT_STEP = ("the optimizer minimises the cost, and every mini-batch runs it, in the same "
+             "session call as the cost, fed that mini-batch (section 3.1, steps 1 and 3); look "
+             "at the loop over the mini-batches.")
 
 
 def _tf():
@@ -117,12 +129,12 @@ def _expect_close(name, what, actual, expected, hint):
     expected = np.asarray(expected, dtype=np.float64)
     if actual.shape != expected.shape:
         raise CheckFailed(f"{name}: {what} has shape {actual.shape}; expected "
-                          f"{expected.shape}.\nLook at: {hint}")
+                          f"{expected.shape}.\nHint: {hint}")
     if not np.allclose(actual, expected, rtol=0, atol=TOLERANCE):
         raise CheckFailed(
             f"{name}: {what} is\n{np.array2string(actual, precision=7)}\nexpected\n"
             f"{np.array2string(expected, precision=7)}\n(tolerance {TOLERANCE}).\n"
-            f"Look at: {hint}")
+            f"Hint: {hint}")
     _ok(f"{what} matches the reference values")
 
 
@@ -135,8 +147,9 @@ def _run(name, session, tensor, feed):
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise CheckFailed(
             f"{name}: running the graph on 64 x 64 x 3 images failed: {type(error).__name__}: "
-            f"{first}\nLook at: the shapes and types of your placeholders (float32, None for "
-            f"the number of examples) and of each layer's output.") from None
+            f"{first}\nHint: the placeholders are float32 with None for the number of examples "
+            f"(section 1.1), and each layer's output has the shape the table of section 2.1 "
+            f"gives; look at the shapes and types the error names.") from None
 
 
 def _fresh_session():
@@ -153,7 +166,9 @@ def _placeholders(name, create_placeholders, *args):
 
 def _expect_pair(name, result, names):
     if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise CheckFailed(f"{name} returned {type(result).__name__}; expected a tuple {names}")
+        raise CheckFailed(f"{name} returned {type(result).__name__}; expected a tuple {names}."
+                          f"\nHint: create_placeholders returns the two placeholders, the "
+                          f"images' first (section 1.1); look at the end of the function.")
     return result
 
 
@@ -162,7 +177,9 @@ def _parameters(name, initialize_parameters):
     if not isinstance(parameters, dict) or not {"W1", "W2"} <= set(parameters):
         keys = sorted(parameters) if isinstance(parameters, dict) else type(parameters).__name__
         raise CheckFailed(f"{name}: initialize_parameters returned {keys}; expected a dict "
-                          f"with the keys 'W1' and 'W2'")
+                          f"with the keys 'W1' and 'W2'.\nHint: initialize_parameters returns "
+                          f"its two variables in a dict (section 1.2); look at the end of the "
+                          f"function, which the cell gives.")
     return parameters
 
 
@@ -177,9 +194,11 @@ def check_create_placeholders(create_placeholders):
         for label, tensor, expected in (("X", X, ref["X"]), ("Y", Y, ref["Y"])):
             if str(tensor) != expected:
                 raise CheckFailed(
-                    f"{name}{ref['args']}: {label} is {tensor}; expected {expected}.\nLook at: "
-                    f"tf.compat.v1.placeholder(tf.float32, shape=(None, ...)); None leaves the "
-                    f"number of examples open, and X and Y must be the first two placeholders.")
+                    f"{name}{ref['args']}: {label} is {tensor}; expected {expected}.\nHint: "
+                    f"X and Y are float32 placeholders whose first axis, the number of "
+                    f"examples, None leaves open, and they are the first two placeholders of "
+                    f"the graph (section 1.1, Placeholders); look at the type and the shape "
+                    f"each is created with.")
             _ok(f"{label} is {expected}")
     _finish(name)
 
@@ -197,7 +216,9 @@ def check_initialize_parameters(initialize_parameters):
             value = np.asarray(session.run(parameters[key]))
             if value.shape != ref[f"{key}.shape"]:
                 raise CheckFailed(f"{name}: {key} has shape {value.shape}; expected "
-                                  f"{ref[f'{key}.shape']} (f, f, n_C_prev, n_C)")
+                                  f"{ref[f'{key}.shape']}.\nHint: a filter bank has the shape "
+                                  f"(f, f, n_C_prev, n_C) (section 1.2); look at the shape "
+                                  f"{key} is created with.")
             _ok(f"{key} has shape {value.shape}")
             _expect_close(name, f"{key}[1, 1, 1]", value[1, 1, 1], ref[f"{key}[1, 1, 1]"],
                           HINT_SEED)
@@ -233,10 +254,12 @@ def check_compute_cost(compute_cost, forward_propagation, create_placeholders,
         Z3 = _call(name, forward_propagation, X, parameters)
         cost = _call(name, compute_cost, Z3, Y)
         session.run(_tf().compat.v1.global_variables_initializer())
-        value = _run(name, session, cost, {X: draws.randn(4, 64, 64, 3), Y: draws.randn(4, 6)})
+        images = draws.randn(4, 64, 64, 3)
+        labels = np.eye(6)[draws.randint(0, 6, 4)]  # one-hot, as section 2.2 promises
+        value = _run(name, session, cost, {X: images, Y: labels})
         if np.ndim(value) != 0:
             raise CheckFailed(f"{name}: the cost has shape {np.shape(value)}; expected one "
-                              f"number (a scalar tensor).\nLook at: {HINT_COST}")
+                              f"number (a scalar tensor).\nHint: {HINT_COST}")
         _expect_close(name, "cost", value, REFERENCE[name]["cost"], HINT_COST)
     _finish(name)
 
@@ -250,37 +273,43 @@ def check_model(model, X_train, Y_train, X_test, Y_test, num_epochs=3, examples=
                    num_epochs=num_epochs, progress=False)
     if not isinstance(result, (tuple, list)) or len(result) != 4:
         raise CheckFailed(f"{name} returned {type(result).__name__}; expected a tuple "
-                          f"(train_accuracy, test_accuracy, parameters, costs)")
+                          f"(train_accuracy, test_accuracy, parameters, costs).\nHint: the "
+                          f"cell's last line returns them (section 3.1); look at what your "
+                          f"code leaves in those names.")
     train_accuracy, test_accuracy, parameters, costs = result
     for label, value in (("train_accuracy", train_accuracy), ("test_accuracy", test_accuracy)):
         if not isinstance(value, (float, np.floating)) or not 0.0 <= value <= 1.0:
             raise CheckFailed(f"{name}: {label} is {value!r}; expected a float between 0 and 1 "
-                              f"(the share of examples classified right)")
+                              f"(the share of examples classified right).\nHint: the accuracy "
+                              f"is the mean of the right predictions, as a Python float "
+                              f"(section 3.1, step 4); look at how {label} is computed.")
     _ok(f"accuracies are numbers between 0 and 1 (train {train_accuracy:.3f}, "
         f"test {test_accuracy:.3f})")
     if not isinstance(parameters, dict) or not {"W1", "W2"} <= set(parameters):
         raise CheckFailed(f"{name}: parameters is {type(parameters).__name__}; expected a dict "
-                          f"with the trained values of W1, W2 and the dense layer's variables")
+                          f"with the trained values of W1, W2 and the dense layer's variables."
+                          f"\nHint: the cell evaluates every trained variable at the end "
+                          f"(section 3.1); look at what model returns.")
     for key, shape in (("W1", (4, 4, 3, 8)), ("W2", (2, 2, 8, 16))):
         if not isinstance(parameters[key], np.ndarray) or parameters[key].shape != shape:
             raise CheckFailed(f"{name}: parameters[{key!r}] is {type(parameters[key]).__name__}; "
-                              f"expected its trained value, a numpy array of shape {shape} "
-                              f"(the session evaluates variables into arrays)")
+                              f"expected its trained value, a numpy array of shape {shape}.\n"
+                              f"Hint: the session evaluates variables into arrays, as the cell "
+                              f"does at the end (section 3.1); look at what model returns.")
     _ok("parameters holds the trained W1 and W2 as numpy arrays")
     costs = np.asarray(costs, dtype=np.float64) if np.ndim(costs) == 1 else None
     if costs is None or len(costs) != num_epochs or not np.all(np.isfinite(costs)):
         raise CheckFailed(f"{name}: costs is {costs!r}; expected {num_epochs} finite numbers, "
-                          f"one per epoch")
+                          f"one per epoch.\nHint: each epoch appends the mean of its "
+                          f"mini-batch costs (section 3.1, step 3); look at the loop over "
+                          f"the mini-batches.")
     if costs[0] > 2 * np.log(6):
         raise CheckFailed(f"{name}: the first epoch's cost is {costs[0]:.4f}; the mean "
-                          f"cross-entropy of six classes starts near log(6) = 1.79.\nLook at: "
-                          f"the epoch's cost is the mean of its mini-batch costs "
-                          f"(add `minibatch_cost / len(minibatches)`)")
+                          f"cross-entropy of six classes starts near log(6) = 1.79.\nHint: "
+                          f"{HINT_MEAN}")
     if not costs[-1] < costs[0]:
         raise CheckFailed(
-            f"{name}: the cost did not fall in {num_epochs} epochs: {costs}.\n"
-            f"Look at: the optimizer must minimise the cost, and every mini-batch must run it "
-            "(`sess.run([optimizer, cost], feed_dict={X: minibatch_X, Y: minibatch_Y})`)")
+            f"{name}: the cost did not fall in {num_epochs} epochs: {costs}.\nHint: {HINT_STEP}")
     _ok(f"the cost falls over {num_epochs} epochs: {np.round(costs, 4).tolist()}")
     _finish(name)
 
@@ -313,11 +342,17 @@ def _small_example(name, func):
 def _try_small_example(func, caller):
     """(name, error): the graded function FUNC's name and what it raised on a tiny example,
     run quietly (error None if nothing); ValueError naming CALLER for another function."""
+    name = _graded_name(func, caller)
+    return name, quiet_error(lambda: _small_example(name, func))
+
+
+def _graded_name(func, caller):
+    """FUNC's name, one of the graded functions'; ValueError naming CALLER otherwise."""
     name = getattr(func, "__name__", None)
     if name not in GRADED_FUNCTIONS:
         raise ValueError(f"{caller} checks the graded functions "
                          f"({', '.join(GRADED_FUNCTIONS)}); got {func!r}.")
-    return name, quiet_error(lambda: _small_example(name, func))
+    return name
 
 
 def assert_implemented(func):
@@ -350,14 +385,34 @@ def validate(func):
     validate_graded(func, CHECKS, CHECK_USES, assert_implemented)
 
 
-def is_implemented(func):
-    """Whether FUNC, a graded function, and the functions it calls run on a tiny example
-    without raising NotImplementedError; if not, print one line naming what to implement.
-    Other errors count as implemented: the cell that uses FUNC shows them."""
-    name, exc = _try_small_example(func, "is_implemented")
-    if isinstance(exc, NotImplementedError):
-        culprit = raised_in(exc, GRADED_FUNCTIONS) or name
-        print(f"{culprit} is not implemented yet: this cell and the ones below that use {name} "
-              f"wait for it. Implement it, then run them again.")
-        return False
-    return True
+# The graded functions each graded function calls by the notebook's contract: model builds its
+# graph from the four graph functions (section 3.1), even while its cell does not name them yet.
+CALLS = {"model": ("create_placeholders", "initialize_parameters", "forward_propagation",
+                   "compute_cost")}
+
+
+def waited_functions(func):
+    """FUNC and the graded functions it calls, found transitively among the names its code
+    uses and those CALLS gives, each looked up in the calling function's ``__globals__``
+    (``utils.checks.waited_for``): name -> function, FUNC first."""
+    return {f.__name__: f for f in waited_for([func], GRADED_FUNCTIONS, CALLS)}
+
+
+def is_implemented(*funcs):
+    """Whether FUNCS, graded functions, and every graded function they call (see
+    ``waited_functions``) run on their tiny examples without raising NotImplementedError; if
+    not, print one line naming each one not implemented yet (the first four and how many
+    more). Other errors count as implemented: the cell that uses FUNCS shows them."""
+    for func in funcs:
+        _graded_name(func, "is_implemented")
+    unwritten = []
+    for func in waited_for(funcs, GRADED_FUNCTIONS, CALLS):
+        name, exc = _try_small_example(func, "is_implemented")
+        if isinstance(exc, NotImplementedError) and raised_in(exc, GRADED_FUNCTIONS) in (
+                name, ""):
+            unwritten.append(name)
+    if not unwritten:
+        return True
+    print(f"This cell waits for {_listed(unwritten)}: not implemented yet. Implement "
+          f"{'it' if len(unwritten) == 1 else 'them'}, then run this cell again.")
+    return False

@@ -72,12 +72,14 @@ def probe_initialize_parameters(func: Callable, keys: list) -> dict:
         return found
 
 
-def probe_forward_propagation(func: Callable, W: dict, X: np.ndarray, op_types: list) -> dict:
+def probe_forward_propagation(func: Callable, W: dict, X: np.ndarray, op_types: list,
+                              input_types: list = ()) -> dict:
     """FUNC(X_placeholder, W_variables) in a fresh graph, with a variable for each array of
     the dict W, run on the images X: Z3's values, its static shape and the operation it comes
-    from (past Identity operations), the values of the graph's other trainable variables, and
-    the operations of OP_TYPES it built, with their strides, ksize and padding if they have
-    them."""
+    from (past Identity operations), the values of the graph's other trainable variables, the
+    operations of OP_TYPES it built, with their strides, ksize and padding if they have them,
+    and, for each operation of INPUT_TYPES that Z3 depends on, in the order they were built,
+    the values of its first input."""
     tf = tensorflow()
     graph = tf.Graph()
     with graph.as_default():
@@ -100,13 +102,30 @@ def probe_forward_propagation(func: Callable, W: dict, X: np.ndarray, op_types: 
                             for attr in ("strides", "ksize", "padding")
                             if attr in op.node_def.attr}}
                         for op in ops if op.type in op_types]
+        used = _ancestors(Z3.op)
+        fed = [op for op in ops if op.type in input_types and op in used and op.inputs]
         with tf.compat.v1.Session() as session:
             session.run(tf.compat.v1.global_variables_initializer())
-            found["values"] = np.asarray(session.run(Z3, {X_in: X}))
+            values, inputs = session.run([Z3, [op.inputs[0] for op in fed]], {X_in: X})
+            found["values"] = np.asarray(values)
+            found["inputs"] = [{"type": op.type, "name": op.name, "value": np.asarray(value)}
+                               for op, value in zip(fed, inputs)]
             others = [v for v in tf.compat.v1.trainable_variables()
                       if all(v is not p for p in parameters.values())]
             found["others"] = [np.asarray(value) for value in session.run(others)]
     return found
+
+
+def _ancestors(op) -> set:
+    """OP and every operation it depends on."""
+    seen, todo = set(), [op]
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo.extend(tensor.op for tensor in current.inputs)
+            todo.extend(current.control_inputs)
+    return seen
 
 
 def probe_compute_cost(func: Callable, cases: list) -> dict:
