@@ -3,7 +3,10 @@
 
 In headless Chromium, as a learner: each fresh notebook opens unmodified, Run All reaches
 its last cell with every figure drawn (or one line where a figure waits for the learner's
-function) and no traceback, and Validate reports each graded cell. Screenshots go to
+function) and no traceback, and Validate reports each graded cell. Then the learner writes one
+function, wrongly (a catalogue mistake its check can see), and runs it and its check: the check
+says what differs with a hint and no solution line, and Validate shows that message in lines
+its dialog does not cut. Screenshots of Run All, the check and both Validate dialogs go to
 tests/screenshots/ (git-ignored).
 """
 
@@ -135,20 +138,75 @@ return Array.from({length: model.cells.length}, (_, i) => model.cells.get(i)).ma
 """
 
 
-def wait_for(condition, seconds, what):
+def wait_for(condition, seconds, what, seen=None):
+    """CONDITION()'s first true value, asked every half second for SECONDS; else fail, saying
+    WHAT was awaited and what SEEN() then gives."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(0.5)
-    pytest.fail(f"waited {seconds} s for {what}")
+    pytest.fail(f"waited {seconds} s for {what}" + (f"; seen: {seen()}" if seen else ""))
+
+
+# In each notebook of the browser test, the learner has written one function, wrongly (a
+# mistake of the catalogue whose visible check can see it); the others are not written yet.
+WRONG = {
+    "dnn_step_by_step": "dW-without-1-over-m",
+    "conv_step_by_step": "zero-pad-every-axis",
+    "cnn_numpy_training": "loss-not-averaged",
+    "conv_application": "glorot-uniform",
+    "conv_keras": "from-logits-false",
+}
+# Whether some element of Validate's dialog is wider than the room it has: a cut line.
+OVERFLOW = """
+const dialog = document.querySelector('.jp-Dialog');
+return Array.from(dialog.querySelectorAll('pre, code, div')).filter(
+    e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible'
+         && e.innerText.trim()).map(e => e.innerText.slice(0, 200));
+"""
+
+
+def wrong_code(assignment):
+    """(the function WRONG's mistake is in, the solution's code of it with that mistake)."""
+    from autograder.course import Course, read_notebook
+    from autograder.samples import solution_sources, with_bugs
+
+    [bug] = [bug for bug in ASSIGNMENTS[assignment].bugs() if bug.name == WRONG[assignment]]
+    sources = solution_sources(read_notebook(Course().source_notebook(assignment)))
+    return bug.function, with_bugs(sources, [bug])[bug.function]
+
+
+def run_cell(chromium, state, index):
+    """Run the notebook's cell INDEX alone and wait until the kernel is idle again."""
+    chromium.execute_script(
+        "const panel = window.jupyterapp.shell.currentWidget.content;"
+        f"panel.activeCellIndex = {index}; panel.scrollToItem({index}, 'center');"
+        "window.jupyterapp.commands.execute('notebook:run-cell'); return 1;")
+    time.sleep(1)
+    wait_for(lambda: state()["status"] == "idle", 120, f"cell {index} to run")
+
+
+def open_validate(chromium):
+    """Click Validate; return the text of its results dialog."""
+    from selenium.webdriver.common.by import By
+
+    button = next(b for b in chromium.find_elements(
+        By.CSS_SELECTOR, ".jp-NotebookPanel-toolbar jp-button, "
+                         ".jp-NotebookPanel-toolbar button")
+        if b.text.strip() == "Validate" and b.is_displayed())
+    button.click()
+    return wait_for(lambda: chromium.execute_script(
+        "const d = document.querySelector('.jp-Dialog'); return d && d.innerText.includes("
+        "'Validation Results') && !d.innerText.includes('Validating') ? d.innerText : null"),
+        300, "Validate's results")
 
 
 @pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
 def test_a_learner_runs_all_and_validates_a_fresh_notebook_in_chromium(
         assignment, chromium, tmp_path):
-    from selenium.webdriver.common.by import By
+    import hint_policy
 
     folder = tmp_path / "notebooks"
     make_workspace(folder)
@@ -166,7 +224,9 @@ def test_a_learner_runs_all_and_validates_a_fresh_notebook_in_chromium(
         chromium.execute_script(
             "window.jupyterapp.commands.execute('notebook:run-all-cells'); return 1;")
         wait_for(lambda: (lambda s: s["ran"] == s["cells"] and s["status"] == "idle")(state()),
-                 300, "Run All to reach the last cell")
+                 300, "Run All to reach the last cell", lambda: (state(), [
+                     [o["text"][:300] for o in cell if o["mime"].endswith("error")]
+                     for cell in chromium.execute_script(OUTPUTS)]))
         cells = chromium.execute_script(OUTPUTS)
         SCREENSHOTS.mkdir(exist_ok=True)
         chromium.save_screenshot(str(SCREENSHOTS / f"{assignment}-run-all.png"))
@@ -181,23 +241,46 @@ def test_a_learner_runs_all_and_validates_a_fresh_notebook_in_chromium(
                         or len(shown) == 1 and "This figure draws your" in shown[0]["text"]
                         and shown[0]["text"].count("\n") <= 1), (cell_id, shown)
         stderr = [o["text"] for o in outputs if o["mime"] == "application/vnd.jupyter.stderr"
-                  and "not implemented yet" in o["text"]]
+                  and "not implemented yet" in " ".join(o["text"].split())]
         assert len(stderr) == len(graded), stderr
 
-        button = next(b for b in chromium.find_elements(
-            By.CSS_SELECTOR, ".jp-NotebookPanel-toolbar jp-button, "
-                             ".jp-NotebookPanel-toolbar button")
-            if b.text.strip() == "Validate" and b.is_displayed())
-        button.click()
-        dialog = wait_for(lambda: chromium.execute_script(
-            "const d = document.querySelector('.jp-Dialog'); return d && d.innerText.includes("
-            "'Validation Results') && !d.innerText.includes('Validating') ? d.innerText : null"),
-            300, "Validate's results")
+        dialog = open_validate(chromium)
         chromium.save_screenshot(str(SCREENSHOTS / f"{assignment}-validate.png"))
         assert dialog.count("The following cell failed") == len(graded), dialog
         for function in graded:
             assert f"checks.validate({function})" in dialog
         assert "Traceback" not in dialog
+        assert chromium.execute_script(OVERFLOW) == []
+
+        # The learner writes one function, wrongly, and runs its cell and its check: the check
+        # says what differs with a hint and no answer; so does Validate, in uncut lines.
+        chromium.execute_script("document.querySelector('.jp-Dialog button').click(); return 1;")
+        wrong, code = wrong_code(assignment)
+        solution, check = ids.index(wrong), ids.index(f"{wrong}_check")
+        chromium.execute_script(
+            "const model = window.jupyterapp.shell.currentWidget.content.model;"
+            f"model.cells.get({solution}).sharedModel.setSource(arguments[0]); return 1;", code)
+        run_cell(chromium, state, solution)
+        run_cell(chromium, state, check)
+        said = "".join(o["text"] for o in chromium.execute_script(OUTPUTS)[check])
+        assert "CheckFailed" in said and "Hint: " in said, said
+        hint_policy.assert_no_leak(said, code, where=f"the check of {wrong}")
+        chromium.save_screenshot(str(SCREENSHOTS / f"{assignment}-check.png"))
+        chromium.execute_script(
+            "window.jupyterapp.commands.execute('docmanager:save'); return 1;")
+        wait_for(lambda: state()["dirty"] == 0, 30, "the notebook to be saved")
+
+        dialog = open_validate(chromium)
+        chromium.execute_script(
+            "const items = Array.from(document.querySelectorAll('.jp-Dialog-body *')).filter("
+            f"e => e.children.length === 0 && e.innerText.includes('validate({wrong})'));"
+            "if (items.length) items[0].scrollIntoView({block: 'start'}); return 1;")
+        time.sleep(1)
+        chromium.save_screenshot(str(SCREENSHOTS / f"{assignment}-validate-wrong.png"))
+        assert dialog.count("The following cell failed") == len(graded), dialog
+        assert "Hint: " in dialog, dialog
+        hint_policy.assert_no_leak(dialog, code, where="Validate's dialog")
+        assert chromium.execute_script(OVERFLOW) == []
 
 
 def cell_ids(path):
