@@ -67,3 +67,16 @@ def test_each_test_cell_opens_with_a_comment_saying_what_it_grades(assignment):
         if cell.metadata.get("nbgrader", {}).get("grade"):
             first = cell.source.splitlines()[0]
             assert first.startswith("# "), f"{cell.id} starts with {first!r}"
+
+
+@every_assignment
+def test_each_test_cell_fits_validate_s_dialog(assignment):
+    # Validate's dialog shows a failed cell's lines as they are and cuts the long ones.
+    from utils.checks import VALIDATE_WIDTH
+
+    for cell in source(assignment).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            shown = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+            for line in shown.splitlines():
+                assert len(line) <= VALIDATE_WIDTH, f"{cell.id}: {line!r}"
