@@ -271,10 +271,10 @@ def test_a_learner_runs_all_and_validates_a_fresh_notebook_in_chromium(
         wait_for(lambda: state()["dirty"] == 0, 30, "the notebook to be saved")
 
         dialog = open_validate(chromium)
-        chromium.execute_script(
-            "const items = Array.from(document.querySelectorAll('.jp-Dialog-body *')).filter("
-            f"e => e.children.length === 0 && e.innerText.includes('validate({wrong})'));"
-            "if (items.length) items[0].scrollIntoView({block: 'start'}); return 1;")
+        assert chromium.execute_script(
+            "const item = Array.from(document.querySelectorAll('.jp-Dialog-body pre')).find("
+            f"e => e.innerText.includes('validate({wrong})'));"
+            "if (item) item.scrollIntoView({block: 'start'}); return Boolean(item);")
         time.sleep(1)
         chromium.save_screenshot(str(SCREENSHOTS / f"{assignment}-validate-wrong.png"))
         assert dialog.count("The following cell failed") == len(graded), dialog
