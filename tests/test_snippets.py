@@ -343,7 +343,9 @@ def failing_spans(spans: set[str], states: list[dict]) -> dict[str, str]:
 @pytest.mark.parametrize("source", ["notebooks", "hints"])
 def test_every_suggested_span_runs_on_the_pinned_packages(source, states):
     spans = notebook_spans() if source == "notebooks" else hint_spans()
-    assert len(spans) > 20
+    # Hints quote code only where it is the idea, never a line to paste (README.md, "Hints and
+    # check messages"), so they hold few spans; the notebooks' text holds many.
+    assert len(spans) > (20 if source == "notebooks" else 3)
     failing = failing_spans(spans, states)
     assert not failing, "\n".join(f"`{span}`: {problem}" for span, problem in failing.items())
 
