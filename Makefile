@@ -69,6 +69,7 @@ benchmark: setup
 	$(PY) benchmarks/dnn_timing.py
 	$(PY) benchmarks/step_by_step_timing.py
 	$(PY) benchmarks/numpy_training_timing.py
+	$(PY) benchmarks/speed_under_load.py
 	$(PY) benchmarks/application_timing.py
 	$(PY) benchmarks/keras_timing.py
 
