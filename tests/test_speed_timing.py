@@ -36,20 +36,36 @@ def spin(seconds: float) -> None:
 
 # The clock ------------------------------------------------------------------------------------
 
-def test_own_seconds_is_the_cpu_time_or_the_time_run_or_blocked_whichever_is_more():
-    # readings: (CPU seconds, wall seconds, seconds waited for a CPU)
-    start = (10.0, 100.0, 5.0)
-    assert worker.own_seconds(start, (11.0, 103.0, 7.0)) == pytest.approx(1.0)  # waited 2 s
-    assert worker.own_seconds(start, (10.1, 103.0, 5.5)) == pytest.approx(2.5)  # blocked
-    assert worker.own_seconds(start, (12.0, 101.0, 5.0)) == pytest.approx(2.0)  # 2 threads
+def test_own_seconds_is_the_time_run_or_blocked_or_the_cpu_time_whichever_is_more():
+    # readings: (CPU seconds, wall seconds before, seconds waited for a CPU, wall after)
+    start = (10.0, 100.0, 5.0, 100.001)
+    assert worker.own_seconds(start, (11.0, 102.999, 7.0, 103.0)) == pytest.approx(1.0)
+    assert worker.own_seconds(start, (10.1, 102.999, 5.5, 103.0)) == pytest.approx(2.5)
+    assert worker.own_seconds(start, (12.0, 100.999, 5.0, 101.0)) == pytest.approx(2.0)
     # the time spent on the grader's answers does not count, in either measure
-    assert worker.own_seconds(start, (10.1, 103.0, 5.5), less=(0.05, 2.0)) == pytest.approx(0.5)
+    assert worker.own_seconds(start, (10.1, 102.999, 5.5, 103.0),
+                              less=(0.05, 2.0)) == pytest.approx(0.5)
     # where the wait is unknown, the CPU time alone
-    assert worker.own_seconds((10.0, 100.0, None), (11.0, 103.0, None)) == pytest.approx(1.0)
+    assert worker.own_seconds((10.0, 100.0, None, 100.0),
+                              (11.0, 103.0, None, 103.0)) == pytest.approx(1.0)
     # a wait that cannot be (the file that tells it closed or replaced: it reads 0) counts
     # as none, and never more than the wall time
-    assert worker.own_seconds(start, (10.1, 103.0, 0.0)) == pytest.approx(3.0)
-    assert worker.own_seconds(start, (10.1, 103.0, 50.0)) == pytest.approx(0.1)
+    assert worker.own_seconds(start, (10.1, 102.999, 0.0, 103.0)) == pytest.approx(3.0)
+    assert worker.own_seconds(start, (10.1, 102.999, 50.0, 103.0)) == pytest.approx(0.1)
+
+
+@needs_waits
+def test_a_reading_takes_the_wait_between_two_wall_readings(monkeypatch):
+    """So every wait counted lies within the wall time measured: a wait between the
+    readings' steps can only lengthen the time, never cut it to nothing."""
+    steps = []
+    monkeypatch.setattr(worker, "_WALL_CLOCK", lambda: steps.append("wall") or 1.0)
+    monkeypatch.setattr(worker, "_CPU_CLOCK", lambda: steps.append("cpu") or 1.0)
+    with worker.Stopwatch() as stopwatch:
+        pread = worker._PREAD
+        monkeypatch.setattr(worker, "_PREAD", lambda *args: steps.append("wait") or pread(*args))
+        stopwatch.reading()
+    assert steps == ["wall", "wait", "cpu", "wall"]
 
 
 def test_sleeping_is_no_cpu_time_but_counts_as_the_calls_own_time():
@@ -79,7 +95,8 @@ def test_work_handed_to_a_child_process_counts():
         assert worker.own_seconds(start, end) >= 0.3
 
 
-def test_work_of_other_threads_counts():
+@needs_waits
+def test_work_handed_to_another_thread_counts():
     with worker.Stopwatch() as stopwatch:
         start = stopwatch.reading()
         helper = threading.Thread(target=spin, args=(0.2,))
@@ -115,7 +132,7 @@ def test_the_time_spent_waiting_for_a_cpu_does_not_count():
         burner.kill()
         burner.wait()
     cpu, ran = worker.elapsed(start, end)
-    wall = end[1] - start[1]
+    wall = end[3] - start[1]
     assert waited >= 0.2, "the busy process never took the CPU from this one"
     assert worker.own_seconds(start, end) <= wall - 0.2
     # what it ran is its CPU time: the two clocks agree when nothing blocks
@@ -207,6 +224,12 @@ def test_the_speed_points_go_by_the_ratio_of_own_times_measured_in_turn(ratio, e
 
 SANDBOX_CELL = """\
 import os, subprocess, sys, time
+import numpy as np
+
+A = np.random.default_rng(0).standard_normal((8, 24, 26, 8))
+
+def quick():
+    return np.maximum(A, A[:, ::-1])
 
 def sleeps():
     time.sleep(0.3)
@@ -235,6 +258,10 @@ def test_the_sandbox_times_a_call_by_its_own_time_with_clocks_the_student_cannot
     limits = Limits(time_limit=60.0, cell_timeout=20, memory_limit=2 * GIB, processes=64)
     with engine_session._Session(cells, limits, []) as session:
         assert session.start()
+        quick = []
+        for _ in range(100):
+            session.call("quick", (), {})
+            quick.append(session.last_seconds)
         seconds = {}
         for name in ("sleeps", "hands_off", "spins", "stopped_clocks"):
             session.call(name, (), {})
@@ -244,6 +271,9 @@ def test_the_sandbox_times_a_call_by_its_own_time_with_clocks_the_student_cannot
         lower.update(sleeps=0.0, hands_off=0.0, stopped_clocks=0.0)
     for name, at_least in lower.items():
         assert seconds[name] >= at_least, seconds
+    # a call of well under a millisecond is timed, never 0 (the process's CPU time, which
+    # the sandbox's CPU-time limit makes count whole clock ticks, would read 0 mostly)
+    assert min(quick) > 0, sorted(quick)[:5]
 
 
 def test_numpy_work_is_timed_the_same_by_both_clocks_when_nothing_blocks():

@@ -387,15 +387,15 @@ def call(func: Callable, *args, name: str | None = None, **kwargs) -> Any:
 
 def timed_call(func: Callable, *args, name: str | None = None) -> tuple[Any, float]:
     """(FUNC(*ARGS) as ``call`` makes it, the seconds it took): its own time, which other
-    processes busy on the machine do not lengthen (``worker.Stopwatch``: the process's CPU
-    time, or its wall time less its waits for a CPU if that is more).
+    processes busy on the machine do not lengthen (``worker.Stopwatch``: the wall time less
+    the calling thread's waits for a CPU, or its CPU time if that is more).
 
     For a proxy of the sandboxed process it is the time the call took there, measured by the
     worker with clocks kept before any student code ran, without the time its arguments and
     result take to cross to it. For a function of this process (nbgrader's kernel, where the
     student's code ran in this interpreter before the tests and could have replaced any
     clock, the tests themselves too) it is measured here, numpy's BLAS held to one thread
-    while it runs, as in the sandbox, so that idle threads' spinning does not count.
+    while it runs, as in the sandbox.
     """
     timed = getattr(func, "timed", None)
     if callable(timed) and not callable(getattr(func, "__code__", None)):

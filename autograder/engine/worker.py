@@ -54,11 +54,12 @@ functions of the same names that SOURCE (the code of a module of the course, whi
 nothing of the tests) defines, run here: for helpers that build TensorFlow graphs, whose
 results cannot leave this process.
 
-"seconds" is the call's own time (see Stopwatch): the CPU time of this process, or the
-wall time less the time this thread waited for a CPU if that is more, so that other
-processes busy on every core do not lengthen it, while work handed to threads or to other
-processes still counts. It is measured here with clocks kept before any student code ran
-(the student's code can rebind ``time.process_time`` or ``os.pread``, not these), less the
+"seconds" is the call's own time (see Stopwatch): the wall time less the time the
+calling thread waited, runnable, for a CPU (or its CPU time, if that is more), so that other
+processes busy on every core do not lengthen it, while time spent sleeping or waiting for
+work handed to threads or to other processes still counts. It is measured here with clocks
+kept before any student code ran (the student's code can rebind ``time.thread_time``,
+``time.perf_counter`` or ``os.pread``, not these), less the
 time spent waiting for the grader's answers ("callback"): the hidden tests time a student's
 function by it, without the time its arrays take to cross the pipe or the course's versions
 of its helpers take in the grader.
@@ -103,7 +104,7 @@ from typing import Any
 from autograder.engine.wire import decode, dumps, encode, opaque
 
 # The clocks and calls that time calls (see Stopwatch), kept before any student code runs.
-_CPU_CLOCK = time.process_time
+_CPU_CLOCK = time.thread_time
 _WALL_CLOCK = time.perf_counter
 _OPEN, _PREAD, _FSTAT, _CLOSE = os.open, os.pread, os.fstat, os.close
 # Where Linux tells how long the calling thread has waited, runnable, for a CPU (the second
@@ -127,19 +128,27 @@ CALLBACK_ERRORS = ("ValueError", "TypeError", "IndexError", "KeyError", "ZeroDiv
 class Stopwatch:
     """Times code by its own time, which other processes busy on the machine do not lengthen.
 
-    A reading is (CPU seconds of this process, wall seconds, seconds the thread that made the
-    stopwatch has waited, runnable, for a CPU so far, or None where Linux does not tell).
-    Between two readings, ``own_seconds`` takes the larger of
-      - the process's CPU time (every thread's: work done by threads, BLAS's included, counts),
+    A reading is (CPU seconds of the thread that made the stopwatch, wall seconds before,
+    seconds that thread has waited, runnable, for a CPU so far, or None where Linux does not
+    tell, wall seconds after). Between two readings, ``own_seconds`` takes the larger of
       - the wall time less the time the thread waited for a CPU: the time it ran or was
-        blocked (sleeping, reading a pipe, waiting for a child process), so that work handed
-        to another process, whose CPU time is not this one's, still counts.
-    Neither counts the time the process waits for a CPU while other processes use it. Where
-    the wait is unknown from the start (no /proc, as on macOS) the time is the CPU time
-    alone; if the file that tells it is closed or replaced later, by code that should not
-    have touched it, the wait counts as none from then on (the wall time counts whole).
+        blocked (sleeping, reading a pipe, waiting for a thread or a child process it handed
+        work to), so that such work still counts;
+      - the thread's CPU time (the same when nothing blocks, and what is left where the wait
+        is unknown).
+    Neither counts the time the thread waits for a CPU while other processes use it. The
+    wait is read between the two wall readings, so the waits counted lie within the wall
+    time measured. Where the wait is unknown from the start (no /proc, as on macOS) the time
+    is the CPU time alone; if the file that tells it is closed or replaced later, by code
+    that should not have touched it, the wait counts as none from then on (the wall time
+    counts whole).
 
-    Time on one thread: the stopwatch reads the wait of the thread that made it. Close it
+    Not the process's CPU time (``time.process_time``): where a process CPU-time limit is
+    set, as in the sandbox (RLIMIT_CPU), Linux gives it in whole clock ticks (milliseconds),
+    and a fast layer's call would read 0 or a tick. Work that threads do in parallel with
+    the calling thread so counts as the wall time it takes, as before.
+
+    Time on one thread: the stopwatch reads the clocks of the thread that made it. Close it
     when done (it keeps a file open), or use it as a context manager.
     """
 
@@ -162,9 +171,11 @@ class Stopwatch:
         except (OSError, ValueError, IndexError, TypeError):
             return 0.0
 
-    def reading(self) -> tuple[float, float, float | None]:
+    def reading(self) -> tuple[float, float, float | None, float]:
+        before = _WALL_CLOCK()
         waited = self._waited()
-        return _CPU_CLOCK(), _WALL_CLOCK(), waited
+        cpu = _CPU_CLOCK()
+        return cpu, before, waited, _WALL_CLOCK()
 
     def close(self) -> None:
         if self._fd is not None:
@@ -189,7 +200,7 @@ def elapsed(start: tuple, end: tuple) -> tuple[float, float]:
     cpu = end[0] - start[0]
     if start[2] is None or end[2] is None:
         return cpu, cpu
-    wall = end[1] - start[1]
+    wall = end[3] - start[1]
     return cpu, wall - min(max(end[2] - start[2], 0.0), wall)
 
 
