@@ -34,6 +34,7 @@ import argparse
 import contextlib
 import io
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -271,6 +272,8 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=3600,
                         help="each busy process ends by itself after this long")
     args = parser.parse_args()
+    # killed with SIGTERM, still kill the busy processes (busy_cores' finally)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     ways = ["process", "sandbox"] if args.way == "both" else [args.way]
     summary(run(args.runs, ways, args.burners, args.max_seconds), args.runs)
 

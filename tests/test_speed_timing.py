@@ -36,22 +36,29 @@ def spin(seconds: float) -> None:
 
 # The clock ------------------------------------------------------------------------------------
 
-def test_own_seconds_is_the_time_run_or_blocked_or_the_cpu_time_whichever_is_more():
-    # readings: (CPU seconds, wall seconds before, seconds waited for a CPU, wall after)
-    start = (10.0, 100.0, 5.0, 100.001)
-    assert worker.own_seconds(start, (11.0, 102.999, 7.0, 103.0)) == pytest.approx(1.0)
-    assert worker.own_seconds(start, (10.1, 102.999, 5.5, 103.0)) == pytest.approx(2.5)
-    assert worker.own_seconds(start, (12.0, 100.999, 5.0, 101.0)) == pytest.approx(2.0)
+def test_own_seconds_is_the_cpu_time_or_if_the_thread_blocked_the_time_run_or_blocked():
+    # readings: (CPU seconds, wall before, seconds waited for a CPU, wall after, times the
+    # thread gave up the CPU by itself)
+    start = (10.0, 100.0, 5.0, 100.001, 7)
+    # kept the CPU: its CPU time, whatever the wall time (waits, a busy hypervisor)
+    assert worker.own_seconds(start, (11.0, 102.999, 7.0, 103.0, 7)) == pytest.approx(1.0)
+    assert worker.own_seconds(start, (11.0, 102.999, 5.0, 103.0, 7)) == pytest.approx(1.0)
+    # blocked (slept, waited for a pipe, a thread, a child): the time run or blocked
+    assert worker.own_seconds(start, (10.1, 102.999, 5.5, 103.0, 9)) == pytest.approx(2.5)
+    assert worker.own_seconds(start, (12.0, 100.999, 5.0, 101.0, 8)) == pytest.approx(2.0)
     # the time spent on the grader's answers does not count, in either measure
-    assert worker.own_seconds(start, (10.1, 102.999, 5.5, 103.0),
+    assert worker.own_seconds(start, (10.1, 102.999, 5.5, 103.0, 9),
                               less=(0.05, 2.0)) == pytest.approx(0.5)
     # where the wait is unknown, the CPU time alone
-    assert worker.own_seconds((10.0, 100.0, None, 100.0),
-                              (11.0, 103.0, None, 103.0)) == pytest.approx(1.0)
+    assert worker.own_seconds((10.0, 100.0, None, 100.0, 7),
+                              (11.0, 103.0, None, 103.0, 9)) == pytest.approx(1.0)
+    # where the switches are unknown, the time run or blocked
+    assert worker.own_seconds((10.0, 100.0, 5.0, 100.0, None),
+                              (10.1, 103.0, 5.5, 103.0, None)) == pytest.approx(2.5)
     # a wait that cannot be (the file that tells it closed or replaced: it reads 0) counts
     # as none, and never more than the wall time
-    assert worker.own_seconds(start, (10.1, 102.999, 0.0, 103.0)) == pytest.approx(3.0)
-    assert worker.own_seconds(start, (10.1, 102.999, 50.0, 103.0)) == pytest.approx(0.1)
+    assert worker.own_seconds(start, (10.1, 102.999, 0.0, 103.0, 9)) == pytest.approx(3.0)
+    assert worker.own_seconds(start, (10.1, 102.999, 50.0, 103.0, 9)) == pytest.approx(0.1)
 
 
 @needs_waits

@@ -54,12 +54,13 @@ functions of the same names that SOURCE (the code of a module of the course, whi
 nothing of the tests) defines, run here: for helpers that build TensorFlow graphs, whose
 results cannot leave this process.
 
-"seconds" is the call's own time (see Stopwatch): the wall time less the time the
-calling thread waited, runnable, for a CPU (or its CPU time, if that is more), so that other
-processes busy on every core do not lengthen it, while time spent sleeping or waiting for
-work handed to threads or to other processes still counts. It is measured here with clocks
-kept before any student code ran (the student's code can rebind ``time.thread_time``,
-``time.perf_counter`` or ``os.pread``, not these), less the
+"seconds" is the call's own time (see Stopwatch): the calling thread's CPU time, or, if
+the call gave up the CPU by itself (sleeping, waiting for work handed to threads or to other
+processes), its wall time less the time it waited, runnable, for a CPU; so other processes
+busy on every core do not lengthen it, and work handed off still counts. It is measured
+here with clocks kept before any student code ran (the student's code can rebind
+``time.thread_time``, ``time.perf_counter``, ``resource.getrusage`` or ``os.pread``, not
+these), less the
 time spent waiting for the grader's answers ("callback"): the hidden tests time a student's
 function by it, without the time its arrays take to cross the pipe or the course's versions
 of its helpers take in the grader.
@@ -91,6 +92,7 @@ import importlib
 import io
 import json
 import os
+import resource
 import signal
 import sys
 import sysconfig
@@ -107,6 +109,8 @@ from autograder.engine.wire import decode, dumps, encode, opaque
 _CPU_CLOCK = time.thread_time
 _WALL_CLOCK = time.perf_counter
 _OPEN, _PREAD, _FSTAT, _CLOSE = os.open, os.pread, os.fstat, os.close
+_RUSAGE = resource.getrusage
+_RUSAGE_THREAD = getattr(resource, "RUSAGE_THREAD", None)
 # Where Linux tells how long the calling thread has waited, runnable, for a CPU (the second
 # of three numbers, in nanoseconds).
 SCHEDSTAT = "/proc/thread-self/schedstat"
@@ -130,14 +134,16 @@ class Stopwatch:
 
     A reading is (CPU seconds of the thread that made the stopwatch, wall seconds before,
     seconds that thread has waited, runnable, for a CPU so far, or None where Linux does not
-    tell, wall seconds after). Between two readings, ``own_seconds`` takes the larger of
-      - the wall time less the time the thread waited for a CPU: the time it ran or was
-        blocked (sleeping, reading a pipe, waiting for a thread or a child process it handed
-        work to), so that such work still counts;
-      - the thread's CPU time (the same when nothing blocks, and what is left where the wait
-        is unknown).
-    Neither counts the time the thread waits for a CPU while other processes use it. The
-    wait is read between the two wall readings, so the waits counted lie within the wall
+    tell, wall seconds after, the times it gave up the CPU by itself so far, or None).
+    Between two readings, ``own_seconds`` takes
+      - the thread's CPU time, if the thread kept the CPU throughout: neither the time it
+        waited while other processes used the cores nor time the machine's hypervisor gave
+        to others counts;
+      - if the thread gave up the CPU by itself (sleeping, reading a pipe, waiting for a
+        thread or a child process it handed work to), the wall time less the time it waited
+        for a CPU, or its CPU time if that is more: the time it ran or was blocked, so work
+        handed off still counts.
+    The wait is read between the two wall readings, so the waits counted lie within the wall
     time measured. Where the wait is unknown from the start (no /proc, as on macOS) the time
     is the CPU time alone; if the file that tells it is closed or replaced later, by code
     that should not have touched it, the wait counts as none from then on (the wall time
@@ -145,8 +151,11 @@ class Stopwatch:
 
     Not the process's CPU time (``time.process_time``): where a process CPU-time limit is
     set, as in the sandbox (RLIMIT_CPU), Linux gives it in whole clock ticks (milliseconds),
-    and a fast layer's call would read 0 or a tick. Work that threads do in parallel with
-    the calling thread so counts as the wall time it takes, as before.
+    and a fast layer's call would read 0 or a tick. Nor the wall time less the waits alone:
+    on a virtual machine whose host is busy, a thread that never left the CPU can take
+    several times its CPU time (measured: 7 ms for a call of 1.1 ms), which that measure
+    counts. Work that threads do in parallel with the calling thread, which it then waits
+    for, counts as the wall time it takes, as with the wall clock.
 
     Time on one thread: the stopwatch reads the clocks of the thread that made it. Close it
     when done (it keeps a file open), or use it as a context manager.
@@ -171,11 +180,12 @@ class Stopwatch:
         except (OSError, ValueError, IndexError, TypeError):
             return 0.0
 
-    def reading(self) -> tuple[float, float, float | None, float]:
+    def reading(self) -> tuple[float, float, float | None, float, int | None]:
         before = _WALL_CLOCK()
+        switches = _voluntary_switches()
         waited = self._waited()
         cpu = _CPU_CLOCK()
-        return cpu, before, waited, _WALL_CLOCK()
+        return cpu, before, waited, _WALL_CLOCK(), switches
 
     def close(self) -> None:
         if self._fd is not None:
@@ -194,11 +204,24 @@ def _parse_waited(text: bytes) -> float:
     return int(text.split()[1]) / 1e9
 
 
+def _voluntary_switches() -> int | None:
+    """How many times the calling thread gave up the CPU by itself; None if unknown."""
+    if _RUSAGE_THREAD is None:
+        return None
+    try:
+        return int(_RUSAGE(_RUSAGE_THREAD).ru_nvcsw)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def elapsed(start: tuple, end: tuple) -> tuple[float, float]:
     """(CPU seconds, seconds run or blocked) between two Stopwatch readings; the second is
-    the CPU seconds where the wait for a CPU is unknown."""
+    the CPU seconds where the wait for a CPU is unknown or the thread kept the CPU."""
     cpu = end[0] - start[0]
     if start[2] is None or end[2] is None:
+        return cpu, cpu
+    kept_the_cpu = (start[4] is not None and end[4] is not None and end[4] == start[4])
+    if kept_the_cpu:
         return cpu, cpu
     wall = end[3] - start[1]
     return cpu, wall - min(max(end[2] - start[2], 0.0), wall)
