@@ -387,8 +387,9 @@ def call(func: Callable, *args, name: str | None = None, **kwargs) -> Any:
 
 def timed_call(func: Callable, *args, name: str | None = None) -> tuple[Any, float]:
     """(FUNC(*ARGS) as ``call`` makes it, the seconds it took): its own time, which other
-    processes busy on the machine do not lengthen (``worker.Stopwatch``: the wall time less
-    the calling thread's waits for a CPU, or its CPU time if that is more).
+    processes busy on the machine do not lengthen (``worker.Stopwatch``: the calling
+    thread's CPU time, or, if the call gave up the CPU by itself, as by sleeping or waiting
+    for work handed off, its wall time less its waits for a CPU).
 
     For a proxy of the sandboxed process it is the time the call took there, measured by the
     worker with clocks kept before any student code ran, without the time its arguments and

@@ -85,9 +85,10 @@ HELPERS = {"pool_backward_fast": {"pool_forward_fast": references.pool_forward_f
 # than the loop layers it must be: the course's layers are 200 to 600 times faster, layers
 # that loop over output positions (vectorised over examples and channels) 20 to 40 times.
 # Times are the fastest of TIMED_CALLS calls on fresh inputs (of LOOP_CALLS for the loops),
-# the student's and the loops' calls in turn (``alternate``), each by its own time: its wall
-# time less the time its thread waited for a CPU, or its CPU time if that is more
-# (``timed_call``), so that other processes busy on every core take no speed points. A
+# the student's and the loops' calls in turn (``alternate``), each by its own time: its
+# thread's CPU time, or, if it gave up the CPU by itself (sleeping, waiting for work handed
+# off), its wall time less its waits for a CPU (``timed_call``), so that other processes busy
+# on every core take no speed points. A
 # sandboxed function's call is timed where it runs, without the time its arrays take to
 # cross to the sandbox.
 SPEED_CONV = {"A_prev": (8, 24, 30, 3), "f": 3, "n_C": 6, "stride": 1, "pad": 1}
