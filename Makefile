@@ -64,11 +64,13 @@ check: setup
 release: setup
 	$(PY) -m autograder release
 
-## Time each assignment's solution notebook and one submission under autograding.
+## Time each assignment's solution notebook and one submission under autograding; grade the
+## numpy-training solution and loop layers 20 times each with every core busy.
 benchmark: setup
 	$(PY) benchmarks/dnn_timing.py
 	$(PY) benchmarks/step_by_step_timing.py
 	$(PY) benchmarks/numpy_training_timing.py
+	$(PY) benchmarks/speed_under_load.py
 	$(PY) benchmarks/application_timing.py
 	$(PY) benchmarks/keras_timing.py
 

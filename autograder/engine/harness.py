@@ -26,7 +26,6 @@ import functools
 import io
 import linecache
 import textwrap
-import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -394,15 +393,50 @@ def call(func: Callable, *args, name: str | None = None, **kwargs) -> Any:
 
 
 def timed_call(func: Callable, *args, name: str | None = None) -> tuple[Any, float]:
-    """(FUNC(*ARGS) as ``call`` makes it, the seconds it took). For a proxy of the sandboxed
-    process that is the time the call took there, without the time its arguments and result
-    take to cross to it; for a function of this process, the call's own time."""
+    """(FUNC(*ARGS) as ``call`` makes it, the seconds it took): its own time, which other
+    processes busy on the machine do not lengthen (``worker.Stopwatch``: the calling
+    thread's CPU time, or, if the call gave up the CPU by itself, as by sleeping or waiting
+    for work handed off, its wall time less its waits for a CPU).
+
+    For a proxy of the sandboxed process it is the time the call took there, measured by the
+    worker with clocks kept before any student code ran, without the time its arguments and
+    result take to cross to it. For a function of this process (nbgrader's kernel, where the
+    student's code ran in this interpreter before the tests and could have replaced any
+    clock, the tests themselves too) it is measured here, numpy's BLAS held to one thread
+    while it runs, as in the sandbox.
+    """
     timed = getattr(func, "timed", None)
     if callable(timed) and not callable(getattr(func, "__code__", None)):
         return call(timed, *args, name=name or getattr(func, "__name__", None))
-    start = time.perf_counter()
-    result = call(func, *args, name=name)
-    return result, time.perf_counter() - start
+    with _one_blas_thread(), worker.Stopwatch() as stopwatch:
+        start = stopwatch.reading()
+        result = call(func, *args, name=name)
+        return result, worker.own_seconds(start, stopwatch.reading())
+
+
+def _one_blas_thread():
+    """A context in which numpy's BLAS runs on one thread (nothing where threadpoolctl is
+    missing)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def alternate(first: Callable[[int], Any], second: Callable[[int], Any], times_first: int,
+              times_second: int) -> tuple[list, list]:
+    """([FIRST(k) for k < TIMES_FIRST], [SECOND(k) for k < TIMES_SECOND]), called in turn
+    (FIRST(0), SECOND(0), FIRST(1), SECOND(1), ...; then the rest of the one with more), so
+    that two things timed against each other meet the same load on the machine."""
+    firsts: list = []
+    seconds: list = []
+    for k in range(max(times_first, times_second)):
+        if k < times_first:
+            firsts.append(first(k))
+        if k < times_second:
+            seconds.append(second(k))
+    return firsts, seconds
 
 
 def probe_call(func: Callable, probe: Callable, *args: Any) -> Any:

@@ -54,9 +54,14 @@ functions of the same names that SOURCE (the code of a module of the course, whi
 nothing of the tests) defines, run here: for helpers that build TensorFlow graphs, whose
 results cannot leave this process.
 
-"seconds" is how long the call itself took, measured here with a clock kept before any
-student code ran (the student's code can rebind ``time.perf_counter``, not this one), less
-the time it waited for the grader's answers ("callback"): the hidden tests time a student's
+"seconds" is the call's own time (see Stopwatch): the calling thread's CPU time, or, if
+the call gave up the CPU by itself (sleeping, waiting for work handed to threads or to other
+processes), its wall time less the time it waited, runnable, for a CPU; so other processes
+busy on every core do not lengthen it, and work handed off still counts. It is measured
+here with clocks kept before any student code ran (the student's code can rebind
+``time.thread_time``, ``time.perf_counter``, ``resource.getrusage`` or ``os.pread``, not
+these), less the
+time spent waiting for the grader's answers ("callback"): the hidden tests time a student's
 function by it, without the time its arrays take to cross the pipe or the course's versions
 of its helpers take in the grader.
 
@@ -87,6 +92,7 @@ import importlib
 import io
 import json
 import os
+import resource
 import signal
 import sys
 import sysconfig
@@ -99,8 +105,15 @@ from typing import Any
 
 from autograder.engine.wire import decode, dumps, encode, opaque
 
-# The clock that times calls, kept before any student code runs.
-_CLOCK = time.perf_counter
+# The clocks and calls that time calls (see Stopwatch), kept before any student code runs.
+_CPU_CLOCK = time.thread_time
+_WALL_CLOCK = time.perf_counter
+_OPEN, _PREAD, _FSTAT, _CLOSE = os.open, os.pread, os.fstat, os.close
+_RUSAGE = resource.getrusage
+_RUSAGE_THREAD = getattr(resource, "RUSAGE_THREAD", None)
+# Where Linux tells how long the calling thread has waited, runnable, for a CPU (the second
+# of three numbers, in nanoseconds).
+SCHEDSTAT = "/proc/thread-self/schedstat"
 # An exception message longer than this is cut.
 MAX_MESSAGE = 500
 # The package whose functions may be named as probes.
@@ -112,6 +125,113 @@ SUBSTITUTED_FILE = "<course version>"
 # Exceptions a substituted function may raise in the student's code, by name.
 CALLBACK_ERRORS = ("ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError",
                    "ArithmeticError", "RuntimeError")
+
+
+# Timing ----------------------------------------------------------------------------------
+
+class Stopwatch:
+    """Times code by its own time, which other processes busy on the machine do not lengthen.
+
+    A reading is (CPU seconds of the thread that made the stopwatch, wall seconds before,
+    seconds that thread has waited, runnable, for a CPU so far, or None where Linux does not
+    tell, wall seconds after, the times it gave up the CPU by itself so far, or None).
+    Between two readings, ``own_seconds`` takes
+      - the thread's CPU time, if the thread kept the CPU throughout: neither the time it
+        waited while other processes used the cores nor time the machine's hypervisor gave
+        to others counts;
+      - if the thread gave up the CPU by itself (sleeping, reading a pipe, waiting for a
+        thread or a child process it handed work to), the wall time less the time it waited
+        for a CPU, or its CPU time if that is more: the time it ran or was blocked, so work
+        handed off still counts.
+    The wait is read between the two wall readings, so the waits counted lie within the wall
+    time measured. Where the wait is unknown from the start (no /proc, as on macOS) the time
+    is the CPU time alone; if the file that tells it is closed or replaced later, by code
+    that should not have touched it, the wait counts as none from then on (the wall time
+    counts whole).
+
+    Not the process's CPU time (``time.process_time``): where a process CPU-time limit is
+    set, as in the sandbox (RLIMIT_CPU), Linux gives it in whole clock ticks (milliseconds),
+    and a fast layer's call would read 0 or a tick. Nor the wall time less the waits alone:
+    on a virtual machine whose host is busy, a thread that never left the CPU can take
+    several times its CPU time (measured: 7 ms for a call of 1.1 ms), which that measure
+    counts. Work that threads do in parallel with the calling thread, which it then waits
+    for, counts as the wall time it takes, as with the wall clock.
+
+    Time on one thread: the stopwatch reads the clocks of the thread that made it. Close it
+    when done (it keeps a file open), or use it as a context manager.
+    """
+
+    def __init__(self):
+        self._fd: int | None = None
+        try:
+            self._fd = _OPEN(SCHEDSTAT, os.O_RDONLY | os.O_CLOEXEC)
+            self._inode = _FSTAT(self._fd).st_ino
+            _parse_waited(_PREAD(self._fd, 200, 0))
+        except (OSError, ValueError, IndexError):
+            self.close()
+
+    def _waited(self) -> float | None:
+        if self._fd is None:
+            return None
+        try:
+            if _FSTAT(self._fd).st_ino != self._inode:
+                raise OSError("not the file the stopwatch opened")
+            return _parse_waited(_PREAD(self._fd, 200, 0))
+        except (OSError, ValueError, IndexError, TypeError):
+            return 0.0
+
+    def reading(self) -> tuple[float, float, float | None, float, int | None]:
+        before = _WALL_CLOCK()
+        switches = _voluntary_switches()
+        waited = self._waited()
+        cpu = _CPU_CLOCK()
+        return cpu, before, waited, _WALL_CLOCK(), switches
+
+    def close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            with contextlib.suppress(OSError):
+                _CLOSE(fd)
+
+    def __enter__(self) -> Stopwatch:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def _parse_waited(text: bytes) -> float:
+    return int(text.split()[1]) / 1e9
+
+
+def _voluntary_switches() -> int | None:
+    """How many times the calling thread gave up the CPU by itself; None if unknown."""
+    if _RUSAGE_THREAD is None:
+        return None
+    try:
+        return int(_RUSAGE(_RUSAGE_THREAD).ru_nvcsw)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def elapsed(start: tuple, end: tuple) -> tuple[float, float]:
+    """(CPU seconds, seconds run or blocked) between two Stopwatch readings; the second is
+    the CPU seconds where the wait for a CPU is unknown or the thread kept the CPU."""
+    cpu = end[0] - start[0]
+    if start[2] is None or end[2] is None:
+        return cpu, cpu
+    kept_the_cpu = (start[4] is not None and end[4] is not None and end[4] == start[4])
+    if kept_the_cpu:
+        return cpu, cpu
+    wall = end[3] - start[1]
+    return cpu, wall - min(max(end[2] - start[2], 0.0), wall)
+
+
+def own_seconds(start: tuple, end: tuple, less: tuple[float, float] = (0.0, 0.0)) -> float:
+    """The own time between two Stopwatch readings (see Stopwatch), less LESS (an
+    ``elapsed`` of time that does not count, as the waits for the grader's answers)."""
+    cpu, ran = elapsed(start, end)
+    return max(0.0, cpu - less[0], ran - less[1])
 
 
 # Exceptions ------------------------------------------------------------------------------
@@ -480,8 +600,11 @@ class Worker:
         self.shell = _make_shell(self)
         self.outputs: Outputs | None = None
         self.student_builtins: dict = {}
-        # Seconds spent waiting for the grader's answers ("callback") in the current call.
-        self.waited = 0.0
+        # The clock that times calls, made before any student code runs (see Stopwatch), and
+        # the time spent waiting for the grader's answers ("callback") in the current call,
+        # as (CPU seconds, seconds run or blocked).
+        self.stopwatch = Stopwatch()
+        self.waited = (0.0, 0.0)
 
     def send(self, message: dict) -> None:
         data = memoryview(dumps(message))
@@ -587,9 +710,9 @@ class Worker:
             with withholding(list(withheld.get("names", [])), self.shell.user_ns,
                              str(withheld.get("message", ""))), \
                     substituting(versions, self.shell.user_ns):
-                self.waited, start = 0.0, _CLOCK()
+                self.waited, start = (0.0, 0.0), self.stopwatch.reading()
                 result = self.as_student(timeout, func, *args, **kwargs)
-                seconds = max(0.0, _CLOCK() - start - self.waited)
+                seconds = own_seconds(start, self.stopwatch.reading(), self.waited)
         except TimeLimitReached as error:
             self.stop_function(name, timeout)
             reply["error"] = {**describe_error(error, self.own_dirs), "type": "TimeoutError",
@@ -623,7 +746,7 @@ class Worker:
         time limit's signal waits until the grader's answer is read whole."""
         replaced = _take_builtins()
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-        start = _CLOCK()
+        start = self.stopwatch.reading()
         try:
             self.send({"callback": name, "args": [encode(arg) for arg in args],
                        "kwargs": {str(key): encode(value) for key, value in kwargs.items()}})
@@ -636,7 +759,8 @@ class Worker:
             raise getattr(builtins, kind)(str(error.get("message", "no answer from the "
                                                                     "grader"))[:MAX_MESSAGE])
         finally:
-            self.waited += _CLOCK() - start
+            cpu, ran = elapsed(start, self.stopwatch.reading())
+            self.waited = (self.waited[0] + cpu, self.waited[1] + ran)
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             _give_back_builtins(replaced)
 
