@@ -67,3 +67,20 @@ def check_catalogue_in_the_sandbox(assignment: str, bugs: list, points: dict, gr
         found = [row for row in rows
                  if row["mistake_id"] == bug.mistake and row["function"] == function]
         assert found and bug.name in found[0]["student_ids"].split(), (bug.name, rows)
+
+
+def release_namespace(assignment: str, written=()) -> dict:
+    """name -> function of ASSIGNMENT's fresh release (each graded function raising
+    NotImplementedError), with the solution's own for the names WRITTEN, all run in one
+    namespace as a notebook's cells are."""
+    from autograder.course import Course, get_assignment, read_notebook
+    from autograder.samples import solution_sources
+
+    course = Course()
+    solution = solution_sources(read_notebook(course.source_notebook(assignment)))
+    release = solution_sources(read_notebook(course.release_notebook(assignment)))
+    cells: dict = {}
+    exec(get_assignment(assignment).preamble, cells)
+    for grade_id, code in release.items():
+        exec(solution[grade_id] if grade_id in written else code, cells)
+    return {name: cells[name] for name in release}

@@ -16,10 +16,11 @@ import types
 from pathlib import Path
 
 import hint_policy
+import in_process
 import pytest
 
 from autograder.catalogue.application import BUGS
-from autograder.course import Course, get_assignment, read_notebook
+from autograder.course import Course, read_notebook
 from autograder.samples import solution_namespace, solution_sources, with_bugs
 from utils import application_checks as checks
 from utils import signs
@@ -404,31 +405,18 @@ def test_tensorflow_imported_first_without_legacy_keras_is_refused():
     assert "Restart the kernel" in result.stdout
 
 
-def release_namespace(written=()):
-    """The fresh release's graded functions (each raising NotImplementedError), with the
-    solution's own for the names WRITTEN, all in one namespace as in a notebook."""
-    course = Course()
-    solution = solution_sources(read_notebook(course.source_notebook(ASSIGNMENT)))
-    release = solution_sources(read_notebook(course.release_notebook(ASSIGNMENT)))
-    cells: dict = {}
-    exec(get_assignment(ASSIGNMENT).preamble, cells)
-    for grade_id, code in release.items():
-        exec(solution[grade_id] if grade_id in written else code, cells)
-    return {name: cells[name] for name in release}
-
-
 def test_the_training_cells_of_a_fresh_release_name_every_function_they_wait_for(capsys):
-    namespace = release_namespace()
+    namespace = in_process.release_namespace(ASSIGNMENT)
     assert checks.is_implemented(namespace["model"]) is False
     assert capsys.readouterr().out == (
         "This cell waits for model, create_placeholders, initialize_parameters, "
         "forward_propagation and 1 more: not implemented yet. Implement them, then run this "
         "cell again.\n")
-    namespace = release_namespace(written=("model", "create_placeholders",
-                                           "initialize_parameters"))
+    namespace = in_process.release_namespace(
+        ASSIGNMENT, written=("model", "create_placeholders", "initialize_parameters"))
     assert checks.is_implemented(namespace["model"]) is False
     assert capsys.readouterr().out.startswith(
         "This cell waits for forward_propagation and compute_cost: not implemented yet.")
-    namespace = release_namespace(written=NAMES)
+    namespace = in_process.release_namespace(ASSIGNMENT, written=NAMES)
     assert checks.is_implemented(namespace["model"]) is True
     assert capsys.readouterr().out == ""

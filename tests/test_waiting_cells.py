@@ -4,32 +4,18 @@ and the ones the notebook asks them to use, the first four and how many more."""
 
 from __future__ import annotations
 
+import in_process
 import pytest
 
-from autograder.course import Course, get_assignment, read_notebook
-from autograder.samples import solution_sources
 from utils import checks, dnn_checks
 
 ASSIGNMENT = "dnn_step_by_step"
 
 
-def release_namespace(written=()):
-    """The fresh release's graded functions (each raising NotImplementedError), with the
-    solution's own for the names WRITTEN, all in one namespace as in a notebook."""
-    course = Course()
-    solution = solution_sources(read_notebook(course.source_notebook(ASSIGNMENT)))
-    release = solution_sources(read_notebook(course.release_notebook(ASSIGNMENT)))
-    cells: dict = {}
-    exec(get_assignment(ASSIGNMENT).preamble, cells)
-    for grade_id, code in release.items():
-        exec(solution[grade_id] if grade_id in written else code, cells)
-    return {name: cells[name] for name in release}
-
-
 def test_a_fresh_notebook_names_every_unwritten_function_the_cell_needs(capsys):
     # The release's L_layer_model calls initialize_parameters_deep before its own unwritten
     # part: it is named once that helper is written. The other 13 are named now.
-    namespace = release_namespace()
+    namespace = in_process.release_namespace(ASSIGNMENT)
     assert dnn_checks.is_implemented(namespace["L_layer_model"]) is False
     said = capsys.readouterr().out
     assert said == ("This cell waits for sigmoid, relu, sigmoid_backward, relu_backward and 9 "
@@ -39,10 +25,10 @@ def test_a_fresh_notebook_names_every_unwritten_function_the_cell_needs(capsys):
 
 
 def test_a_written_function_names_each_unwritten_helper_it_calls(capsys):
-    namespace = release_namespace(written=("L_layer_model", "L_model_forward", "sigmoid",
-                                           "relu", "linear_activation_forward",
-                                           "linear_forward", "compute_cost",
-                                           "initialize_parameters_deep"))
+    written = ("L_layer_model", "L_model_forward", "sigmoid", "relu",
+               "linear_activation_forward", "linear_forward", "compute_cost",
+               "initialize_parameters_deep")
+    namespace = in_process.release_namespace(ASSIGNMENT, written=written)
     assert dnn_checks.is_implemented(namespace["L_layer_model"]) is False
     said = capsys.readouterr().out
     assert said.startswith("This cell waits for sigmoid_backward, relu_backward, "
@@ -50,7 +36,7 @@ def test_a_written_function_names_each_unwritten_helper_it_calls(capsys):
 
 
 def test_every_function_written_is_implemented(capsys):
-    namespace = release_namespace(written=dnn_checks.GRADED_FUNCTIONS)
+    namespace = in_process.release_namespace(ASSIGNMENT, written=dnn_checks.GRADED_FUNCTIONS)
     assert dnn_checks.is_implemented(namespace["L_layer_model"], namespace["predict"])
     assert capsys.readouterr().out == ""
 
