@@ -77,3 +77,25 @@ def test_a_helper_the_function_never_calls_is_not_named(capsys):
     assert graded["L_layer_model"][0] == points["L_layer_model"]
     assert "Your initialize_parameters_deep" in graded["L_layer_model"][1]
     assert "Your initialize_parameters_deep" not in graded["two_layer_model"][1]
+
+
+def test_under_nbgrader_s_validate_a_function_that_lost_points_shows_its_report_on_stderr(
+        capsys, monkeypatch):
+    # nbgrader's validate shows a cell's stderr; without it only "Partial credit".
+    namespace = solution_namespace(assignment=ASSIGNMENT)
+    right = namespace["sigmoid"]
+
+    def sigmoid(Z):
+        A, cache = right(Z)
+        return 2 * A, cache
+
+    monkeypatch.setenv("NBGRADER_VALIDATING", "1")
+    dnn_step_by_step.grade_sigmoid(sigmoid)
+    out, err = capsys.readouterr()
+    assert err == out and err.startswith("sigmoid: ") and "FAIL" in err
+    dnn_step_by_step.grade_sigmoid(right)
+    out, err = capsys.readouterr()
+    assert err == "" and "FAIL" not in out
+    monkeypatch.delenv("NBGRADER_VALIDATING")
+    dnn_step_by_step.grade_sigmoid(sigmoid)
+    assert capsys.readouterr().err == ""

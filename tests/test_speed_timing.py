@@ -196,11 +196,14 @@ def test_alternate_calls_the_two_in_turn():
     assert order == [("student", 0), ("loops", 0), ("loops", 1), ("loops", 2)]
 
 
-@pytest.mark.parametrize("ratio, earned", [(200.0, True), (80.5, True), (79.5, False)])
-def test_the_speed_points_go_by_the_ratio_of_own_times_measured_in_turn(ratio, earned,
+@pytest.mark.parametrize("ratios, earned", [((200.0,), True), ((80.5,), True),
+                                            ((79.5, 79.5), False), ((20.0, 150.0), True)])
+def test_the_speed_points_go_by_the_ratio_of_own_times_measured_in_turn(ratios, earned,
                                                                          monkeypatch, capsys):
     """The speed sub-test of conv_forward_fast with times faked: the student's calls and the
-    loops' alternate, and the points follow the ratio of their fastest times."""
+    loops' alternate, and the points follow the ratio of their fastest times; a ratio below
+    the mark is measured in a second round, whose better times count (a machine held up in
+    the first round costs nothing, a layer that loops stays as slow)."""
     solution = solution_namespace(assignment="cnn_numpy_training")
     layer, calls = solution["conv_forward_fast"], []
 
@@ -210,7 +213,8 @@ def test_the_speed_points_go_by_the_ratio_of_own_times_measured_in_turn(ratio, e
             calls.append("loops")
             return result, 1.0
         calls.append("student")
-        return result, 1.0 / ratio
+        round_ = (calls.count("student") - 1) // numpy_training.TIMED_CALLS
+        return result, 1.0 / ratios[round_]
 
     monkeypatch.setattr(numpy_training, "timed_call", fake_timed_call)
     monkeypatch.setattr(numpy_training.loop_layers, "conv_forward",
@@ -222,9 +226,9 @@ def test_the_speed_points_go_by_the_ratio_of_own_times_measured_in_turn(ratio, e
     full = numpy_training.POINTS["conv_forward_fast"]
     assert score == (full if earned else full - speed), report
     assert calls[:4] == ["student", "loops", "student", "loops"], calls
-    assert calls.count("loops") == numpy_training.LOOP_CALLS
-    assert calls.count("student") == numpy_training.TIMED_CALLS
-    assert numpy_training.MEASURED["conv_forward_fast"]["ratio"] == pytest.approx(ratio)
+    assert calls.count("loops") == numpy_training.LOOP_CALLS * len(ratios)
+    assert calls.count("student") == numpy_training.TIMED_CALLS * len(ratios)
+    assert numpy_training.MEASURED["conv_forward_fast"]["ratio"] == pytest.approx(max(ratios))
 
 
 # In the sandbox -------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ import copy
 import functools
 import io
 import linecache
+import os
+import sys
 import textwrap
 import traceback
 import warnings
@@ -200,6 +202,10 @@ class Grader:
             _SCORES[self.name] = (self.score, self.total)
             _MISTAKES[self.name] = self.mistakes()
             print(self.report())
+            if os.environ.get("NBGRADER_VALIDATING") and self.score < self.total:
+                # nbgrader's validate shows a cell's stderr instead of "Partial credit": an
+                # instructor validating the source sees which sub-tests failed, and why.
+                print(self.report(), file=sys.stderr)
 
     def run(self, label: str, points: float, test: Callable[[], Any], **tags) -> Outcome:
         """Run TEST (no arguments) as a sub-test worth POINTS; TAGS describe its case."""

@@ -295,6 +295,14 @@ def _speed_test(name: str, func: Callable, inputs: Callable[[int], tuple],
         student_times, yardstick_times = alternate(student, yardstick, TIMED_CALLS,
                                                    LOOP_CALLS)
         ratio = min(yardstick_times) / max(min(student_times), 1e-9)
+        if ratio < SPEED_RATIO[name]:
+            # A second round, a moment later, rides out what held the machine up in the first
+            # (a layer that loops gives the same ratio again).
+            more_student, more_yardstick = alternate(student, yardstick, TIMED_CALLS,
+                                                     LOOP_CALLS)
+            student_times += more_student
+            yardstick_times += more_yardstick
+            ratio = min(yardstick_times) / max(min(student_times), 1e-9)
         MEASURED[name] = {"seconds": min(student_times), "loop_seconds": min(yardstick_times),
                           "ratio": ratio}
         if ratio < SPEED_RATIO[name]:
