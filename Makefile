@@ -56,9 +56,12 @@ lab: setup
 lab-instructor: setup
 	$(PY) -m autograder lab --instructor . $(LAB_ARGS)
 
-## Grade the notebooks in notebooks/ with the hidden tests; feedback in notebooks/feedback/.
+## Grade the notebooks in notebooks/ changed since their last check with the hidden tests;
+## feedback in notebooks/feedback/. One notebook: make check NOTEBOOK=<file name>; all: ALL=1.
+NOTEBOOK ?=
+ALL      ?=
 check: setup
-	$(PY) -m autograder check notebooks
+	$(PY) -m autograder check notebooks $(if $(NOTEBOOK),--notebook "$(NOTEBOOK)") $(if $(ALL),--all)
 
 ## Regenerate release/ from source/ with nbgrader.
 release: setup

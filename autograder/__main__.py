@@ -4,7 +4,7 @@
     python -m autograder release [ASSIGNMENT ...]
     python -m autograder demo
     python -m autograder workspace [FOLDER]
-    python -m autograder check [FOLDER]
+    python -m autograder check [FOLDER] [--notebook NAME | --all]
     python -m autograder lab [FOLDER | --instructor] [JUPYTERLAB OPTIONS]
 """
 
@@ -20,16 +20,19 @@ from autograder import demo
 from autograder.course import ASSIGNMENTS, Course, NbgraderError
 from autograder.engine.sandbox import GIB, Limits, SandboxUnavailable
 from autograder.selfstudy import (
-    assignment_notebooks,
+    NothingToCheck,
     check,
     display,
     make_workspace,
-    nothing_to_check_message,
     report,
+    select_notebooks,
 )
 
 # The self-study workspace (notebooks/ of the repository).
 WORKSPACE = Course().root / "notebooks"
+# How long one notebook's check takes, as measured on the 2-core development machine
+# (README.md, "For self-study").
+CHECK_TIME = "8 to 23 seconds"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
                     "FOLDER/feedback/. The notebooks are only read.")
     check_parser.add_argument("folder", nargs="?", type=Path, default=WORKSPACE,
                               help="default: notebooks/ of the repository")
+    which = check_parser.add_mutually_exclusive_group()
+    which.add_argument("--notebook", metavar="NAME",
+                       help="check this notebook only (its file name or its assignment's id); "
+                            "default: the notebooks changed since their last check")
+    which.add_argument("--all", action="store_true", dest="everything",
+                       help="check every notebook, changed or not")
     lab = commands.add_parser(
         "lab", help="open JupyterLab for a learner (or, with --instructor, for the course)",
         description="Open JupyterLab on FOLDER with nbgrader's Validate button and without "
@@ -109,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "workspace":
             workspace_command(args.folder)
         elif args.command == "check":
-            return check_command(args.folder)
+            return check_command(args.folder, args.notebook, args.everything)
         elif args.command == "lab":
             from autograder import lab as jupyterlab
 
@@ -165,16 +174,29 @@ def workspace_command(folder: Path) -> None:
             print(f"kept   {display(entry.path)} (already there; not overwritten)")
 
 
-def check_command(folder: Path) -> int:
-    notebooks = assignment_notebooks(folder)
-    if not notebooks:
-        print(nothing_to_check_message(folder), file=sys.stderr)
+def check_command(folder: Path, notebook: str | None = None, everything: bool = False) -> int:
+    try:
+        notebooks = select_notebooks(folder, notebook, everything)
+    except NothingToCheck as nothing:
+        print(nothing, file=sys.stderr)
         return 1
-    names = ", ".join(path.name for path in notebooks.values())
-    print(f"grading {names} as saved in {display(folder)} (save your work in JupyterLab "
-          "first; this takes a minute or less)", file=sys.stderr)
-    checked = check(folder)
-    print("\n\n".join(report(entry) for entry in checked))
+    if not notebooks:
+        print(f"nothing changed in {display(folder)} since the last check of each notebook: "
+              "`make check ALL=1` checks them all again, `make check NOTEBOOK=<file name>` "
+              "one of them", file=sys.stderr)
+        return 0
+    print(f"checking {len(notebooks)} notebook{'s' if len(notebooks) > 1 else ''} as saved in "
+          f"{display(folder)} (save your work in JupyterLab first); each takes {CHECK_TIME}",
+          file=sys.stderr, flush=True)
+
+    def starting(assignment: str, path: Path) -> None:
+        print(f"checking {path.name} ({ASSIGNMENTS[assignment].title}) ...", file=sys.stderr,
+              flush=True)
+
+    def finished(entry) -> None:
+        print(report(entry) + "\n", flush=True)
+
+    checked = check(folder, notebooks=notebooks, starting=starting, finished=finished)
     return 0 if any(not entry.result.reason for entry in checked) else 1
 
 

@@ -2,8 +2,9 @@
 
 ``make_workspace(folder)`` copies each assignment's release notebook into FOLDER
 (``notebooks/``) unless a file of that name is already there: a learner's work is
-never overwritten. ``check(folder)`` grades each assignment notebook found in
-FOLDER with the batch grader (``autograder.batch.grade_batch``: the same preflight,
+never overwritten. ``check(folder)`` grades the assignment notebooks of FOLDER that
+``select_notebooks`` picks (one named, all, or those changed since their last check), one
+after the other, with the batch grader (``autograder.batch.grade_batch``: the same preflight,
 sandboxed run and hidden tests as the instructor's grading; where no sandbox can be made,
 the learner's own code runs without one, and a note says so once) on a temporary copy,
 and writes the feedback HTML to FOLDER/feedback/<notebook stem>.html.
@@ -13,12 +14,15 @@ Neither ever writes to, or opens for writing, the learner's notebooks.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import shutil
 import sys
 import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 
@@ -32,6 +36,9 @@ STUDENT_ID = "self-study"
 # still raises NotImplementedError.
 NOT_STARTED = "raised NotImplementedError: it is not implemented yet"
 FEEDBACK_FOLDER = "feedback"
+# In FOLDER/feedback/: each notebook's file name -> the SHA-256 of its bytes when it was last
+# checked, so that a check without a notebook named grades only the notebooks changed since.
+CHECKED_FILE = "checked.json"
 
 
 class NothingToCheck(Exception):
@@ -96,24 +103,75 @@ def assignment_notebooks(folder: Path) -> dict[str, Path]:
     return found
 
 
-def check(folder: Path, course: Course = Course(), workers: int = 1) -> list[Checked]:
-    """Grade every assignment notebook in FOLDER; write its feedback to FOLDER/feedback/.
+def fingerprint(path: Path) -> str:
+    """The SHA-256 of the file at PATH, in hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def last_checked(folder: Path) -> dict[str, str]:
+    """Notebook file name -> its fingerprint when FOLDER's last check graded it (empty when
+    none did, or the record is unreadable)."""
+    try:
+        record = json.loads((folder / FEEDBACK_FOLDER / CHECKED_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def select_notebooks(folder: Path, notebook: str | None = None,
+                     everything: bool = False) -> dict[str, Path]:
+    """assignment -> path of the notebooks of FOLDER a check grades: the one NOTEBOOK names
+    (its file name, or its assignment's id), or with EVERYTHING all of them, or else those
+    changed since the last check graded them (and those it never graded).
+
+    Raises NothingToCheck when FOLDER holds none of the assignments' notebooks, and
+    LookupError when NOTEBOOK names none of them.
+    """
+    found = assignment_notebooks(folder)
+    if not found:
+        raise NothingToCheck(nothing_to_check_message(folder))
+    if notebook is not None:
+        for assignment, path in found.items():
+            if notebook in (assignment, path.name, str(path)):
+                return {assignment: path}
+        expected = ", ".join(f"{path.name} ({assignment})" for assignment, path in found.items())
+        raise LookupError(f"no notebook {notebook!r} in {display(folder)}: expected one of "
+                          f"{expected}")
+    if everything:
+        return found
+    record = last_checked(folder)
+    return {assignment: path for assignment, path in found.items()
+            if record.get(path.name) != fingerprint(path)}
+
+
+def check(folder: Path, course: Course = Course(), workers: int = 1,
+          notebooks: dict[str, Path] | None = None,
+          starting: Callable[[str, Path], None] | None = None,
+          finished: Callable[[Checked], None] | None = None) -> list[Checked]:
+    """Grade NOTEBOOKS (assignment -> path; default: every assignment notebook in FOLDER),
+    one after the other; write each one's feedback to FOLDER/feedback/ and record what was
+    graded (CHECKED_FILE). STARTING(assignment, path) is called as each grading starts and
+    FINISHED(checked) as it ends.
 
     Raises NothingToCheck when FOLDER holds none of the assignments' notebooks.
     """
     from autograder.batch import grade_batch
 
-    notebooks = assignment_notebooks(folder)
-    if not notebooks:
-        raise NothingToCheck(nothing_to_check_message(folder))
+    if notebooks is None:
+        notebooks = assignment_notebooks(folder)
+        if not notebooks:
+            raise NothingToCheck(nothing_to_check_message(folder))
     limits = Limits(isolated=sandbox_available())
     checked = []
     for assignment, notebook in notebooks.items():
+        if starting is not None:
+            starting(assignment, notebook)
         with tempfile.TemporaryDirectory(prefix="selfstudy-") as tmp:
             submissions = Path(tmp) / "submissions"
             submissions.mkdir()
             # Read-only on the learner's file: a copy graded in place of it.
             shutil.copyfile(notebook, submissions / f"{STUDENT_ID}.ipynb")
+            graded_version = fingerprint(submissions / f"{STUDENT_ID}.ipynb")
             out = Path(tmp) / "graded"
             [result] = grade_batch(assignment, submissions, out, workers=workers,
                                    course=course, progress=False, limits=limits)
@@ -122,8 +180,21 @@ def check(folder: Path, course: Course = Course(), workers: int = 1) -> list[Che
             feedback = folder / FEEDBACK_FOLDER / f"{notebook.stem}.html"
             feedback.parent.mkdir(exist_ok=True)
             shutil.copyfile(html, feedback)
-        checked.append(Checked(assignment, notebook, result, feedback))
+        _record(folder, notebook.name, graded_version)
+        entry = Checked(assignment, notebook, result, feedback)
+        checked.append(entry)
+        if finished is not None:
+            finished(entry)
     return checked
+
+
+def _record(folder: Path, name: str, version: str) -> None:
+    """Note in FOLDER's record that the notebook NAME was checked as VERSION (its
+    fingerprint when its copy was taken)."""
+    record = last_checked(folder)
+    record[name] = version
+    path = folder / FEEDBACK_FOLDER / CHECKED_FILE
+    path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
 def sandbox_available() -> bool:

@@ -1,13 +1,15 @@
 """Self-study: `make lab`'s copy into notebooks/ and `make check`'s grading of it.
 
 The commands run through ``python -m autograder``'s ``main``. A learner's notebooks must
-come out of both byte for byte and with their modification time unchanged. Two tests
-grade (the solution, one catalogue bug); each takes several seconds.
+come out of both byte for byte and with their modification time unchanged. A check grades
+one notebook, all, or those changed since their last check, and says which as it starts each.
+Two tests grade (the solution, one catalogue bug); each takes several seconds.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -21,7 +23,14 @@ from autograder.__main__ import main
 from autograder.catalogue.step_by_step import BUGS
 from autograder.course import Course, get_assignment, notebook_name
 from autograder.samples import sample_submissions
-from autograder.selfstudy import Checked, report
+from autograder.selfstudy import (
+    CHECKED_FILE,
+    Checked,
+    assignment_notebooks,
+    make_workspace,
+    report,
+    select_notebooks,
+)
 
 ASSIGNMENT = "conv_step_by_step"
 NAME = notebook_name(ASSIGNMENT)
@@ -115,7 +124,7 @@ def test_check_gives_the_solution_full_marks(tmp_path, capsys, monkeypatch):
 
     assert main(["check", "notebooks"]) == 0
 
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert f"notebooks/{NAME}: 100 / 100\n" in out, out
     for function, points in get_assignment(ASSIGNMENT).grading().POINTS.items():
         assert score_line(out, function) == f"{points:g} / {points:g}"
@@ -123,6 +132,14 @@ def test_check_gives_the_solution_full_marks(tmp_path, capsys, monkeypatch):
     assert f"feedback: notebooks/{FEEDBACK}" in out
     assert (folder / FEEDBACK).is_file()
     assert fingerprint(folder) == before
+    title = get_assignment(ASSIGNMENT).title
+    assert f"checking {NAME} ({title}) ...\n" in err, err
+
+    # Checked again unchanged: nothing to grade, and it says how to grade anyway.
+    assert main(["check", "notebooks"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and "nothing changed in notebooks since the last check" in err, err
+    assert "make check ALL=1" in err and "make check NOTEBOOK=" in err
 
 
 def test_check_reports_a_bug_with_its_hint_and_leaves_the_notebook_alone(tmp_path, capsys,
@@ -152,6 +169,30 @@ def test_check_reports_a_bug_with_its_hint_and_leaves_the_notebook_alone(tmp_pat
     assert bug.hint in html and "Feedback for self-study" in html
     assert f"kept   notebooks/{NAME}" in out
     assert untouched(folder, before)
+
+
+def test_a_check_picks_one_notebook_all_or_the_changed_ones(tmp_path):
+    folder = tmp_path / "notebooks"
+    make_workspace(folder)
+    every = assignment_notebooks(folder)
+    assert select_notebooks(folder) == every  # never checked: all of them
+    assert select_notebooks(folder, notebook=NAME) == {ASSIGNMENT: folder / NAME}
+    assert select_notebooks(folder, notebook=ASSIGNMENT) == {ASSIGNMENT: folder / NAME}
+    with pytest.raises(LookupError, match=f"no notebook 'nope.ipynb' in .*expected one of "
+                                          f".*{NAME} \\({ASSIGNMENT}\\)"):
+        select_notebooks(folder, notebook="nope.ipynb")
+
+    # As a check records them: each notebook's bytes when it was graded.
+    (folder / "feedback").mkdir()
+    (folder / "feedback" / CHECKED_FILE).write_text(json.dumps(
+        {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in every.values()}))
+    assert select_notebooks(folder) == {}
+    assert select_notebooks(folder, everything=True) == every
+    with (folder / NAME).open("a") as edited:
+        edited.write("\n")
+    assert select_notebooks(folder) == {ASSIGNMENT: folder / NAME}
+    (folder / "feedback" / CHECKED_FILE).write_text("not json")
+    assert select_notebooks(folder) == every
 
 
 def test_report_gives_one_line_for_functions_not_started():
