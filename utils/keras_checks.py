@@ -85,6 +85,8 @@ SECTION_FUNCTIONAL = "Part 2, the functional API"
 SECTION_COMPILE = "section 3.1, compile_model"
 SECTION_TRAIN = "section 3.2, train_model"
 SECTION_PREDICT = "Part 4, predictions"
+SECTION_LOSSES = "section 3.1, the table of losses"
+SECTION_SPLIT = "section 3.2, The validation split"
 
 # The settings of each layer of the course's network (the rows of REFERENCE["layers"]), as the
 # layer's configuration holds them; the ReLU after each convolution folded into it, as its

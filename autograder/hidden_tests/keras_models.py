@@ -52,6 +52,18 @@ from autograder.probes.keras_models import (
     probe_predict,
     probe_train,
 )
+from utils.keras_checks import (  # the notebook's sections, one list for checks and tests
+    SECTION_COMPILE,
+    SECTION_DEFAULTS,
+    SECTION_FUNCTIONAL,
+    SECTION_LAYERS,
+    SECTION_LOGITS,
+    SECTION_LOSSES,
+    SECTION_PREDICT,
+    SECTION_SEQUENTIAL,
+    SECTION_SPLIT,
+    SECTION_TRAIN,
+)
 
 POINTS = {
     "sequential_model": 25,
@@ -89,17 +101,6 @@ MODEL_BATCH = 8
 MODEL_LEARNING_RATE = 0.01
 MODEL_SEED = 3
 
-# Where each idea is taught: the notebook's sections.
-SECTION_LAYERS = "section 1.1, The layers"
-SECTION_DEFAULTS = "section 1.1, the three settings that differ from Keras' defaults"
-SECTION_LOGITS = "section 1.1, Logits or probabilities?"
-SECTION_SEQUENTIAL = "section 1.2, sequential_model"
-SECTION_FUNCTIONAL = "Part 2, the functional API"
-SECTION_COMPILE = "section 3.1, compile_model"
-SECTION_LOSSES = "section 3.1, the table of losses"
-SECTION_TRAIN = "section 3.2, train_model"
-SECTION_SPLIT = "section 3.2, The validation split"
-SECTION_PREDICT = "Part 4, predictions"
 
 HINT_SEQUENTIAL = Hint("not-sequential", (
     f"a keras.Sequential is a list of layers, the input's shape first ({SECTION_SEQUENTIAL}); "
