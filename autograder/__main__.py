@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--cross-check", action="store_true",
                        help="also autograde each notebook with nbgrader in its own kernel and "
                             "flag functions whose scores differ (`scores-disagree`)")
+    grade.add_argument("--no-warm", action="store_true",
+                       help="start each submission's process anew (a Python and its imports) "
+                            "instead of forking it from the worker's warm process")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     release = commands.add_parser("release", help="regenerate release/ from source/")
@@ -151,7 +154,7 @@ def grade_command(args: argparse.Namespace) -> int:
         results = grade_batch(args.assignment, args.submissions, args.out,
                               workers=args.workers, executor_factory=executor_factory,
                               limits=limits, progress=not args.no_progress,
-                              cross_check=args.cross_check)
+                              cross_check=args.cross_check, warm=not args.no_warm)
     counts = Counter(result.status for result in results)
     print(f"{len(results)} submissions: "
           + ", ".join(f"{counts[status]} {status}" for status in sorted(counts)))

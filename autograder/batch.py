@@ -56,8 +56,9 @@ UNSANDBOXED = ("unsandboxed: graded with --no-sandbox; the student's code ran wi
 @dataclass(frozen=True)
 class Job:
     """One submission to grade: its repaired notebook (JSON), the flags found so far, the
-    release notebook (JSON) whose graded cells its feedback page shows, and the course
-    files for the cross-check (None: no cross-check)."""
+    release notebook (JSON) whose graded cells its feedback page shows, the course files
+    for the cross-check (None: no cross-check), and whether the worker's warm process forks
+    its student's process (False: it is started anew)."""
 
     student_id: str
     assignment: str
@@ -67,6 +68,7 @@ class Job:
     release: str
     visible: tuple[str, ...] = ()
     cross_check: CourseBundle | None = None
+    warm: bool = True
 
 
 @dataclass
@@ -102,17 +104,21 @@ def _feedback_html(job: Job, outcome: JobOutcome) -> str | None:
         return None
 
 
-def warm_up(assignment_id: str, worker: int = 0) -> None:
-    """Import what grading ASSIGNMENT_ID needs and load the feedback page's templates, in a
-    worker, while the instructor's process still prepares the batch (WORKER only makes
-    the calls distinct, for executors that merge equal calls). Never raises: a worker that
-    cannot warm up imports at its first job instead."""
+def warm_up(assignment_id: str, worker: int = 0, limits: Limits | None = None) -> None:
+    """Import what grading ASSIGNMENT_ID needs, load the feedback page's templates and,
+    with LIMITS, start the warm process its gradings are forked from, in a worker, while
+    the instructor's process still prepares the batch (WORKER only makes the calls
+    distinct, for executors that merge equal calls). Never raises: a worker that cannot
+    warm up does it at its first job instead."""
     with contextlib.suppress(Exception):
-        import autograder.engine.session  # noqa: F401
         from autograder import outputs
+        from autograder.engine.session import start_warm_process
 
-        get_assignment(assignment_id).grading()
+        graded = get_assignment(assignment_id)
+        graded.grading()
         outputs._html_exporter()
+        if limits is not None:
+            start_warm_process(graded.preload, dict(graded.preload_env), limits)
 
 
 def _grade_job(job: Job) -> JobOutcome:
@@ -139,7 +145,8 @@ def _grade_job(job: Job) -> JobOutcome:
     limits = dataclasses.replace(job.limits, time_limit=remaining,
                                  cell_timeout=min(job.limits.cell_timeout, int(remaining)))
     graded = get_assignment(job.assignment)
-    run = grade_notebook(notebook, graded.grading(), limits, visible, graded.skipped_cells)
+    run = grade_notebook(notebook, graded.grading(), limits, visible, graded.skipped_cells,
+                         graded.preload if job.warm else None, dict(graded.preload_env))
     if not job.limits.isolated:
         flags.append(UNSANDBOXED)
     flags += list(run.notes) + disagreements(in_notebook, run.tests)
@@ -236,13 +243,16 @@ def log(message: str) -> None:
 def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
                 workers: int | None = None, executor_factory: ExecutorFactory = default_executor,
                 limits: Limits = Limits(), course: Course = Course(),
-                progress: bool = True, cross_check: bool = False) -> list[SubmissionResult]:
+                progress: bool = True, cross_check: bool = False,
+                warm: bool = True) -> list[SubmissionResult]:
     """Grade every submission of ASSIGNMENT in SUBMISSIONS; write the outputs to OUT_DIR.
 
     SUBMISSIONS -- a folder (one notebook or one folder per student) or an LMS zip file
     limits      -- what each submission may use; with ``isolated`` (the default) grading
                    refuses to start (SandboxUnavailable) where no sandbox can be made
     cross_check -- also autograde with nbgrader in its own kernel, and flag disagreements
+    warm        -- each worker forks its gradings from a warm process (the default); False
+                   starts each grading's process anew
     Returns one SubmissionResult per student, sorted by student id. Besides the grades,
     feedback and gradebook, OUT_DIR gets the class report (report.html, mistakes.csv).
     """
@@ -283,7 +293,7 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
             notebooks[entry.student_id] = checked.notebook
             yield Job(entry.student_id, assignment, nbformat.writes(checked.notebook),
                       tuple(checked.flags), limits, release_json, visible,
-                      bundles[0] if cross_check else None)
+                      bundles[0] if cross_check else None, warm)
 
     def write(outcome: JobOutcome) -> None:
         """A graded submission's files, written while the workers grade the others."""
@@ -318,7 +328,7 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
             # preflights the first notebooks.
             executor = stack.enter_context(executor_factory(workers))
             for worker in range(workers):
-                executor.submit(warm_up, assignment, worker)
+                executor.submit(warm_up, assignment, worker, limits if warm else None)
         bar = stack.enter_context(tqdm(total=len(entries), unit="submission",
                                        desc=f"grading {assignment}", disable=not progress,
                                        file=sys.stderr))

@@ -41,6 +41,10 @@ class Assignment:
                      solution and the blank release
     preamble      -- what the notebook's setup cell gives the solution cells, as plain
                      Python, for running the solutions in a process of our own
+    preload       -- the libraries the notebook imports, which the grader's warm process
+                     imports once for all its gradings (see ``autograder.engine.warm``)
+    preload_env   -- (name, value) variables the notebook's setup cell sets before it
+                     imports them, which the student's process gets from its start
     """
 
     id: str
@@ -51,6 +55,8 @@ class Assignment:
     catalogue: str
     samples: tuple[str, ...]
     preamble: str
+    preload: tuple[str, ...] = ()
+    preload_env: tuple[tuple[str, str], ...] = ()
 
     def grading(self) -> ModuleType:
         """The hidden-test module, checked against the contract (ContractError if not)."""
@@ -64,6 +70,10 @@ class Assignment:
         by_name = {bug.name: bug for bug in self.bugs()}
         return [by_name[name] for name in self.samples]
 
+
+# What every notebook imports (and the worker itself: IPython's shell).
+NOTEBOOK_LIBRARIES = ("numpy", "matplotlib.pyplot", "IPython.core.interactiveshell", "h5py",
+                      "threadpoolctl", "tqdm.auto")
 
 # The course, in the order learners take it.
 ASSIGNMENTS = {assignment.id: assignment for assignment in (
@@ -84,6 +94,7 @@ ASSIGNMENTS = {assignment.id: assignment for assignment in (
         catalogue="autograder.catalogue.dnn_step_by_step",
         samples=("dW-without-1-over-m", "dAL-sign", "forward-skips-a-layer"),
         preamble="import numpy as np",
+        preload=NOTEBOOK_LIBRARIES,
     ),
     Assignment(
         id="conv_step_by_step",
@@ -100,6 +111,7 @@ ASSIGNMENTS = {assignment.id: assignment for assignment in (
         samples=("bias-per-element", "conv-window-ends-at-stride",
                  "pool-backward-ignores-stride"),
         preamble="import numpy as np",
+        preload=NOTEBOOK_LIBRARIES,
     ),
     Assignment(
         id="cnn_numpy_training",
@@ -116,6 +128,7 @@ ASSIGNMENTS = {assignment.id: assignment for assignment in (
         samples=("conv-backward-overwrites-overlaps", "softmax-without-shift",
                  "gradient-check-one-sided"),
         preamble="import numpy as np",
+        preload=NOTEBOOK_LIBRARIES,
     ),
     Assignment(
         id="conv_application",
@@ -132,6 +145,8 @@ ASSIGNMENTS = {assignment.id: assignment for assignment in (
                   "from utils.signs import convert_to_one_hot, random_mini_batches\n"
                   "from utils.tensorflow_setup import import_tensorflow\n"
                   "tf = import_tensorflow()"),
+        preload=(*NOTEBOOK_LIBRARIES, "tensorflow", "tf_keras"),
+        preload_env=(("TF_USE_LEGACY_KERAS", "1"), ("TF_CPP_MIN_LOG_LEVEL", "2")),
     ),
     Assignment(
         id="conv_keras",
@@ -147,6 +162,8 @@ ASSIGNMENTS = {assignment.id: assignment for assignment in (
         preamble=("import numpy as np\n"
                   "from utils.tensorflow_setup import import_keras\n"
                   "keras = import_keras()"),
+        preload=(*NOTEBOOK_LIBRARIES, "tensorflow", "keras"),
+        preload_env=(("KERAS_BACKEND", "tensorflow"), ("TF_CPP_MIN_LOG_LEVEL", "2")),
     ),
 )}
 

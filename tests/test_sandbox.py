@@ -116,7 +116,13 @@ def test_student_code_has_no_network_and_its_limits(tmp_path):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root runs sandboxes as users of their own")
 def test_root_runs_each_sandbox_as_a_user_of_its_own(tmp_path):
-    assert run_probe(tmp_path)["uid"] == sandbox.FIRST_SANDBOX_UID + os.getpid()
+    code = "import os, time; print(os.getuid()); time.sleep(1)"
+    starts = [sandbox.launch([sys.executable, "-c", code], Limits(), tmp_path / f"root{i}")
+              for i in range(2)]
+    running = [subprocess.Popen(start.argv, env=start.env, stdout=subprocess.PIPE, text=True)
+               for start in starts]
+    uids = [int(process.communicate(timeout=60)[0]) for process in running]
+    assert min(uids) >= sandbox.FIRST_SANDBOX_UID and uids[0] != uids[1]
 
 
 def test_only_the_named_variables_reach_the_sandbox(tmp_path, monkeypatch):

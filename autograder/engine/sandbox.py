@@ -29,6 +29,7 @@ limits that ``prlimit`` can set.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import autograder
+from autograder.engine.jail import FIRST_UID
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
@@ -58,9 +60,9 @@ SEARCH_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 
 # Where the sandboxed process writes: its scratch folder, as it sees it.
 SCRATCH = "/tmp"
-# User ids for sandboxes started by root: this plus the starting process's id, so that two
-# sandboxes never share a user (nor, so, a process limit).
-FIRST_SANDBOX_UID = 1 << 20
+# User ids for sandboxes started by root: this plus the process id of the sandbox's first
+# process, so that two sandboxes never share a user (nor, so, a process limit).
+FIRST_SANDBOX_UID = FIRST_UID
 
 # Folders of installed packages, visible wherever they are.
 INSTALL_FOLDERS = ("site-packages", "dist-packages")
@@ -73,69 +75,6 @@ ENGINE_FILES = ("__init__.py", "engine/__init__.py", "engine/wire.py", "engine/w
                 "probes")
 
 _PACKAGE = Path(autograder.__file__).resolve().parent
-
-# Run by /bin/sh inside new namespaces: build the sandbox's root in ROOT and start the
-# command there. Arguments: ROOT UID SCRATCH_BYTES, then "ro PATH" (bind PATH read-only at
-# the same place), "rw PATH" (bind the folder PATH writable), "own PATH" (give the file
-# PATH, in a folder of "rw", to the sandbox's user) and "hide PATH" (an empty read-only
-# folder over PATH) operations, "--", then the command.
-_JAIL = r"""
-set -eu
-root=$1; uid=$2; scratch=$3; shift 3
-mount -t tmpfs -o mode=755 sandbox "$root"
-mkdir "$root/tmp"
-mount -t tmpfs -o "size=$scratch,mode=700,uid=$uid,gid=$uid,nosuid,nodev" scratch "$root/tmp"
-while [ "$1" != "--" ]; do
-  path=$2
-  case $1 in
-    ro)
-      if [ -L "$path" ]; then
-        mkdir -p "$root${path%/*}"; ln -s "$(readlink "$path")" "$root$path"
-      else
-        if [ -d "$path" ]; then mkdir -p "$root$path"
-        else mkdir -p "$root${path%/*}"; : > "$root$path"; fi
-        mount --rbind "$path" "$root$path"
-        mount -o remount,bind,ro,nosuid,nodev "$root$path"
-      fi ;;
-    rw)
-      mkdir -p "$root$path"; mount --bind "$path" "$root$path" ;;
-    own)
-      chown "$uid:$uid" "$path" ;;
-    hide)
-      if [ -d "$root$path" ]; then mount -t tmpfs -o ro,mode=755 hidden "$root$path"; fi ;;
-  esac
-  shift 2
-done
-shift
-mkdir -p "$root/proc" "$root/dev"
-mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
-mount -t tmpfs -o mode=755,nosuid dev "$root/dev"
-for name in null zero full random urandom; do
-  : > "$root/dev/$name"; mount --bind "/dev/$name" "$root/dev/$name"
-done
-ln -s /proc/self/fd "$root/dev/fd"
-mkdir "$root/dev/shm"
-mount -o remount,bind,ro,nosuid "$root/dev"
-mount -t tmpfs -o size=64m,mode=1777,nosuid,nodev shm "$root/dev/shm"
-mount -o remount,bind,ro "$root"
-cd "$root"
-exec chroot . "$@"
-"""
-
-# Inside the sandbox, as its user: make the home and work folders, copy "SOURCE TARGET"
-# pairs (up to "--") into the home, then run the command in a child of a child of the
-# namespace's first process, so that its parent is not process 1 (a Jupyter kernel whose
-# parent is process 1 takes itself for an orphan).
-_ENTER = r"""set -e
-mkdir -p /tmp/home /tmp/work
-while [ "$1" != "--" ]; do
-  mkdir -p "/tmp/home/${2%/*}"; cp "$1" "/tmp/home/$2"; shift 2
-done
-shift
-cd /tmp/work
-sh -c '"$@"; exit $?' sh "$@"
-"""
-
 
 class SandboxUnavailable(RuntimeError):
     """No sandbox can be made on this machine; the message says why and what to do.
@@ -227,7 +166,7 @@ def launch(argv: list[str], limits: Limits, scratch: Path, visible: list[Path] =
         return Launch(_resource_limits(limits) + list(argv),
                       _environment(home, str(scratch), env), str(scratch / "work"))
     check_available()
-    return Launch(_sandboxed(argv, limits, scratch, visible, shared, owned, home_files),
+    return Launch(_sandboxed(argv, limits, scratch, visible, shared, owned, home_files, env),
                   _environment(Path(SCRATCH) / "home", SCRATCH, env), f"{SCRATCH}/work")
 
 
@@ -261,49 +200,52 @@ def _resource_limits(limits: Limits) -> list[str]:
     return command + ["--"]
 
 
+def jail_spec(limits: Limits, root: Path, visible: list[Path] = (), shared: list[Path] = (),
+              owned: list[str] = (), home_files: dict[str, Path] | None = None,
+              env: dict[str, str] | None = None) -> dict:
+    """What ``autograder.engine.jail.enter`` makes of a process: the sandbox of LIMITS built
+    on the empty folder ROOT (see ``launch`` for the rest), as data."""
+    home_files = {name: path for name, path in (home_files or {}).items()
+                  if Path(path).is_file()}
+    operations = _mounts([*visible, *home_files.values()], shared)
+    operations += [["own", str(path)] for path in owned]
+    if limits.isolated:
+        home, workdir, tmp = Path(SCRATCH) / "home", f"{SCRATCH}/work", SCRATCH
+    else:
+        home, workdir, tmp = root / "home", str(root / "work"), str(root)
+    return {"isolated": limits.isolated, "root": str(root),
+            "scratch_size": limits.scratch_size, "operations": operations,
+            "limits": {"processes": limits.processes, "file_size": limits.file_size,
+                       "cpu": int(limits.time_limit) + 1, "memory": limits.memory_limit},
+            "home_files": [[str(Path(path).resolve()), name]
+                           for name, path in home_files.items()],
+            "env": _environment(home, tmp, env), "workdir": workdir}
+
+
 def _sandboxed(argv: list[str], limits: Limits, root: Path, visible: list[Path],
                shared: list[Path] = (), owned: list[str] = (),
-               home_files: dict[str, Path] | None = None) -> list[str]:
-    home_files = home_files or {}
-    as_root = os.geteuid() == 0
-    uid = FIRST_SANDBOX_UID + os.getpid() if as_root else 0
-    for folder in shared:
-        if as_root:
-            os.chown(folder, uid, uid)
-    namespaces = ["--mount", "--net", "--pid", "--ipc", "--uts", "--fork", "--kill-child",
-                  "--propagation", "private"]
-    if not as_root:
-        namespaces = ["--user", "--map-root-user", *namespaces]
-    user = ([f"--reuid={uid}", f"--regid={uid}", "--clear-groups"] if as_root else [])
-    drop = ["setpriv", *user, "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"]
-    unshare = shutil.which("unshare", path=SEARCH_PATH) or "unshare"
-    return [unshare, *namespaces, "--", "/bin/sh", "-c", _JAIL, "sh", str(root), str(uid),
-            str(limits.scratch_size), *_mounts([*visible, *home_files.values()], shared),
-            *(operation for path in owned for operation in ("own", str(path))), "--",
-            *drop, *_resource_limits(limits), "sh", "-c", _ENTER, "sh",
-            *(part for name, path in home_files.items()
-              for part in (str(Path(path).resolve()), name)), "--", *argv]
+               home_files: dict[str, Path] | None = None,
+               env: dict[str, str] | None = None) -> list[str]:
+    spec = jail_spec(limits, root, visible, shared, owned, home_files, env)
+    return [sys.executable, "-m", "autograder.engine.jail", json.dumps(spec), "--", *argv]
 
 
-def _mounts(visible: list[Path], shared: list[Path] = ()) -> list[str]:
+def _mounts(visible: list[Path], shared: list[Path] = ()) -> list[list[str]]:
     """The jail's operations for a sandbox that reads VISIBLE and writes SHARED."""
     shown: list[str] = [path for path in SYSTEM_PATHS if os.path.lexists(path)]
     for path in {sys.base_prefix, sys.prefix, *_python_paths()}:
         path = os.path.realpath(path)
         if os.path.isdir(path) and not _covered(path, shown):
             shown.append(path)
-    operations = []
-    for path in sorted(set(shown), key=len):
-        operations += ["ro", path]
+    operations = [["ro", path] for path in sorted(set(shown), key=len)]
     # A package installed into site-packages would be visible with it: hide all of it but
     # the worker's own files.
     if _covered(str(_PACKAGE), shown):
-        operations += ["hide", str(_PACKAGE)]
+        operations.append(["hide", str(_PACKAGE)])
     for path in [*(_PACKAGE / name for name in ENGINE_FILES), *visible]:
         if Path(path).exists():
-            operations += ["ro", str(Path(path).resolve())]
-    for path in shared:
-        operations += ["rw", str(Path(path).resolve())]
+            operations.append(["ro", str(Path(path).resolve())])
+    operations += [["rw", str(Path(path).resolve())] for path in shared]
     return operations
 
 
@@ -344,12 +286,6 @@ def _covered(path: str, folders: list[str]) -> bool:
 @functools.cache
 def _probe() -> str | None:
     """Why no sandbox can be made here, or None if one can (tried once per process)."""
-    for program, package in (("unshare", "util-linux"), ("setpriv", "util-linux"),
-                             ("mount", "util-linux"), ("chroot", "coreutils"),
-                             ("prlimit", "util-linux")):
-        if shutil.which(program, path=SEARCH_PATH) is None:
-            return (f"the program `{program}` is missing; install the {package} package "
-                    f"(Debian and Ubuntu: `apt-get install {package}`)")
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as folder:

@@ -70,7 +70,8 @@ from autograder.engine.harness import (
     mistakes_of,
     student_text,
 )
-from autograder.engine.sandbox import Launch, Limits, launch
+from autograder.engine.sandbox import Launch, Limits, check_available, jail_spec, launch
+from autograder.engine.warm import Ending, WarmProcess, WarmUnavailable, warm_process
 from autograder.engine.wire import decode, dumps, encode
 from autograder.results import TestResult
 
@@ -78,8 +79,10 @@ from autograder.results import TestResult
 MAX_REPLY_BYTES = 256 * 1024**2
 # How long the worker may take to import numpy and IPython (within the time limit).
 STARTUP_TIMEOUT = 30.0
-# How long a worker asked to exit gets before it is killed.
+# How long a worker asked to exit gets before it is killed, and how long a killed one
+# forked by a warm process may take to be reported ended.
 EXIT_GRACE = 0.5
+KILL_WAIT = 10.0
 # The worker's program, and what it is told: it is grading (a notebook may do less then,
 # e.g. train for fewer epochs, as under nbgrader's autograde).
 WORKER = [sys.executable, "-m", "autograder.engine.worker"]
@@ -103,7 +106,9 @@ class NotebookRun:
 
 def grade_notebook(notebook: nbformat.NotebookNode, hidden_tests: ModuleType,
                    limits: Limits = Limits(), visible: list[Path] = (),
-                   skip: tuple[str, ...] = ()) -> NotebookRun:
+                   skip: tuple[str, ...] = (),
+                   warm_imports: tuple[str, ...] | None = None,
+                   worker_env: dict[str, str] | None = None) -> NotebookRun:
     """Grade NOTEBOOK's functions with the HIDDEN_TESTS module (see engine.contract), its
     code in the sandbox.
 
@@ -111,14 +116,29 @@ def grade_notebook(notebook: nbformat.NotebookNode, hidden_tests: ModuleType,
                for one cell or one call, and the sandbox's own
     visible -- course files the notebook's code may read (see sandbox.launch)
     skip    -- grade_ids of read-only cells to leave out (see student_cells)
+    warm_imports -- the libraries of this process's warm process, which forks the worker
+               (see autograder.engine.warm); None: the worker is started anew, as it is
+               where no warm process can fork
+    worker_env -- variables of the worker besides its own (those the notebook's setup cell
+               sets before it imports WARM_IMPORTS)
     """
     cells = student_cells(notebook, skip=skip)
     forget_scores()
-    with _Session(cells, limits, visible) as session:
+    with _Session(cells, limits, visible, warm_imports, worker_env) as session:
         session.start()
         tests = [_grade_function(hidden_tests, name, session)
                  for name in hidden_tests.POINTS]
     return NotebookRun(tests, session.notes, session.outputs)
+
+
+def start_warm_process(warm_imports: tuple[str, ...], worker_env: dict[str, str] | None,
+                       limits: Limits) -> None:
+    """Start this process's warm process for gradings that grade_notebook gives these
+    arguments, if it is not running (its imports take seconds: a batch's workers start it
+    before their first submission)."""
+    spec = jail_spec(limits, Path(tempfile.gettempdir()), env={**WORKER_ENV,
+                                                               **(worker_env or {})})
+    warm_process(warm_imports, spec["env"], _caches())
 
 
 def student_cells(notebook: nbformat.NotebookNode, skip: tuple[str, ...] = ()) -> list[dict]:
@@ -321,15 +341,21 @@ def _caches() -> dict[str, Path]:
 class _Session:
     """The worker processes of one grading, their limits and the notes."""
 
-    def __init__(self, cells: list[dict], limits: Limits, visible: list[Path]):
+    def __init__(self, cells: list[dict], limits: Limits, visible: list[Path],
+                 warm_imports: tuple[str, ...] | None = None,
+                 worker_env: dict[str, str] | None = None):
         self.cells = cells
         self.limits = limits
         self.time_limit = float(limits.time_limit)
         self.call_timeout = float(limits.cell_timeout)
         self.deadline = time.monotonic() + self.time_limit
         self.root = Path(tempfile.mkdtemp(prefix="grading-"))
-        self.launch = launch(WORKER, limits, self.root, list(visible), env=WORKER_ENV,
-                             home_files=_caches())
+        self.visible = list(visible)
+        self.warm_imports = warm_imports
+        self.worker_env = {**WORKER_ENV, **(worker_env or {})}
+        self.launch: Launch | None = None
+        # Why the last worker was started anew although a warm process was asked for.
+        self.started_anew: str | None = None
         self.outputs: dict[int, list[dict]] = {}
         self.process: _Process | None = None
         self.notes: list[str] = []
@@ -380,7 +406,7 @@ class _Session:
             if self.remaining() <= 0:
                 self.ran_out_of_time()
                 return False
-            process = _Process(self.launch, self.root)
+            process = self._new_process()
             if not self._ready(process):
                 return False
             todo = [cell for cell in self.cells if cell["index"] not in self.skipped]
@@ -424,6 +450,23 @@ class _Session:
             self.process = process
             return True
         return False
+
+    def _new_process(self) -> _Process:
+        """A worker: forked by the warm process if one was asked for and can fork, else
+        started anew."""
+        if self.warm_imports is not None:
+            if self.limits.isolated:
+                check_available()
+            spec = jail_spec(self.limits, self.root, self.visible, env=self.worker_env)
+            try:
+                warm = warm_process(self.warm_imports, spec["env"], _caches())
+                return _Process.forked(warm, spec)
+            except (WarmUnavailable, OSError) as error:
+                self.started_anew = str(error)
+        if self.launch is None:
+            self.launch = launch(WORKER, self.limits, self.root, self.visible,
+                                 env=self.worker_env, home_files=_caches())
+        return _Process.started(self.launch, self.root)
 
     def _ready(self, process: _Process) -> bool:
         """Whether PROCESS said it is ready; if not, it is stopped and the session failed."""
@@ -633,23 +676,74 @@ def copy_back(target: Any, after: Any) -> bool:
 # The worker process -------------------------------------------------------------------
 
 class _Process:
-    """One worker process and its pipes, read and written with deadlines."""
+    """One worker process and its pipes, read and written with deadlines: started anew
+    (``started``) or forked by a warm process (``forked``)."""
 
-    def __init__(self, start: Launch, root: Path):
-        self.stderr = tempfile.TemporaryFile()
-        # A sandboxed worker enters its own folder itself; a plain one starts there.
-        folder = start.workdir if Path(start.workdir).is_dir() else root
-        self.popen = subprocess.Popen(start.argv, stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=self.stderr, cwd=folder,
-                                      env=start.env, start_new_session=True, close_fds=True)
-        self.reader = self.popen.stdout.fileno()
-        self.writer = self.popen.stdin.fileno()
+    def __init__(self, reader: int, writer: int, stderr, finish: Callable[[float], Any]):
+        self.reader, self.writer, self.stderr = reader, writer, stderr
+        self.finish = finish
         os.set_blocking(self.reader, False)
         os.set_blocking(self.writer, False)
         self.buffer = bytearray()
         self.scanned = 0
         self.ending: str | None = None
         self.stderr_text = ""
+
+    @classmethod
+    def started(cls, start: Launch, root: Path) -> _Process:
+        """A worker started as a program, as START says."""
+        stderr = tempfile.TemporaryFile()
+        # A sandboxed worker enters its own folder itself; a plain one starts there.
+        folder = start.workdir if Path(start.workdir).is_dir() else root
+        popen = subprocess.Popen(start.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=stderr, cwd=folder, env=start.env,
+                                 start_new_session=True, close_fds=True)
+
+        def finish(grace: float):
+            status = _exit_status(popen.pid, grace)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(popen.pid, signal.SIGKILL)
+            popen.wait()
+            for stream in (popen.stdin, popen.stdout):
+                with contextlib.suppress(OSError):
+                    stream.close()
+            if status is None:
+                return None
+            if status.si_code == os.CLD_EXITED:
+                return Ending(status.si_status, None)
+            return Ending(None, status.si_status)
+
+        return cls(popen.stdout.fileno(), popen.stdin.fileno(), stderr, finish)
+
+    @classmethod
+    def forked(cls, warm: WarmProcess, spec: dict) -> _Process:
+        """A worker forked by WARM into the sandbox SPEC (WarmUnavailable if it cannot)."""
+        stderr = tempfile.TemporaryFile()
+        their_stdin, writer = os.pipe()
+        reader, their_stdout = os.pipe()
+        try:
+            request = warm.fork(spec, their_stdin, their_stdout, stderr.fileno())
+        except BaseException:
+            for fd in (their_stdin, writer, reader, their_stdout):
+                os.close(fd)
+            stderr.close()
+            raise
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(their_stdin)
+                os.close(their_stdout)
+
+        def finish(grace: float):
+            ending = warm.ending(request, grace)
+            if ending is None:
+                warm.kill(request)
+                ending = warm.ending(request, KILL_WAIT)
+            for fd in (reader, writer):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            return ending
+
+        return cls(reader, writer, stderr, finish)
 
     def send(self, message: dict, deadline: float) -> None:
         data = memoryview(dumps(message))
@@ -691,7 +785,7 @@ class _Process:
             self.buffer += chunk
 
     def stop(self, grace: float = EXIT_GRACE) -> str:
-        """Kill the process and its group (once); how it ended, e.g. "exit code 0".
+        """Kill the process and all it started (once); how it ended, e.g. "exit code 0".
 
         The process is asked to exit and gets GRACE seconds before it is killed.
         """
@@ -699,24 +793,18 @@ class _Process:
             return self.ending
         with contextlib.suppress(OSError):  # a full or closed pipe: it is killed anyway
             os.write(self.writer, dumps({"exit": True}))
-        status = _exit_status(self.popen.pid, grace)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        self.popen.wait()
-        for stream in (self.popen.stdin, self.popen.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()
+        ending = self.finish(grace)
         self.stderr.seek(0)
         self.stderr_text = self.stderr.read(1 << 16).decode(errors="replace").strip()
         self.stderr.close()
-        if status is None:
+        if ending is None:
             self.ending = "stopped by the grader"
-        elif status.si_code == os.CLD_EXITED:
-            self.ending = f"exit code {status.si_status}"
-        elif status.si_status == signal.SIGKILL:
+        elif ending.exit is not None:
+            self.ending = f"exit code {ending.exit}"
+        elif ending.signal == signal.SIGKILL:
             self.ending = "killed: over the memory limit?"
         else:
-            self.ending = f"killed by {signal.Signals(status.si_status).name}"
+            self.ending = f"killed by {signal.Signals(ending.signal).name}"
         return self.ending
 
     def stderr_tail(self) -> str:
