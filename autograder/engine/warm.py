@@ -230,7 +230,11 @@ class WarmProcess:
                 start_new_session=True)
         finally:
             theirs.close()
-        reply = self._receive(time.monotonic() + READY_TIMEOUT)
+        try:
+            reply = self._receive(time.monotonic() + READY_TIMEOUT)
+        except WarmUnavailable:
+            self.close()
+            raise
         if reply.get("ready") is not True:
             self.close()
             raise WarmUnavailable(f"the warm process did not start: {reply}")
@@ -306,14 +310,18 @@ class WarmProcess:
 
 
 _WARM: dict[tuple, WarmProcess] = {}
+# Why a warm process could not start, by its key: it is not tried again in this process.
+_FAILED: dict[tuple, str] = {}
 
 
 def warm_process(modules: tuple[str, ...], env: dict[str, str],
                  home_files: dict[str, Path] | None = None) -> WarmProcess:
     """This process's warm process for MODULES under ENV, started if there is none or the
-    last one ended."""
+    last one ended; WarmUnavailable if one could not start (once tried, not again)."""
     key = (tuple(modules), tuple(sorted((name, value) for name, value in env.items()
                                         if name not in PRIVATE_VARIABLES)))
+    if key in _FAILED:
+        raise WarmUnavailable(_FAILED[key])
     current = _WARM.get(key)
     if current is not None and current.alive():
         return current
@@ -321,7 +329,11 @@ def warm_process(modules: tuple[str, ...], env: dict[str, str],
         current.close()
     if not _WARM:
         atexit.register(close_all)
-    _WARM[key] = WarmProcess(modules, env, home_files)
+    try:
+        _WARM[key] = WarmProcess(modules, env, home_files)
+    except WarmUnavailable as error:
+        _FAILED[key] = str(error)
+        raise
     return _WARM[key]
 
 
