@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -232,6 +232,24 @@ def not_gradable(student_id: str, assignment_id: str, reason: str,
     return SubmissionResult(student_id, tests, list(flags or []), reason)
 
 
+class InlineExecutor(Executor):
+    """Runs each task as it is submitted, in this process: for a self-check of one
+    notebook, which a pool's start would only delay."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # noqa: BLE001 - the future carries it
+            future.set_exception(error)
+        return future
+
+
+def inline_executor(workers: int) -> Executor:
+    """An InlineExecutor (WORKERS is ignored: one task runs at a time)."""
+    return InlineExecutor()
+
+
 def default_workers() -> int:
     return os.cpu_count() or 1
 
@@ -243,8 +261,8 @@ def log(message: str) -> None:
 def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
                 workers: int | None = None, executor_factory: ExecutorFactory = default_executor,
                 limits: Limits = Limits(), course: Course = Course(),
-                progress: bool = True, cross_check: bool = False,
-                warm: bool = True) -> list[SubmissionResult]:
+                progress: bool = True, cross_check: bool = False, warm: bool = True,
+                instructor_files: bool = True) -> list[SubmissionResult]:
     """Grade every submission of ASSIGNMENT in SUBMISSIONS; write the outputs to OUT_DIR.
 
     SUBMISSIONS -- a folder (one notebook or one folder per student) or an LMS zip file
@@ -253,8 +271,10 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
     cross_check -- also autograde with nbgrader in its own kernel, and flag disagreements
     warm        -- each worker forks its gradings from a warm process (the default); False
                    starts each grading's process anew
-    Returns one SubmissionResult per student, sorted by student id. Besides the grades,
-    feedback and gradebook, OUT_DIR gets the class report (report.html, mistakes.csv).
+    instructor_files -- write the gradebook and the class report (report.html,
+                   mistakes.csv) besides the grades and feedback; False for a learner's
+                   self-check
+    Returns one SubmissionResult per student, sorted by student id.
     """
     from tqdm import tqdm
 
@@ -307,13 +327,16 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
         outputs.write_feedback(out_dir / "feedback" / student / assignment, outcome.result,
                                notebooks.get(student), release, assignment,
                                html=outcome.feedback_html)
-        gradebook[0].add(outcome.result)
+        if gradebook:
+            gradebook[0].add(outcome.result)
         bar.update()
 
     gradebook: list[outputs.GradebookWriter] = []
 
     def make_gradebook() -> None:
         """The gradebook, started while the workers grade."""
+        if not instructor_files:
+            return
         if not bundles:
             bundles.append(CourseBundle.build(course, assignment))
         gradebook.append(stack.enter_context(contextlib.closing(outputs.GradebookWriter(
@@ -339,12 +362,14 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
             outputs.write_feedback(out_dir / "feedback" / student / assignment,
                                    results[student], notebooks.get(student), release,
                                    assignment)
-            gradebook[0].add(results[student])
+            if gradebook:
+                gradebook[0].add(results[student])
             bar.update()
 
     ordered = [results[student] for student in sorted(results)]
     outputs.write_csv(out_dir / outputs.GRADES_CSV, ordered)
-    write_class_report(out_dir, assignment, ordered,
-                       RunInfo(time.monotonic() - started, workers, limits.describe(),
-                               limits.isolated))
+    if instructor_files:
+        write_class_report(out_dir, assignment, ordered,
+                           RunInfo(time.monotonic() - started, workers, limits.describe(),
+                                   limits.isolated))
     return ordered

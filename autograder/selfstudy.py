@@ -155,7 +155,7 @@ def check(folder: Path, course: Course = Course(), workers: int = 1,
 
     Raises NothingToCheck when FOLDER holds none of the assignments' notebooks.
     """
-    from autograder.batch import grade_batch
+    from autograder.batch import grade_batch, inline_executor
 
     if notebooks is None:
         notebooks = assignment_notebooks(folder)
@@ -174,7 +174,8 @@ def check(folder: Path, course: Course = Course(), workers: int = 1,
             graded_version = fingerprint(submissions / f"{STUDENT_ID}.ipynb")
             out = Path(tmp) / "graded"
             [result] = grade_batch(assignment, submissions, out, workers=workers,
-                                   course=course, progress=False, limits=limits)
+                                   course=course, progress=False, limits=limits,
+                                   executor_factory=inline_executor, instructor_files=False)
             html = (out / "feedback" / STUDENT_ID / assignment
                     / Path(notebook_name(assignment)).with_suffix(".html").name)
             feedback = folder / FEEDBACK_FOLDER / f"{notebook.stem}.html"

@@ -62,7 +62,7 @@ def test_each_assignments_warm_process_is_single_threaded_when_it_forks():
         spec = sandbox.jail_spec(LIMITS, Path("/tmp"),
                                  env={**WORKER_ENV, **dict(graded.preload_env)})
         process = warm.warm_process(graded.preload, spec["env"])
-        assert process.refusal is None, (assignment, process.refusal)
+        process.wait_ready()
         tasks = len(os.listdir(f"/proc/{process.process.pid}/task"))
         assert tasks == 1, (assignment, tasks)
 
@@ -75,9 +75,9 @@ def test_a_warm_process_with_threads_refuses_to_fork_and_the_grading_starts_anew
     env = {**spec["env"], "PYTHONPATH": f"{tmp_path}{os.pathsep}{spec['env']['PYTHONPATH']}"}
     threaded = warm.WarmProcess(("starts_a_thread",), env)
     try:
-        assert threaded.refusal == "importing starts_a_thread started 2 threads"
         with pytest.raises(warm.WarmUnavailable, match="2 threads"):
             threaded.fork(spec, 0, 1, 2)
+        assert threaded.refusal == "importing starts_a_thread started 2 threads"
     finally:
         threaded.close()
     # A warm process that cannot even start: the grading's worker is started anew.

@@ -221,7 +221,9 @@ class WarmProcess:
         self.lock = threading.Lock()
         self.next_request = 0
         self.endings: dict[int, Ending] = {}
+        # Why it cannot fork (it did not start, or its imports started threads), once known.
         self.refusal: str | None = None
+        self.ready = False
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "autograder.engine.warm", str(theirs.fileno()),
@@ -230,17 +232,25 @@ class WarmProcess:
                 start_new_session=True)
         finally:
             theirs.close()
-        try:
-            reply = self._receive(time.monotonic() + READY_TIMEOUT)
-        except WarmUnavailable:
-            self.close()
-            raise
-        if reply.get("ready") is not True:
-            self.close()
-            raise WarmUnavailable(f"the warm process did not start: {reply}")
-        if reply.get("tasks") != 1:
-            self.refusal = (f"importing {', '.join(self.modules)} started "
-                            f"{reply.get('tasks')} threads")
+        self.started = time.monotonic()
+
+    def wait_ready(self) -> None:
+        """Wait until the imports are done; WarmUnavailable if it cannot fork."""
+        if self.ready:
+            return
+        if self.refusal is None:
+            try:
+                reply = self._receive(self.started + READY_TIMEOUT)
+            except WarmUnavailable as error:
+                reply = {"failed": str(error)}
+            if reply.get("ready") is not True:
+                self.refusal = reply.get("failed") or f"the warm process sent {reply}"
+            elif reply.get("tasks") != 1:
+                self.refusal = (f"importing {', '.join(self.modules)} started "
+                                f"{reply.get('tasks')} threads")
+        if self.refusal is not None:
+            raise WarmUnavailable(self.refusal)
+        self.ready = True
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -270,8 +280,7 @@ class WarmProcess:
         """Fork a worker in the sandbox SPEC with those fds as its standard streams; the
         request number that names it. WarmUnavailable if it cannot."""
         with self.lock:
-            if self.refusal is not None:
-                raise WarmUnavailable(self.refusal)
+            self.wait_ready()
             self.next_request += 1
             request = self.next_request
             socket.send_fds(self.channel, [json.dumps({"fork": request, "spec": spec})
@@ -300,8 +309,9 @@ class WarmProcess:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.channel.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
+        if self.ready:  # it reads the socket: it ends its children and itself
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
@@ -310,30 +320,25 @@ class WarmProcess:
 
 
 _WARM: dict[tuple, WarmProcess] = {}
-# Why a warm process could not start, by its key: it is not tried again in this process.
-_FAILED: dict[tuple, str] = {}
 
 
 def warm_process(modules: tuple[str, ...], env: dict[str, str],
                  home_files: dict[str, Path] | None = None) -> WarmProcess:
     """This process's warm process for MODULES under ENV, started if there is none or the
-    last one ended; WarmUnavailable if one could not start (once tried, not again)."""
+    last one ended (its imports go on while the caller works: ``fork`` waits for them);
+    WarmUnavailable if the last one could not fork (it is not tried again)."""
     key = (tuple(modules), tuple(sorted((name, value) for name, value in env.items()
                                         if name not in PRIVATE_VARIABLES)))
-    if key in _FAILED:
-        raise WarmUnavailable(_FAILED[key])
     current = _WARM.get(key)
+    if current is not None and current.refusal is not None:
+        raise WarmUnavailable(current.refusal)
     if current is not None and current.alive():
         return current
     if current is not None:
         current.close()
     if not _WARM:
         atexit.register(close_all)
-    try:
-        _WARM[key] = WarmProcess(modules, env, home_files)
-    except WarmUnavailable as error:
-        _FAILED[key] = str(error)
-        raise
+    _WARM[key] = WarmProcess(modules, env, home_files)
     return _WARM[key]
 
 
