@@ -264,10 +264,20 @@ def with_mathml(markdown: str) -> str:
 _EXPORTER_LOCK = threading.Lock()
 
 
+# What nbconvert's HTML exporter adds to a page for screen readers and keyboards.
+NO_IMAGE_TEXT = "No description has been provided for this image"
+_IMAGE_WITHOUT_TEXT = re.compile(r"<img(?![^>]*\balt=)")
+_FOCUSABLE = re.compile(
+    r'(<div class="(?:[^"]* )?(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?: [^"]*)?")')
+
+
 @functools.cache
 def _html_exporter():
-    from nbconvert import HTMLExporter
+    from jinja2 import pass_context
+    from nbconvert import HTMLExporter, TemplateExporter
     from nbconvert.filters import clean_html
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
     # The page sanitises every code cell's highlighted source (bleach, about half of a
     # page's time); most cells are the same for every student, so each distinct one is
@@ -278,6 +288,35 @@ def _html_exporter():
         def default_filters(self):
             yield from super().default_filters()
             yield ("clean_html", clean_once)
+
+        # A page's text cells are the release's, the same for every student: each distinct
+        # one (without attachments) is rendered once per process.
+        @pass_context
+        def markdown2html(self, context, source):
+            if context.get("cell", {}).get("attachments"):
+                return super().markdown2html(context, source)
+            path = context.get("resources", {}).get("metadata", {}).get("path", "")
+            return self._markdown_once(source, path)
+
+        @functools.lru_cache(maxsize=4096)  # noqa: B019 - one exporter per process
+        def _markdown_once(self, source, path):
+            return super().markdown2html({"resources": {"metadata": {"path": path}}},
+                                         source)
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter's page, without its pass of BeautifulSoup over the whole page
+            # (a third of a page's time): its edits, alternative text for images and
+            # focusable inputs and outputs, are made on the text.
+            language = nb.metadata.get("language_info", {})
+            lexer = language.get("pygments_lexer", language.get("name"))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            html = _IMAGE_WITHOUT_TEXT.sub(f'<img alt="{NO_IMAGE_TEXT}"', html)
+            return _FOCUSABLE.sub(r'\1 tabindex="0"', html), resources
 
     return FeedbackExporter(**feedback_exporter_options())
 

@@ -1,12 +1,15 @@
 """Feedback pages: one exporter per process serves every student, each page is the one
 nbconvert's own HTMLExporter (made as the pages' is) makes of that student's feedback
-notebook, and the formulas are MathML, drawn by the browser with no MathJax to fetch."""
+notebook (the same document, read by an HTML parser: its images described and its inputs
+and outputs focusable), and the formulas are MathML, drawn by the browser with no MathJax
+to fetch."""
 
 from __future__ import annotations
 
 import re
 
 import nbformat
+from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 
 from autograder import outputs, results
@@ -31,15 +34,18 @@ def test_pages_in_turn_are_each_students_own():
     marker = "MARKER_OF_THE_SECOND_STUDENT"
     second = build_submission(release, {"zero_pad": f"def zero_pad(X, pad):\n"
                                                     f"    return {marker}\n"})
+    # A picture a student put into a text cell, without a description.
+    second.cells.append(nbformat.v4.new_markdown_cell('<img src="my_figure.png">'))
     pages = []
     for student, notebook, score in (("first", solution, 1.0), ("second", second, 0.0),
                                      ("first", solution, 1.0)):
         html = outputs.feedback_html(graded(student, score), notebook, release)
         expected, _ = HTMLExporter(**outputs.feedback_exporter_options()).from_notebook_node(
             outputs.feedback_notebook(graded(student, score), notebook, release))
-        assert html == expected
+        assert str(BeautifulSoup(html, features="html.parser")) == expected
         pages.append(html)
     assert marker in pages[1] and marker not in pages[0] + pages[2]
+    assert pages[1].count(f'alt="{outputs.NO_IMAGE_TEXT}"') == 1
     assert pages[0] == pages[2]
 
 
