@@ -236,6 +236,16 @@ def test_default_data_for_model_is_class_sorted_copy_of_the_training_images():
     assert data["X_train"].max() <= 1.0 and data["X_test"].shape == (120, 64, 64, 3)
 
 
+def test_the_sorted_runs_test_images_are_training_images_of_every_class_labelled_wrong():
+    data = application.default_data()
+    X, Y = application.sorted_test(data)
+    classes = {bytes(image): label
+               for image, label in zip(data["X_sorted"], np.argmax(data["Y_sorted"], axis=1))}
+    true = np.array([classes[bytes(image)] for image in X])
+    assert set(true.tolist()) == set(range(6)) and len(X) < len(data["X_sorted"])
+    assert np.array_equal(np.argmax(Y, axis=1), (true + 1) % 6)
+
+
 def test_the_fast_numpy_network_of_grade_model_is_the_oracle():
     rng = np.random.default_rng(3)
     X = rng.random((5, 64, 64, 3)).astype(np.float32)

@@ -186,17 +186,27 @@ INPUT_OPS = ("Conv2D", "MatMul", "BatchMatMulV2", "Einsum")
 # zeros; a missing one leaves negative values.
 RECTIFIED, POSITIVE = 0, 1
 
-# The short training runs of grade_model: few enough epochs to grade in seconds.
-MODEL_EXAMPLES = 480
-MODEL_EPOCHS = 6
-MODEL_SORTED_EPOCHS = 4
+# The short training runs of grade_model. Every image sent to the student's process crosses
+# there and back and goes through the numpy network once, which costs more than a dozen epochs
+# of training it: the runs train few images for more epochs. 192 images in 12 epochs (3
+# mini-batches each) reach 0.93 train and test accuracy, the cost falling to 0.15 of its
+# first value; the same images stored class by class reach 0.87 in 10 epochs, 0.47 without
+# shuffling.
+MODEL_EXAMPLES = 192
+MODEL_EPOCHS = 12
+MODEL_SORTED_EPOCHS = 10
 MODEL_LEARNING_RATE = 0.009
 MODEL_BATCH = 64
+# The sorted run's test images: every SORTED_TEST_STEP-th of its training images (24, of every
+# class), with every label moved to the next class.
+SORTED_TEST_STEP = 8
 # A run with learning rate 0 changes no weight: each mini-batch's cost is then that of the
 # returned parameters, so the costs it records can be recomputed exactly, every epoch's (as
-# many epochs as the longest run). 200 examples make three full mini-batches and a last one of
-# 8, whose cost counts as much as the others'.
-FROZEN_EXAMPLES = 200
+# many epochs as the longest run). 72 examples make a full mini-batch and a last one of 8,
+# whose cost counts as much as the full one's. Its accuracies are not judged: it is tested on
+# the first FROZEN_TEST test images only.
+FROZEN_EXAMPLES = 72
+FROZEN_TEST = 8
 FROZEN_EPOCHS = MODEL_EPOCHS
 FIRST_SEED = 4  # model's seed starts at 3 and grows by 1 before each epoch's shuffle
 
@@ -622,6 +632,13 @@ def default_data(examples: int = MODEL_EXAMPLES) -> dict[str, np.ndarray]:
     return {key: _read_only(value) for key, value in data.items()}
 
 
+def sorted_test(data: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted run's test set, taken from DATA (as default_data gives it): every
+    SORTED_TEST_STEP-th of the class-sorted images, with every label moved to the next class."""
+    step = slice(None, None, SORTED_TEST_STEP)
+    return data["X_sorted"][step], np.roll(data["Y_sorted"][step], 1, axis=1)
+
+
 def _dense_weights(parameters: dict) -> tuple[np.ndarray, np.ndarray]:
     others = [np.asarray(v) for k, v in parameters.items() if k not in SHAPES]
     kernels = [v for v in others if v.ndim == 2 and v.shape[1] == 6]
@@ -732,15 +749,17 @@ def grade_model(func: Callable) -> float:
                    MODEL_EPOCHS)
 
     def sorted_run() -> tuple:
-        # Trained on the class-sorted images and tested on the very same images with every
-        # label moved to the next class: the test accuracy is then far from the train one.
-        shifted = np.roll(data["Y_sorted"], 1, axis=1)
-        return run("sorted", data["X_sorted"], data["Y_sorted"], data["X_sorted"], shifted,
+        # Trained on the class-sorted images and tested on some of those very images with
+        # every label moved to the next class: the test accuracy is then far from the train
+        # one.
+        X_test, Y_test = sorted_test(data)
+        return run("sorted", data["X_sorted"], data["Y_sorted"], X_test, Y_test,
                    MODEL_SORTED_EPOCHS)
 
     def frozen_run() -> tuple:
         X, Y = data["X_train"][:FROZEN_EXAMPLES], data["Y_train"][:FROZEN_EXAMPLES]
-        return run("frozen", X, Y, data["X_test"], data["Y_test"], FROZEN_EPOCHS, 0.0)
+        return run("frozen", X, Y, data["X_test"][:FROZEN_TEST], data["Y_test"][:FROZEN_TEST],
+                   FROZEN_EPOCHS, 0.0)
 
     def expect_costs(costs: Any, epochs: int, setting: str) -> np.ndarray:
         values = (np.asarray(costs, dtype=np.float64)
@@ -827,7 +846,7 @@ def grade_model(func: Callable) -> float:
                  HINT_SHUFFLE),
             ]
             expect_close(values, np.asarray(expected), "costs, with learning_rate=0 on "
-                         f"{FROZEN_EXAMPLES} examples (mini-batches of 64, 64, 64 and 8),",
+                         f"{FROZEN_EXAMPLES} examples (mini-batches of 64 and 8),",
                          rtol=1e-4, atol=1e-5, known=known,
                          hint=HINT_MEAN_COST)
 
@@ -848,22 +867,21 @@ def grade_model(func: Callable) -> float:
 
         def measured_test():
             # Each accuracy against that of the returned parameters on its own data, in the
-            # default run and in the sorted one, whose test images are its training images
-            # with every label moved to the next class: an accuracy measured on the wrong
-            # data stands out there.
+            # default run and in the sorted one, whose test images are some of its training
+            # images with every label moved to the next class: an accuracy measured on the
+            # wrong data stands out there.
             original = default_data()  # the same values as the student's copies
-            shifted = np.roll(original["Y_sorted"], 1, axis=1)
-            for label, run_of, train, test in (
-                    ("the default data", default_run, ("X_train", "Y_train"),
-                     ("X_test", "Y_test")),
-                    ("the class-sorted images, tested with each label moved to the next class",
-                     sorted_run, ("X_sorted", "Y_sorted"), ("X_sorted", None))):
+            for label, run_of, (X_train, Y_train), (X_test, Y_test) in (
+                    ("the default data", default_run,
+                     (original["X_train"], original["Y_train"]),
+                     (original["X_test"], original["Y_test"])),
+                    ("the class-sorted images, tested on some of them with each label moved "
+                     "to the next class", sorted_run,
+                     (original["X_sorted"], original["Y_sorted"]), sorted_test(original))):
                 train_accuracy, test_accuracy, parameters, _ = run_of()
-                train_logits = network_logits(original[train[0]], parameters)
-                test_logits = (train_logits if test[0] == train[0]
-                               else network_logits(original[test[0]], parameters))
-                Y_train = original[train[1]]
-                Y_test = shifted if test[1] is None else original[test[1]]
+                train_logits = network_logits(X_train, parameters)
+                test_logits = (train_logits[::SORTED_TEST_STEP] if run_of is sorted_run
+                               else network_logits(X_test, parameters))
                 for what, value, logits, labels, other in (
                         ("train_accuracy", train_accuracy, train_logits, Y_train,
                          (test_logits, Y_test)),

@@ -94,10 +94,11 @@ CONV_INITIALIZER = "GlorotNormal"
 MODEL_CASES = (((64, 64, 3), 6), ((60, 60, 3), 6), ((48, 40, 1), 10))
 MODEL_IMAGES = 2
 # The brief training of each model: images of the shipped default training set per class,
-# epochs, mini-batch size and Adam's learning rate.
+# epochs, mini-batch size and Adam's learning rate. Each epoch is one step on all 24 images,
+# which lowers the loss (1.80 to 1.74 for the solution's models) and changes every weight.
 MODEL_TRAINING_PER_CLASS = 4
 MODEL_EPOCHS = 2
-MODEL_BATCH = 8
+MODEL_BATCH = 24
 MODEL_LEARNING_RATE = 0.01
 MODEL_SEED = 3
 
@@ -250,11 +251,16 @@ HINT_CLASSES = Hint("classes-not-numbers", (
     f"classes holds one class number per image, shape (m,), integers ({SECTION_PREDICT}); "
     "look at the shape and type of what your function returns as classes"))
 
-# The short training runs of grade_train_model.
+# The short training runs of grade_train_model: 120 images, of which fit trains on 96 in two
+# mini-batches of 48 per epoch. TRAIN_KWARGS is the run whose arguments and History are judged;
+# the runs with another seed and another progress display (SEED_RUN) and with the same seed
+# again (REPEAT_RUN) are judged by what fit is given only, and train one epoch.
 TRAIN_EXAMPLES_PER_CLASS = 20
 TRAIN_SIZE = 16  # the images are shrunk to 16 x 16, one channel
-TRAIN_KWARGS = {"epochs": 2, "batch_size": 16, "validation_split": 0.2, "seed": 7,
+TRAIN_KWARGS = {"epochs": 2, "batch_size": 48, "validation_split": 0.2, "seed": 7,
                 "verbose": 0}
+SEED_RUN = {"seed": TRAIN_KWARGS["seed"] + 1, "verbose": 2, "epochs": 1}
+REPEAT_RUN = {"verbose": 1, "epochs": 1}
 TRAIN_LEARNING_RATE = 0.01
 COMPILE_LEARNING_RATE = 0.0123
 # The metrics (as compile takes them, lower case) that measure the accuracy of one-hot labels.
@@ -834,7 +840,7 @@ def grade_train_model(func: Callable) -> float:
                               "of the training examples", HINT_FIT_ARGUMENTS)
 
         def verbose_test():
-            for changes in ({}, {"seed": TRAIN_KWARGS["seed"] + 1, "verbose": 2}):
+            for changes in ({}, SEED_RUN):
                 verbose = {**TRAIN_KWARGS, **changes}["verbose"]
                 call = one_fit(**changes)
                 if call.get("verbose", "auto") != verbose:
@@ -864,8 +870,8 @@ def grade_train_model(func: Callable) -> float:
 
         def seed_test():
             first = given_order()
-            again = given_order(seed=TRAIN_KWARGS["seed"] + 1, verbose=2)
-            repeat = given_order(verbose=1)
+            again = given_order(**SEED_RUN)
+            repeat = given_order(**REPEAT_RUN)
             if np.array_equal(first, np.arange(len(X))):
                 return  # not shuffled at all: the sub-test above lost its points for that
             if not np.array_equal(first, repeat):
@@ -873,8 +879,8 @@ def grade_train_model(func: Callable) -> float:
                               "orders", HINT_SEED)
             if np.array_equal(first, again):
                 raise Failure(f"runs with seeds {TRAIN_KWARGS['seed']} and "
-                              f"{TRAIN_KWARGS['seed'] + 1} gave fit the examples in the same "
-                              "order", HINT_SEED)
+                              f"{SEED_RUN['seed']} gave fit the examples in the same order",
+                              HINT_SEED)
 
         def history_test():
             found = run()

@@ -113,7 +113,8 @@ def probe_model_training(func: Callable, args: list, X: np.ndarray, Y: np.ndarra
                          learning_rate: float, epochs: int, batch_size: int,
                          seed: int) -> dict:
     """The model FUNC(*ARGS), built after ``keras.utils.set_random_seed(SEED)``, compiled with
-    Adam(LEARNING_RATE), the cross-entropy of logits and the accuracy, and trained EPOCHS
+    Adam(LEARNING_RATE), the cross-entropy of logits and the accuracy (run eagerly: the few
+    steps of a short run take less time than tracing them into a graph), and trained EPOCHS
     epochs on the images X and one-hot labels Y (mini-batches of BATCH_SIZE in order): the
     loss of each epoch, and for each of its weights whether training changed it (or the
     error training raised)."""
@@ -123,7 +124,8 @@ def probe_model_training(func: Callable, args: list, X: np.ndarray, Y: np.ndarra
     if not isinstance(model, k.Model):
         return {"model": False, "describe": describe(model)}
     model.compile(optimizer=k.optimizers.Adam(learning_rate=learning_rate),
-                  loss=k.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+                  loss=k.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
+                  run_eagerly=True)
     before = [np.array(weight) for weight in model.get_weights()]
     try:
         history = model.fit(X, Y, epochs=epochs, batch_size=batch_size, shuffle=False,
@@ -182,7 +184,8 @@ def probe_compile(func: Callable, weights: list, X: np.ndarray, Y: np.ndarray,
 def probe_train(func: Callable, weights: list, X: np.ndarray, Y: np.ndarray,
                 learning_rate: float, kwargs: dict) -> dict:
     """FUNC(model, X, Y, **KWARGS) on a linear classifier of the images X with WEIGHTS, compiled
-    with Adam(LEARNING_RATE), the cross-entropy of logits and the accuracy: the arguments of
+    with Adam(LEARNING_RATE), the cross-entropy of logits and the accuracy (run eagerly, as in
+    ``probe_model_training``): the arguments of
     each call of the model's ``fit`` (for the images and labels given to it, and those of
     ``validation_data`` if given: the sum of each image's pixels and each label's class, which
     identify the examples), the ``history`` of the History each call returned, what FUNC
@@ -190,7 +193,8 @@ def probe_train(func: Callable, weights: list, X: np.ndarray, Y: np.ndarray,
     k = keras()
     model = linear_classifier(weights, X.shape[1:])
     model.compile(optimizer=k.optimizers.Adam(learning_rate=learning_rate),
-                  loss=k.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+                  loss=k.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
+                  run_eagerly=True)
     calls, produced = [], []
     fit = model.fit
 
