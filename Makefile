@@ -77,10 +77,14 @@ benchmark: setup
 	$(PY) benchmarks/application_timing.py
 	$(PY) benchmarks/keras_timing.py
 
-## Time a class of 40 submissions: plain serial nbgrader against `python -m autograder grade`.
-## Fewer submissions: make benchmark-batch BENCH_ARGS="--count 10"
+## Time classes of correct submissions (16 step by step, 6 application, 6 Keras): plain
+## serial nbgrader against `python -m autograder grade`; then a class of 1,000, locally and
+## on Dask. Other classes: .venv/bin/python benchmarks/batch_grading.py --help
 benchmark-batch: setup
-	$(PY) benchmarks/batch_grading.py $(BENCH_ARGS)
+	$(PY) benchmarks/batch_grading.py --correct --count 16
+	$(PY) benchmarks/batch_grading.py --correct --count 6 --assignment conv_application
+	$(PY) benchmarks/batch_grading.py --correct --count 6 --assignment conv_keras
+	$(PY) benchmarks/class_of_1000.py
 
 ## Time the class report of 1,000 synthetic submissions.
 benchmark-report: setup

@@ -323,9 +323,11 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
             path = out_dir / "autograded" / student / assignment / notebook_name(assignment)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(outcome.graded)
-            notebooks[student] = nbformat.reads(outcome.graded, as_version=4)
+            if outcome.feedback_html is None:  # the page is made here, of this notebook
+                notebooks[student] = nbformat.reads(outcome.graded, as_version=4)
+        # Its notebook is no longer needed: a class of hundreds is not held in memory.
         outputs.write_feedback(out_dir / "feedback" / student / assignment, outcome.result,
-                               notebooks.get(student), release, assignment,
+                               notebooks.pop(student, None), release, assignment,
                                html=outcome.feedback_html)
         if gradebook:
             gradebook[0].add(outcome.result)

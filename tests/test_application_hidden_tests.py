@@ -219,6 +219,17 @@ def test_softmax_cross_entropy_matches_its_definition():
     np.testing.assert_allclose(oracles.softmax_cross_entropy(Z, Y), direct, rtol=1e-12)
 
 
+def test_the_stored_initial_parameters_are_what_tensorflow_draws():
+    drawn = application.draw_initial_parameters()
+    stored = application.expected_initial_parameters()
+    assert set(stored) == set(drawn) == {"W1", "W2"}
+    for key in drawn:
+        assert stored[key].dtype == drawn[key].dtype and stored[key].shape == drawn[key].shape
+        assert np.array_equal(stored[key], drawn[key]), (
+            f"{key} differs from TensorFlow's draw: run python -m "
+            "autograder.hidden_tests.application to store it again")
+
+
 def test_expected_initial_parameters_are_the_specifications():
     initial = application.expected_initial_parameters()
     np.testing.assert_allclose(initial["W1"][1, 1, 1], [

@@ -8,8 +8,11 @@ hidden tests, the gradebook, the course's other files and the instructor's home 
 there to read or write. It has no network (a network namespace with only a loopback that is
 down), its own process ids, and limits on memory, processes, file size and CPU time.
 
-It is built with programs every Linux system has (util-linux's ``unshare``, ``mount`` and
-``setpriv``, coreutils' ``chroot``):
+It is built by ``autograder.engine.jail`` with the kernel's own calls (``unshare``,
+``mount``, ``chroot``, ``setresuid``, ``prctl``, ``capset``, ``setrlimit``), in Python:
+either by ``python -m autograder.engine.jail`` before it executes the worker or kernel
+(``launch``), or in a worker forked by a warm process (``autograder.engine.warm``), which
+enters it before it reads anything of the student's (``jail_spec`` describes it as data):
 
 - run by root, the process runs as an unprivileged user id of its own (one per sandbox,
   so that its process limit is its own);

@@ -39,7 +39,9 @@ exceptions captured (``harness``).
 from __future__ import annotations
 
 import functools
+import json
 import math
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -267,10 +269,22 @@ def _expect_placeholder(tensor: dict, label: str, shape: tuple) -> None:
 SHAPES = {"W1": (4, 4, 3, 8), "W2": (2, 2, 8, 16)}
 
 
+# W1 and W2 as draw_initial_parameters draws them, stored, so that grading needs no
+# TensorFlow of its own (a test checks they are what TensorFlow draws).
+INITIAL_PARAMETERS = Path(__file__).with_name("initial_parameters.json")
+
+
 @functools.cache
 def expected_initial_parameters() -> dict[str, np.ndarray]:
-    """W1 and W2 as tf.keras.initializers.GlorotNormal(seed=0) draws them, in a fresh graph
-    (made once per process; the arrays are read-only)."""
+    """W1 and W2 as initialize_parameters must draw them (INITIAL_PARAMETERS, read once per
+    process; the arrays are read-only)."""
+    stored = json.loads(INITIAL_PARAMETERS.read_text())
+    return {key: _read_only(np.array(stored[key], dtype=np.float32).reshape(shape))
+            for key, shape in SHAPES.items()}
+
+
+def draw_initial_parameters() -> dict[str, np.ndarray]:
+    """W1 and W2 as tf.keras.initializers.GlorotNormal(seed=0) draws them, in a fresh graph."""
     tf = _tf()
     with tf.Graph().as_default(), tf.compat.v1.Session() as session:
         tf.compat.v1.set_random_seed(1)
@@ -278,7 +292,16 @@ def expected_initial_parameters() -> dict[str, np.ndarray]:
         variables = {key: tf.compat.v1.get_variable(key, shape, initializer=initializer)
                      for key, shape in SHAPES.items()}
         session.run(tf.compat.v1.global_variables_initializer())
-        return {key: _read_only(value) for key, value in session.run(variables).items()}
+        return session.run(variables)
+
+
+def write_initial_parameters() -> None:
+    """Store draw_initial_parameters() in INITIAL_PARAMETERS."""
+    drawn = draw_initial_parameters()
+    INITIAL_PARAMETERS.write_text(json.dumps({
+        "generated_by": "python -m autograder.hidden_tests.application "
+                        "(draw_initial_parameters, with the pinned TensorFlow)",
+        **{key: [float(value) for value in drawn[key].ravel()] for key in SHAPES}}) + "\n")
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -725,7 +748,6 @@ def grade_model(func: Callable) -> float:
     """Grade model(X_train, Y_train, X_test, Y_test, learning_rate, num_epochs, minibatch_size,
     progress) -> (train_accuracy, test_accuracy, parameters, costs) with short training runs,
     each returned value checked against the numpy network with the returned parameters."""
-    _tf()
     data = {key: value.copy() for key, value in default_data().items()}  # the student's own
     runs: dict[str, Any] = {}
 
@@ -918,3 +940,7 @@ def grade_model(func: Callable) -> float:
         grader.run("learns from data stored class by class (shuffled mini-batches)", 3,
                    shuffle_test)
     return grader.score
+
+
+if __name__ == "__main__":
+    write_initial_parameters()
