@@ -293,7 +293,9 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
     entries = discover(submissions, assignment)
     visible = tuple(str(path) for path in notebook_files())
     results: dict[str, SubmissionResult] = {}
-    notebooks: dict[str, nbformat.NotebookNode] = {}
+    # Each submission's repaired notebook, as JSON (the text its job carries anyway), until
+    # its files are written: parsed only for a page its worker could not make.
+    notebooks: dict[str, str] = {}
     bundles: list[CourseBundle] = []
     if cross_check:
         bundles.append(CourseBundle.build(course, assignment))
@@ -310,8 +312,9 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
                 results[entry.student_id] = not_gradable(entry.student_id, assignment,
                                                          checked.reason, checked.flags)
                 continue
-            notebooks[entry.student_id] = checked.notebook
-            yield Job(entry.student_id, assignment, nbformat.writes(checked.notebook),
+            text = nbformat.writes(checked.notebook)
+            notebooks[entry.student_id] = text
+            yield Job(entry.student_id, assignment, text,
                       tuple(checked.flags), limits, release_json, visible,
                       bundles[0] if cross_check else None, warm)
 
@@ -323,12 +326,13 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
             path = out_dir / "autograded" / student / assignment / notebook_name(assignment)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(outcome.graded)
-            if outcome.feedback_html is None:  # the page is made here, of this notebook
-                notebooks[student] = nbformat.reads(outcome.graded, as_version=4)
-        # Its notebook is no longer needed: a class of hundreds is not held in memory.
+        text = notebooks.pop(student, None)
+        if outcome.graded is not None:
+            text = outcome.graded
+        shown = (nbformat.reads(text, as_version=4)
+                 if text is not None and outcome.feedback_html is None else None)
         outputs.write_feedback(out_dir / "feedback" / student / assignment, outcome.result,
-                               notebooks.pop(student, None), release, assignment,
-                               html=outcome.feedback_html)
+                               shown, release, assignment, html=outcome.feedback_html)
         if gradebook:
             gradebook[0].add(outcome.result)
         bar.update()
@@ -362,7 +366,7 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
         done = {outcome.result.student_id for outcome in graded}
         for student in sorted(set(results) - done):  # those that could not be graded
             outputs.write_feedback(out_dir / "feedback" / student / assignment,
-                                   results[student], notebooks.get(student), release,
+                                   results[student], None, release,
                                    assignment)
             if gradebook:
                 gradebook[0].add(results[student])
