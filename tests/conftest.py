@@ -3,13 +3,19 @@ sample bugs (the whole catalogues are graded in process and by the course's grad
 
 Grading never happens in the repository itself: each fixture copies
 ``nbgrader_config.py``, ``source/`` and ``release/`` into a temporary folder.
+
+The nbgrader runs the session's tests will need start as the session does, two at a time,
+in the background: they mostly wait for nbgrader's kernels, which use the core the tests
+leave idle, and each fixture then waits only for what is left of its own run.
 """
 
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 import pytest
@@ -103,13 +109,63 @@ def grade_catalogue(folder: Path, assignment: str, bugs) -> GradedBatch:
 APPLICATION_GRADED = (*get_assignment("conv_application").samples, "relu-on-logits")
 
 
+def _graded_batch(folder: Path) -> GradedBatch:
+    return grade_catalogue(folder, ASSIGNMENT, get_assignment(ASSIGNMENT).sample_bugs())
+
+
+def _graded_application(folder: Path) -> GradedBatch:
+    return grade_catalogue(folder, "conv_application",
+                           [bug for bug in application_bug_catalogue.BUGS
+                            if bug.name in APPLICATION_GRADED])
+
+
+def _graded_samples(assignment: str) -> Callable[[Path], GradedBatch]:
+    return lambda folder: grade_catalogue(folder, assignment,
+                                          get_assignment(assignment).sample_bugs())
+
+
+# Each nbgrader fixture: how it grades, in the order the suite first needs them.
+NBGRADER_RUNS = {
+    "graded_application": _graded_application,
+    "graded_dnn": _graded_samples("dnn_step_by_step"),
+    "graded_batch": _graded_batch,
+    "graded_numpy_training": _graded_samples("cnn_numpy_training"),
+    "graded_keras": _graded_samples("conv_keras"),
+}
+# Test modules that ask for the nbgrader fixtures by name as they run.
+ASKS_FOR_EVERY_RUN = ("test_autograding.py",)
+_STARTED: dict[str, Future] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nbgrader_in_the_background(request, tmp_path_factory):
+    """Start the nbgrader runs the session's tests use, two at a time."""
+    items = request.session.items
+    wanted = [name for name in NBGRADER_RUNS
+              if any(name in getattr(item, "fixturenames", ())
+                     or Path(str(item.fspath)).name in ASKS_FOR_EVERY_RUN for item in items)]
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="nbgrader") as pool:
+        for name in wanted:
+            _STARTED[name] = pool.submit(NBGRADER_RUNS[name], tmp_path_factory.mktemp(name))
+        yield
+        for future in _STARTED.values():
+            future.cancel()
+    _STARTED.clear()
+
+
+def _nbgrader_run(name: str, tmp_path_factory) -> GradedBatch:
+    """The result of the nbgrader run NAME: the one started in the background, or run now."""
+    if name in _STARTED:
+        return _STARTED[name].result()
+    return NBGRADER_RUNS[name](tmp_path_factory.mktemp(name))
+
+
 @pytest.fixture(scope="session")
 def graded_batch(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
     """The step-by-step assignment's sample bugs (``make grade``'s), graded by nbgrader; its
     whole catalogue goes through the instructor's command in tests/test_step_by_step_batch.py
     and through the hidden tests in process in tests/test_hidden_tests.py."""
-    return grade_catalogue(tmp_path_factory.mktemp("batch"), ASSIGNMENT,
-                           get_assignment(ASSIGNMENT).sample_bugs())
+    return _nbgrader_run("graded_batch", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -117,17 +173,14 @@ def graded_application(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
     """The application assignment's sample bugs and relu-on-logits, graded by nbgrader; its
     whole catalogue goes through the hidden tests in process in
     tests/test_application_hidden_tests.py."""
-    return grade_catalogue(tmp_path_factory.mktemp("application"), "conv_application",
-                           [bug for bug in application_bug_catalogue.BUGS
-                            if bug.name in APPLICATION_GRADED])
+    return _nbgrader_run("graded_application", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def graded_dnn(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
     """The deep-network assignment's sample bugs (``make grade``'s), graded by nbgrader; its
     whole catalogue goes through the instructor's command in tests/test_dnn_batch.py."""
-    return grade_catalogue(tmp_path_factory.mktemp("dnn"), "dnn_step_by_step",
-                           get_assignment("dnn_step_by_step").sample_bugs())
+    return _nbgrader_run("graded_dnn", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -135,8 +188,7 @@ def graded_numpy_training(tmp_path_factory: pytest.TempPathFactory) -> GradedBat
     """The numpy-training assignment's sample bugs (``make grade``'s), graded by nbgrader; its
     whole catalogue goes through the instructor's command in tests/test_numpy_training_batch.py,
     in a fraction of the time."""
-    return grade_catalogue(tmp_path_factory.mktemp("numpy_training"), "cnn_numpy_training",
-                           get_assignment("cnn_numpy_training").sample_bugs())
+    return _nbgrader_run("graded_numpy_training", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -144,5 +196,4 @@ def graded_keras(tmp_path_factory: pytest.TempPathFactory) -> GradedBatch:
     """The Keras assignment's sample bugs (``make grade``'s), graded by nbgrader, which the
     demo's grading with the instructor's command must match (tests/test_demo.py); its whole
     catalogue goes through the hidden tests in process in tests/keras_in_process.py."""
-    return grade_catalogue(tmp_path_factory.mktemp("keras"), "conv_keras",
-                           get_assignment("conv_keras").sample_bugs())
+    return _nbgrader_run("graded_keras", tmp_path_factory)
