@@ -67,7 +67,6 @@ KEPT_FLAGS = {os.ST_NOSUID: MS_NOSUID, os.ST_NODEV: MS_NODEV, os.ST_NOEXEC: MS_N
               os.ST_NOATIME: MS_NOATIME, os.ST_NODIRATIME: MS_NODIRATIME,
               os.ST_RELATIME: MS_RELATIME}
 DEVICES = ("null", "zero", "full", "random", "urandom")
-SCRATCH = "/tmp"
 
 _libc = ctypes.CDLL(None, use_errno=True)
 

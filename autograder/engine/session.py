@@ -724,14 +724,13 @@ class _Process:
         try:
             request = warm.fork(spec, their_stdin, their_stdout, stderr.fileno())
         except BaseException:
-            for fd in (their_stdin, writer, reader, their_stdout):
-                os.close(fd)
+            os.close(writer)
+            os.close(reader)
             stderr.close()
             raise
-        finally:
-            with contextlib.suppress(OSError):
-                os.close(their_stdin)
-                os.close(their_stdout)
+        finally:  # the worker's ends are its own now (or no worker came)
+            os.close(their_stdin)
+            os.close(their_stdout)
 
         def finish(grace: float):
             ending = warm.ending(request, grace)
