@@ -281,14 +281,15 @@ def _derivative(function, params, x):
 def test_the_speed_cases_cost_the_loops_far_more_than_the_course_layers(solution):
     """The ratio the speed points ask for is far below what the course's layers reach here,
     timed by the grader's own clock (each call's own time, which a busy machine does not
-    lengthen)."""
+    lengthen, though a neighbour sharing the memory bus slows the layer more than the loops:
+    226 times, with the suite's nbgrader runs beside it, against 200 to 477 alone)."""
     from autograder.engine.harness import timed_call
 
     A_prev, W, b, hparameters = numpy_training._speed_conv_inputs(1)
     _, loops = timed_call(loop_layers.conv_forward, A_prev, W, b, hparameters)
     fastest = min(timed_call(solution["conv_forward_fast"], A_prev, W, b, hparameters)[1]
                   for _ in range(3))
-    assert loops / fastest > 3 * numpy_training.SPEED_RATIO["conv_forward_fast"]
+    assert loops / fastest > 2 * numpy_training.SPEED_RATIO["conv_forward_fast"]
 
 
 # The visible checks ---------------------------------------------------------------------------
