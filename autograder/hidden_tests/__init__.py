@@ -4,7 +4,7 @@ Each module follows ``autograder.engine.contract`` and is named in the course's 
 (``autograder.course.ASSIGNMENTS``). Student code never sees this package: the sandbox
 leaves it out.
 
-oracles        -- independent reference computations (scipy, exact gradients, definitions)
+oracles        -- independent reference computations (windows, exact gradients, definitions)
 references     -- the course's correct versions of the helpers a function is graded with
 loop_layers    -- the step-by-step layers with their loops: the yardstick of the fast layers
 step_by_step   -- the graded functions of "Convolutional networks, step by step"

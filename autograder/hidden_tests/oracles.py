@@ -1,8 +1,9 @@
 """Independent reference computations for the hidden tests.
 
-None of these follows the course's loop-based solution. The forward convolution is
-``scipy.signal.correlate``; the backward passes are exact and vectorised: dW contracts every
-window of the padded input (``sliding_window_view``) with dZ, dA_prev adds dZ @ W^T back
+None of these follows the course's loop-based solution. The forward convolution contracts
+every window of the padded input (``sliding_window_view``) with the filters in one
+``einsum``; the backward passes are exact and vectorised: dW contracts the same windows
+with dZ, dA_prev adds dZ @ W^T back
 over the f x f kernel offsets, pooling's gradient goes to each window's maximum (every tied
 one) or evenly over the window. None uses ``utils.gradient_check``, which students can
 call; the tests check these oracles against its numerical gradients of the forward oracles.
@@ -45,7 +46,7 @@ def conv_single_step(a_slice_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> 
 
 def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
                  hparameters: dict) -> np.ndarray:
-    """The convolution layer's output, one scipy.signal.correlate per output channel.
+    """The convolution layer's output: every window of the padded input times the filters.
 
     A_prev      -- (m, n_H_prev, n_W_prev, n_C_prev)
     W           -- (f, f, n_C_prev, n_C)
@@ -53,22 +54,22 @@ def conv_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
     hparameters -- {"stride": int, "pad": int}
     Returns Z -- (m, n_H, n_W, n_C), float64
     """
-    from scipy import signal  # imported where needed: the import takes most of a second
-
     stride, pad = hparameters["stride"], hparameters["pad"]
     A_pad = zero_pad(np.asarray(A_prev, dtype=np.float64), pad)
-    m, n_H_pad, n_W_pad, _ = A_pad.shape
-    f, n_C = W.shape[0], W.shape[3]
-    n_H = output_size(n_H_pad, f, stride)
-    n_W = output_size(n_W_pad, f, stride)
-    Z = np.empty((m, n_H, n_W, n_C))
-    for c in range(n_C):
-        # Correlating over (m, n_H, n_W, n_C_prev) with a (1, f, f, n_C_prev) kernel gives
-        # every stride-1 window at once; the stride keeps every stride-th of them.
-        windows = signal.correlate(A_pad, W[np.newaxis, :, :, :, c], mode="valid",
-                                   method="direct")
-        Z[..., c] = windows[:, ::stride, ::stride, 0] + b[0, 0, 0, c]
-    return Z
+    bias = np.asarray(b, dtype=np.float64).reshape(1, 1, 1, -1)
+    return correlate(A_pad, np.asarray(W, dtype=np.float64), stride) + bias
+
+
+def correlate(A_pad: np.ndarray, W: np.ndarray, stride: int) -> np.ndarray:
+    """Z[i, h, w, c] = sum_{p, q, k} A_pad[i, h * stride + p, w * stride + q, k] W[p, q, k, c]
+    over every window of A_pad that fits, stride apart (no padding added, no bias).
+
+    A_pad -- (m, n_H_pad, n_W_pad, n_C_prev); W -- (f_H, f_W, n_C_prev, n_C)
+    Returns (m, n_H, n_W, n_C)
+    """
+    # (m, n_H, n_W, n_C_prev, f_H, f_W): each window, its rows and columns last.
+    windows = sliding_window_view(A_pad, W.shape[:2], axis=(1, 2))[:, ::stride, ::stride]
+    return np.einsum("ihwkpq,pqkc->ihwc", windows, W, optimize=True)
 
 
 def conv_backward(dZ: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -212,24 +213,16 @@ def same_padding(n: int, f: int, stride: int) -> tuple[int, int]:
 
 
 def conv2d_same(X: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """tf.nn.conv2d(X, W, strides=1, padding="SAME") computed with scipy.
+    """tf.nn.conv2d(X, W, strides=1, padding="SAME"), in float64.
 
     X -- (m, n_H, n_W, n_C_prev); W -- (f_H, f_W, n_C_prev, n_C)
     Returns (m, n_H, n_W, n_C), float64
     """
-    from scipy import signal  # imported where needed: the import takes most of a second
-
     f_H, f_W = W.shape[:2]
     (top, bottom) = same_padding(X.shape[1], f_H, 1)
     (left, right) = same_padding(X.shape[2], f_W, 1)
     X_pad = np.pad(X.astype(np.float64), ((0, 0), (top, bottom), (left, right), (0, 0)))
-    m, n_C = X.shape[0], W.shape[3]
-    Z = np.empty((m, X.shape[1], X.shape[2], n_C))
-    for i in range(m):
-        for c in range(n_C):
-            Z[i, :, :, c] = signal.correlate(X_pad[i], W[:, :, :, c].astype(np.float64),
-                                             mode="valid")[:, :, 0]
-    return Z
+    return correlate(X_pad, W.astype(np.float64), 1)
 
 
 def max_pool_same(A: np.ndarray, f: int, stride: int) -> np.ndarray:

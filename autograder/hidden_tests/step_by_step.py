@@ -559,8 +559,7 @@ def _conv_forward_result(attempt: Attempt) -> tuple:
 @functools.cache
 def _conv_forward_expected(A_shape: tuple, f: int, n_C: int, stride: int, pad: int,
                            seed: int) -> np.ndarray:
-    """The oracle's Z for one case (scipy's correlation, whose import alone takes longer
-    than the whole sub-test)."""
+    """The oracle's Z for one case, computed once per process."""
     A_prev, W, b = _conv_inputs(A_shape, f, n_C, seed)
     return oracles.conv_forward(A_prev, W, b, {"stride": stride, "pad": pad})
 
