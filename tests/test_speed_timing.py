@@ -203,15 +203,19 @@ def test_the_speed_points_go_by_the_ratio_of_own_times_measured_in_turn(ratios, 
     """The speed sub-test of conv_forward_fast with times faked: the student's calls and the
     loops' alternate, and the points follow the ratio of their fastest times; a ratio below
     the mark is measured in a second round, whose better times count (a machine held up in
-    the first round costs nothing, a layer that loops stays as slow)."""
+    the first round costs nothing, a layer that loops stays as slow). The loops run on
+    LOOP_EXAMPLES examples of the case, and their time counts for the whole case."""
     solution = solution_namespace(assignment="cnn_numpy_training")
     layer, calls = solution["conv_forward_fast"], []
+    examples = numpy_training.SPEED_CONV["A_prev"][0]
 
     def fake_timed_call(func, *args, name=None):
         result = harness.call(func, *args, name=name)
         if name == "the loop layers":
             calls.append("loops")
-            return result, 1.0
+            assert len(args[0]) == numpy_training.LOOP_EXAMPLES < examples
+            return result, len(args[0]) / examples  # 1 s for the whole case
+        assert len(args[0]) == examples
         calls.append("student")
         round_ = (calls.count("student") - 1) // numpy_training.TIMED_CALLS
         return result, 1.0 / ratios[round_]

@@ -1,20 +1,20 @@
 """Hidden tests of "Convolutional networks: fast layers, trained in numpy".
 
-Each autograded cell calls ``grade_NAME(NAME)`` with the student's function; the grade
-function runs weighted sub-tests, prints its report and returns the points (see
-``autograder.engine.harness``). The layers are compared with independent oracles
-(``oracles``: scipy's correlation, exact vectorised gradients, pooling by its definition) over
-a sweep of strides, paddings (0 too), windows that overlap (f > stride) or leave gaps
-(f < stride), non-square inputs and sizes that leave a remainder. The four fast layers also
-earn points for speed: the student's layer is timed against the step-by-step assignment's loop
-layers (``loop_layers``) on fresh inputs of one mid-size case, in the same grading, and must be
+Each autograded cell calls ``grade_NAME(NAME)`` with the student's function; the grade function
+runs weighted sub-tests, prints its report and returns the points (see
+``autograder.engine.harness``). The layers are compared with independent oracles (``oracles``:
+every window times the filters, exact vectorised gradients, pooling by its definition) over a
+sweep of strides, paddings (0 too), windows that overlap (f > stride) or leave gaps (f <
+stride), non-square inputs and sizes that leave a remainder. The four fast layers also earn
+points for speed: the student's layer is timed against the step-by-step assignment's loop layers
+(``loop_layers``) on fresh inputs of one mid-size case, in the same grading, and must be
 SPEED_RATIO[name] times faster; a layer that loops over examples or positions earns its
 correctness points only. ``gradient_check`` needs a callable that only the student's process can
 hold, so its calls go through a probe (``autograder.probes.numpy_training``) that builds the
-test function there; the expected numerical gradients are computed here from the same
-functions. ``pool_backward_fast`` is graded with the course's ``pool_forward_fast`` when the
-student's lost points, and the backward passes may not call ``gradient_check`` or a numerical
-gradient while they are graded.
+test function there; the expected numerical gradients are computed here from the same functions.
+``pool_backward_fast`` is graded with the course's ``pool_forward_fast`` when the student's lost
+points, and the backward passes may not call ``gradient_check`` or a numerical gradient while
+they are graded.
 """
 
 from __future__ import annotations
@@ -90,14 +90,16 @@ HELPERS = {"pool_backward_fast": {"pool_forward_fast": references.pool_forward_f
 # off), its wall time less its waits for a CPU (``timed_call``), so that other processes busy
 # on every core take no speed points. A
 # sandboxed function's call is timed where it runs, without the time its arrays take to
-# cross to the sandbox.
+# cross to the sandbox. The loops are timed on the case's first LOOP_EXAMPLES examples and
+# their time scaled to the whole case: their loops make one pass an example, so their time
+# grows in proportion to the examples, and a quarter of the case costs a quarter of the wait.
 SPEED_CONV = {"A_prev": (8, 24, 30, 3), "f": 3, "n_C": 6, "stride": 1, "pad": 1}
 SPEED_POOL = {"A_prev": (8, 24, 26, 8), "f": 3, "stride": 1}
 SPEED_POINTS = {"conv_forward_fast": 3, "conv_backward_fast": 3, "pool_forward_fast": 2,
                 "pool_backward_fast": 2}
 SPEED_RATIO = {"conv_forward_fast": 80, "conv_backward_fast": 80, "pool_forward_fast": 80,
                "pool_backward_fast": 60}
-TIMED_CALLS, LOOP_CALLS = 5, 2
+TIMED_CALLS, LOOP_CALLS, LOOP_EXAMPLES = 5, 2, 2
 # name -> what its last speed sub-test measured in this process: {"seconds": the student's
 # fastest call, "loop_seconds": the loops' fastest, "ratio"} (benchmarks/speed_under_load.py
 # prints them).
@@ -266,18 +268,21 @@ POOL_RULES = [Rule(_overlapping, HINT_OVERLAP), Rule(_stride_above_one, HINT_STR
 
 # Speed ---------------------------------------------------------------------------------------
 
-def _speed_test(name: str, func: Callable, inputs: Callable[[int], tuple],
+def _speed_test(name: str, func: Callable, inputs: Callable[..., tuple],
                 loops: Callable[..., Any], expected: Callable[..., np.ndarray],
                 pick: Callable[[Any], Any], values: list, label: str) -> Callable[[], None]:
     """A sub-test: FUNC at least SPEED_RATIO[NAME] times faster than LOOPS.
 
-    inputs   -- seed -> the arguments of one call (fresh for every call: nothing to remember)
+    inputs   -- (seed, examples) -> the arguments of one call, on the case's first EXAMPLES
+                examples (all without it; fresh for every call: nothing to remember)
     expected -- the arguments -> the array the call must return, for a function that passed
                 every case of VALUES (PICK takes that array out of its result)
     """
     def test():
         expect_some_passed(values)
         every_case = all(outcome.passed for outcome in values)
+
+        examples = len(inputs(0)[0])  # the whole case's m
 
         def student(k: int) -> float:
             args = inputs(900 + k)
@@ -290,7 +295,9 @@ def _speed_test(name: str, func: Callable, inputs: Callable[[int], tuple],
             return seconds
 
         def yardstick(k: int) -> float:
-            return timed_call(loops, *inputs(900 + k), name="the loop layers")[1]
+            seconds = timed_call(loops, *inputs(900 + k, LOOP_EXAMPLES),
+                                 name="the loop layers")[1]
+            return seconds * examples / LOOP_EXAMPLES
 
         student_times, yardstick_times = alternate(student, yardstick, TIMED_CALLS,
                                                    LOOP_CALLS)
@@ -307,20 +314,22 @@ def _speed_test(name: str, func: Callable, inputs: Callable[[int], tuple],
                           "ratio": ratio}
         if ratio < SPEED_RATIO[name]:
             raise Failure(f"on {label}, {name} took {1000 * min(student_times):.1f} ms and "
-                          f"the loop layers {1000 * min(yardstick_times):.1f} ms: {ratio:.1f} "
-                          f"times faster; expected at least {SPEED_RATIO[name]} times",
-                          HINT_VECTORISED)
+                          f"the loop layers {1000 * min(yardstick_times):.1f} ms (their time "
+                          f"on {LOOP_EXAMPLES} examples, times {examples / LOOP_EXAMPLES:g}): "
+                          f"{ratio:.1f} times faster; expected at least {SPEED_RATIO[name]} "
+                          "times", HINT_VECTORISED)
     return test
 
 
-def _speed_conv_inputs(seed: int) -> tuple:
+def _speed_conv_inputs(seed: int, examples: int | None = None) -> tuple:
     case = SPEED_CONV
-    A_prev, W, b = _conv_inputs(case["A_prev"], case["f"], case["n_C"], seed)
+    shape = case["A_prev"] if examples is None else (examples, *case["A_prev"][1:])
+    A_prev, W, b = _conv_inputs(shape, case["f"], case["n_C"], seed)
     return A_prev, W, b, {"stride": case["stride"], "pad": case["pad"]}
 
 
-def _speed_conv_backward_inputs(seed: int) -> tuple:
-    A_prev, W, b, hparameters = _speed_conv_inputs(seed)
+def _speed_conv_backward_inputs(seed: int, examples: int | None = None) -> tuple:
+    A_prev, W, b, hparameters = _speed_conv_inputs(seed, examples)
     n_H = oracles.output_size(A_prev.shape[1], W.shape[0], hparameters["stride"],
                               hparameters["pad"])
     n_W = oracles.output_size(A_prev.shape[2], W.shape[0], hparameters["stride"],
@@ -329,13 +338,14 @@ def _speed_conv_backward_inputs(seed: int) -> tuple:
     return dZ, (A_prev, W, b, hparameters)
 
 
-def _speed_pool_inputs(seed: int) -> tuple:
-    A_prev = oracles.distinct_values(_rng(seed), SPEED_POOL["A_prev"])
+def _speed_pool_inputs(seed: int, examples: int | None = None) -> tuple:
+    shape = SPEED_POOL["A_prev"] if examples is None else (examples, *SPEED_POOL["A_prev"][1:])
+    A_prev = oracles.distinct_values(_rng(seed), shape)
     return A_prev, {"f": SPEED_POOL["f"], "stride": SPEED_POOL["stride"]}
 
 
-def _speed_pool_backward_inputs(seed: int) -> tuple:
-    A_prev, hparameters = _speed_pool_inputs(seed)
+def _speed_pool_backward_inputs(seed: int, examples: int | None = None) -> tuple:
+    A_prev, hparameters = _speed_pool_inputs(seed, examples)
     A = oracles.pool_forward(A_prev, hparameters, "max")
     return _rng(seed + 1).standard_normal(A.shape), (A_prev, hparameters)
 
