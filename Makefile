@@ -68,7 +68,8 @@ release: setup
 	$(PY) -m autograder release
 
 ## Time each assignment's solution notebook and one submission under autograding; grade the
-## numpy-training solution and loop layers 20 times each with every core busy.
+## numpy-training solution and loop layers 20 times each with every core busy; time
+## make check NOTEBOOK=... on each solution.
 benchmark: setup
 	$(PY) benchmarks/dnn_timing.py
 	$(PY) benchmarks/step_by_step_timing.py
@@ -76,6 +77,7 @@ benchmark: setup
 	$(PY) benchmarks/speed_under_load.py
 	$(PY) benchmarks/application_timing.py
 	$(PY) benchmarks/keras_timing.py
+	$(PY) benchmarks/self_check.py
 
 ## Time classes of correct submissions (16 step by step, 6 application, 6 Keras): plain
 ## serial nbgrader against `python -m autograder grade`; then a class of 1,000, locally and
