@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--out", type=Path, required=True, metavar="DIR",
                        help="output folder (its earlier grading outputs are replaced)")
     grade.add_argument("--workers", type=int, default=None,
-                       help="submissions graded at once on this machine (default: the number "
-                            "of cores; with --scheduler, the cluster's workers decide)")
+                       help="submissions graded at once (default: the number of cores; with "
+                            "--scheduler, the cluster's worker threads)")
     grade.add_argument("--scheduler", metavar="ADDRESS",
                        help="grade on a Dask cluster, e.g. tcp://10.0.0.5:8786 (start its "
                             "workers with --nthreads 1: a worker grades one submission at a "
@@ -145,14 +145,15 @@ def grade_command(args: argparse.Namespace) -> int:
                     memory_limit=int(args.memory_limit * GIB), isolated=not args.no_sandbox)
     print(f"limits: {limits.describe()}", file=sys.stderr)
     with contextlib.ExitStack() as stack:
-        executor_factory = default_executor
+        executor_factory, workers = default_executor, args.workers
         if args.scheduler:
             from distributed import Client
 
             client = stack.enter_context(Client(args.scheduler))
             executor_factory = lambda workers: client.get_executor()  # noqa: E731
+            workers = workers or sum(client.nthreads().values()) or 1
         results = grade_batch(args.assignment, args.submissions, args.out,
-                              workers=args.workers, executor_factory=executor_factory,
+                              workers=workers, executor_factory=executor_factory,
                               limits=limits, progress=not args.no_progress,
                               cross_check=args.cross_check, warm=not args.no_warm)
     counts = Counter(result.status for result in results)

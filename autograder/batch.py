@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -167,53 +167,80 @@ def _single_threaded() -> None:
     os.environ.update(SINGLE_THREADED)
 
 
+# Jobs handed to the executor per worker at a time: one graded, one waiting, so that no
+# worker waits for its next notebook, and the command holds only these notebooks, not a
+# class's.
+IN_FLIGHT_PER_WORKER = 2
+
+
 def run_jobs(jobs: Iterable[Job], workers: int, executor_factory: ExecutorFactory,
              on_done: Callable[[JobOutcome], None], executor: Executor | None = None,
-             while_waiting: Callable[[], None] | None = None) -> list[JobOutcome]:
-    """Run JOBS on an executor; call ON_DONE as each finishes; return outcomes in job order.
+             while_waiting: Callable[[], None] | None = None) -> list[SubmissionResult]:
+    """Run JOBS on an executor; call ON_DONE as each finishes; return the results in job
+    order.
 
-    JOBS may be made one by one (a generator): each is submitted as soon as it is made.
+    JOBS may be made one by one (a generator): each is made when the executor has room for
+    it (IN_FLIGHT_PER_WORKER jobs a worker), so a class's notebooks are never all held at
+    once.
     EXECUTOR      -- one EXECUTOR_FACTORY(WORKERS) made already (its workers may be warming
                      up), which the caller shuts down; None: one is made here, if there are
                      jobs
-    WHILE_WAITING -- called once every job is submitted, while the workers grade
-    If a worker dies (the pool breaks), the jobs it took down are run again one at a time,
-    so that one submission that kills its worker costs only its own grade.
+    WHILE_WAITING -- called once the first jobs are handed out, while the workers grade
+    If a worker dies (the pool breaks), the jobs it held are run again one at a time, so
+    that one submission that kills its worker costs only its own grade, and the jobs not
+    yet handed out go to a new pool.
     """
     jobs = iter(jobs)
     first = next(jobs, None)
-    submitted: list[Job] = []
-    outcomes: dict[str, JobOutcome] = {}
+    order: list[str] = []
+    results: dict[str, SubmissionResult] = {}
     retry: list[Job] = []
+
+    def finished(job: Job, outcome: JobOutcome) -> None:
+        results[job.student_id] = outcome.result
+        on_done(outcome)
+
     if first is not None:
-        with (contextlib.nullcontext(executor) if executor is not None
-              else executor_factory(workers)) as executor:
-            futures = {}
-            for job in itertools.chain([first], jobs):
-                futures[executor.submit(grade_job, job)] = job
-                submitted.append(job)
+        with contextlib.ExitStack() as stack:
+            current = (executor if executor is not None
+                       else stack.enter_context(executor_factory(workers)))
+            waiting = itertools.chain([first], jobs)
+            pending: dict[Future, tuple[Job, Executor]] = {}
+
+            def hand_out() -> None:
+                room = IN_FLIGHT_PER_WORKER * max(workers, 1) - len(pending)
+                for job in itertools.islice(waiting, max(room, 0)):
+                    pending[current.submit(grade_job, job)] = (job, current)
+                    order.append(job.student_id)
+
+            hand_out()
             if while_waiting is not None:
                 while_waiting()
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    outcomes[job.student_id] = future.result()
-                except BrokenProcessPool:
-                    retry.append(job)
-                    continue
-                except Exception as error:  # the grader itself failed on this submission
-                    outcomes[job.student_id] = _grader_failure(job, error)
-                on_done(outcomes[job.student_id])
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job, ran_on = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        retry.append(job)
+                        if ran_on is current:
+                            current = stack.enter_context(executor_factory(workers))
+                        continue
+                    except Exception as error:  # the grader itself failed on this submission
+                        outcome = _grader_failure(job, error)
+                    finished(job, outcome)
+                hand_out()
     elif while_waiting is not None:
         while_waiting()
     for job in retry:
         with executor_factory(1) as executor:
             try:
-                outcomes[job.student_id] = executor.submit(grade_job, job).result()
+                outcome = executor.submit(grade_job, job).result()
             except Exception as error:  # this submission takes its worker down on its own
-                outcomes[job.student_id] = _grader_failure(job, error)
-        on_done(outcomes[job.student_id])
-    return [outcomes[job.student_id] for job in submitted]
+                outcome = _grader_failure(job, error)
+        finished(job, outcome)
+    return [results[student] for student in order]
 
 
 def _grader_failure(job: Job, error: BaseException) -> JobOutcome:
@@ -363,7 +390,7 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
                                        file=sys.stderr))
         graded = run_jobs(jobs(), workers, executor_factory, on_done=write,
                           executor=executor, while_waiting=make_gradebook)
-        done = {outcome.result.student_id for outcome in graded}
+        done = {result.student_id for result in graded}
         for student in sorted(set(results) - done):  # those that could not be graded
             outputs.write_feedback(out_dir / "feedback" / student / assignment,
                                    results[student], None, release,
