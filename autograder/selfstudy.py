@@ -144,7 +144,7 @@ def select_notebooks(folder: Path, notebook: str | None = None,
             if record.get(path.name) != fingerprint(path)}
 
 
-def check(folder: Path, course: Course = Course(), workers: int = 1,
+def check(folder: Path, course: Course = Course(),
           notebooks: dict[str, Path] | None = None,
           starting: Callable[[str, Path], None] | None = None,
           finished: Callable[[Checked], None] | None = None) -> list[Checked]:
@@ -173,7 +173,7 @@ def check(folder: Path, course: Course = Course(), workers: int = 1,
             shutil.copyfile(notebook, submissions / f"{STUDENT_ID}.ipynb")
             graded_version = fingerprint(submissions / f"{STUDENT_ID}.ipynb")
             out = Path(tmp) / "graded"
-            [result] = grade_batch(assignment, submissions, out, workers=workers,
+            [result] = grade_batch(assignment, submissions, out, workers=1,
                                    course=course, progress=False, limits=limits,
                                    executor_factory=inline_executor, instructor_files=False)
             html = (out / "feedback" / STUDENT_ID / assignment

@@ -9,6 +9,7 @@ grading forked from it scores exactly as one started anew.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.course import Course, get_assignment, notebook_files
@@ -199,3 +201,33 @@ def test_a_forked_grading_scores_as_one_started_anew():
         assert scores[0] == scores[1], name
         assert runs[0].notes == runs[1].notes, name
         assert runs[0].outputs == runs[1].outputs, name
+
+
+@pytest.mark.parametrize("option, forked", [((), True), (("--no-warm",), False)])
+def test_grade_forks_from_the_warm_process_unless_told_not_to(option, forked, tmp_path,
+                                                               monkeypatch, capsys):
+    """`python -m autograder grade` forks each grading from a warm process, and with
+    --no-warm starts each grading's process anew; both grade the solution in full."""
+    from autograder import batch
+    from autograder.__main__ import main
+    from autograder.engine import session
+
+    forks = []
+    real_forked = session._Process.forked
+
+    def counted(warm_process, spec):
+        forks.append(spec)
+        return real_forked(warm_process, spec)
+
+    monkeypatch.setattr(session._Process, "forked", staticmethod(counted))
+    monkeypatch.setattr(batch, "default_executor", batch.inline_executor)
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    solution = sample_submissions(Course(), "conv_step_by_step", bugs=())["solution"]
+    nbformat.write(solution, submissions / "solution.ipynb")
+    assert main(["grade", "conv_step_by_step", str(submissions), "--out", str(tmp_path / "out"),
+                 "--no-progress", *option]) == 0
+    assert "1 graded" in capsys.readouterr().out
+    [row] = csv.DictReader((tmp_path / "out" / "grades.csv").open())
+    assert (row["score"], row["flags"]) == (row["max_score"], ""), row
+    assert bool(forks) is forked, forks

@@ -136,9 +136,15 @@ def start_warm_process(warm_imports: tuple[str, ...], worker_env: dict[str, str]
     """Start this process's warm process for gradings that grade_notebook gives these
     arguments, if it is not running (its imports take seconds: a batch's workers start it
     before their first submission)."""
-    spec = jail_spec(limits, Path(tempfile.gettempdir()), env={**WORKER_ENV,
-                                                               **(worker_env or {})})
+    spec = jail_spec(limits, Path(tempfile.gettempdir()), env=_worker_env(worker_env))
     warm_process(warm_imports, spec["env"], _caches())
+
+
+def _worker_env(extra: dict[str, str] | None) -> dict[str, str]:
+    """The environment of a grading's process beyond the sandbox's own: WORKER_ENV and
+    EXTRA (an assignment's preload_env); a warm process serves gradings of one such
+    environment."""
+    return {**WORKER_ENV, **(extra or {})}
 
 
 def student_cells(notebook: nbformat.NotebookNode, skip: tuple[str, ...] = ()) -> list[dict]:
@@ -352,7 +358,7 @@ class _Session:
         self.root = Path(tempfile.mkdtemp(prefix="grading-"))
         self.visible = list(visible)
         self.warm_imports = warm_imports
-        self.worker_env = {**WORKER_ENV, **(worker_env or {})}
+        self.worker_env = _worker_env(worker_env)
         self.launch: Launch | None = None
         # Why the last worker was started anew although a warm process was asked for.
         self.started_anew: str | None = None
