@@ -19,7 +19,8 @@ Then the floor of each submission's grading, in this process, one after the othe
 
 (floor) ``grade_notebook``: one sandboxed process, forked from this process's warm process,
         that runs the submission's cells while the hidden tests call its functions; nothing
-        else (no preflight, no pages).
+        else (no preflight, no pages). How many were forked is printed, and why any was
+        started anew (a warm process that had started threads refuses to fork).
         Also measured WORKERS at a time, in as many processes: what the same gradings cost
         when they share the machine as the command's workers do (two processes on two
         cores run slower than one alone, on a shared virtual machine noticeably).
@@ -117,16 +118,18 @@ def grade_command(assignment: str, folder: Path, out: Path, workers: int,
                    cwd=REPO_ROOT, capture_output=True, text=True, check=True)
 
 
-def floor_times(assignment: str, notebooks: list[nbformat.NotebookNode]) -> list[float]:
-    """Seconds of grade_notebook for each of NOTEBOOKS, one after the other."""
+def floor_times(assignment: str,
+                notebooks: list[nbformat.NotebookNode]) -> list[tuple[float, str | None]]:
+    """(seconds of grade_notebook, why its worker was started anew instead of forked from
+    the warm process, or None) for each of NOTEBOOKS, one after the other."""
     entry = ASSIGNMENTS[assignment]
     hidden_tests, visible = entry.grading(), notebook_files()
     times = []
     for notebook in notebooks:
         start = time.perf_counter()
-        grade_notebook(notebook, hidden_tests, Limits(), visible, entry.skipped_cells,
-                       entry.preload, dict(entry.preload_env))
-        times.append(time.perf_counter() - start)
+        run = grade_notebook(notebook, hidden_tests, Limits(), visible, entry.skipped_cells,
+                             entry.preload, dict(entry.preload_env))
+        times.append((time.perf_counter() - start, run.started_anew))
     return times
 
 
@@ -164,7 +167,9 @@ def main() -> None:
         students = class_of(course, assignment, count, args.correct)
 
         loads["floor"] = load()
-        floors = floor_times(assignment, list(students.values()))
+        floor_runs = floor_times(assignment, list(students.values()))
+        floors = [seconds for seconds, _ in floor_runs]
+        anew = Counter(reason for _, reason in floor_runs if reason is not None)
         together = floor_in_parallel(assignment, list(students.values()), args.workers)
 
         for student, notebook in students.items():
@@ -224,6 +229,9 @@ def main() -> None:
     line(f"(floor) grade_notebook, mean of {len(floors)}",
          f"{floor:7.2f} s  (min {min(floors):.2f}, median {statistics.median(floors):.2f}, "
          f"max {max(floors):.2f})")
+    line("    forked from the warm process",
+         f"{len(floors) - sum(anew.values())} of {len(floors)}" + "".join(
+             f"; started anew {n} times: {reason}" for reason, n in anew.items()))
     line(f"(floor, {workers} at a time) per submission",
          f"{together * workers / count:7.2f} s  (the same gradings, {workers} processes "
          "sharing the machine)")

@@ -97,11 +97,15 @@ class NotebookRun:
                output is that grade function's printed report
     notes   -- "kind: detail" strings about what went wrong in the student's process
     outputs -- cell index -> the nbformat outputs that cell showed, as the worker sent them
+    started_anew -- why the worker was started anew though a warm process was asked for (it
+               could not fork, e.g. it had started threads); None if it was forked or no
+               warm process was asked for
     """
 
     tests: list[TestResult]
     notes: list[str] = field(default_factory=list)
     outputs: dict[int, list[dict]] = field(default_factory=dict)
+    started_anew: str | None = None
 
 
 def grade_notebook(notebook: nbformat.NotebookNode, hidden_tests: ModuleType,
@@ -128,7 +132,7 @@ def grade_notebook(notebook: nbformat.NotebookNode, hidden_tests: ModuleType,
         session.start()
         tests = [_grade_function(hidden_tests, name, session)
                  for name in hidden_tests.POINTS]
-    return NotebookRun(tests, session.notes, session.outputs)
+    return NotebookRun(tests, session.notes, session.outputs, session.started_anew)
 
 
 def start_warm_process(warm_imports: tuple[str, ...], worker_env: dict[str, str] | None,
