@@ -37,9 +37,10 @@ grade-submissions: setup
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-submissions SUBMISSIONS=path/to/folder-or.zip [OUT=graded] [WORKERS=N]"; exit 2; }
 	$(PY) -m autograder grade $(ASSIGNMENT) "$(SUBMISSIONS)" --out "$(OUT)" $(if $(WORKERS),--workers $(WORKERS))
 
-## Lint, then run the test suite.
+## Lint, then run the test suite, a test file at a time in each of TEST_WORKERS processes.
+TEST_WORKERS ?= 2
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## Check the code with ruff (settings in pyproject.toml).
 lint: setup

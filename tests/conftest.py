@@ -4,14 +4,20 @@ sample bugs (the whole catalogues are graded in process and by the course's grad
 Grading never happens in the repository itself: each fixture copies
 ``nbgrader_config.py``, ``source/`` and ``release/`` into a temporary folder.
 
-The nbgrader runs the session's tests will need start as the session does, two at a time,
-in the background: they mostly wait for nbgrader's kernels, which use the core the tests
-leave idle, and each fixture then waits only for what is left of its own run.
+The nbgrader runs the session's tests will need start as the session does, in the
+background, two at a time across the session: they mostly wait for nbgrader's kernels, and
+each fixture then waits only for what is left of its own run. Under pytest-xdist (``make
+test`` runs two worker processes) each run is made once, by whichever worker takes it
+first; the others wait for it and read its results (``SharedRun``).
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import shutil
+import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,19 +140,85 @@ NBGRADER_RUNS = {
 }
 # Test modules that ask for the nbgrader fixtures by name as they run.
 ASKS_FOR_EVERY_RUN = ("test_autograding.py",)
+# How many nbgrader runs go on at once across the session's processes.
+AT_ONCE = 2
+
+
+class SharedRun:
+    """One nbgrader run of NBGRADER_RUNS, made once for all the session's processes.
+
+    Its folders are in ROOT, the session's temporary folder that every pytest-xdist worker
+    shares. Whoever holds NAME.lock makes the run; NAME.json, written when it is done, says
+    where it is and who was graded, so that another process reads its results instead.
+    """
+
+    def __init__(self, name: str, root: Path):
+        self.name, self.root = name, root
+        self.record = root / f"{name}.json"
+
+    def _locked(self, wait: bool):
+        """The run's lock file, locked; None if another process holds it and WAIT is
+        false."""
+        handle = open(self.root / f"{self.name}.lock", "a")  # noqa: SIM115 - closed by caller
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            handle.close()
+            return None
+        return handle
+
+    def _make(self) -> GradedBatch:
+        batch = NBGRADER_RUNS[self.name](Path(tempfile.mkdtemp(prefix=self.name,
+                                                                dir=self.root)))
+        self.record.write_text(json.dumps({"course": str(batch.course.root),
+                                           "assignment": batch.assignment,
+                                           "students": list(batch.scores)}))
+        return batch
+
+    def _read(self) -> GradedBatch:
+        record = json.loads(self.record.read_text())
+        course = Course(Path(record["course"]))
+        rows = collect_scores(course, record["assignment"], record["students"])
+        return GradedBatch(course, {row.student: row for row in rows}, record["assignment"])
+
+    def start(self) -> GradedBatch | None:
+        """Make the run unless another process makes it or has made it (None then)."""
+        lock = self._locked(wait=False)
+        if lock is None:
+            return None
+        with lock:
+            return None if self.record.exists() else self._make()
+
+    def result(self) -> GradedBatch:
+        """The run's results: read when another process made them, made here otherwise."""
+        with self._locked(wait=True):
+            return self._read() if self.record.exists() else self._make()
+
+
 _STARTED: dict[str, Future] = {}
+
+
+def _shared_root(tmp_path_factory) -> Path:
+    """The session's temporary folder that all its processes share: under pytest-xdist, the
+    parent of each worker's own."""
+    own = tmp_path_factory.getbasetemp()
+    return own.parent if "PYTEST_XDIST_WORKER" in os.environ else own
 
 
 @pytest.fixture(scope="session", autouse=True)
 def nbgrader_in_the_background(request, tmp_path_factory):
-    """Start the nbgrader runs the session's tests use, two at a time."""
+    """Start the nbgrader runs the session's tests use: AT_ONCE at a time, shared out
+    among the session's processes."""
     items = request.session.items
     wanted = [name for name in NBGRADER_RUNS
               if any(name in getattr(item, "fixturenames", ())
                      or Path(str(item.fspath)).name in ASKS_FOR_EVERY_RUN for item in items)]
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="nbgrader") as pool:
+    processes = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    root = _shared_root(tmp_path_factory)
+    with ThreadPoolExecutor(max_workers=max(1, AT_ONCE // processes),
+                            thread_name_prefix="nbgrader") as pool:
         for name in wanted:
-            _STARTED[name] = pool.submit(NBGRADER_RUNS[name], tmp_path_factory.mktemp(name))
+            _STARTED[name] = pool.submit(SharedRun(name, root).start)
         yield
         for future in _STARTED.values():
             future.cancel()
@@ -154,10 +226,11 @@ def nbgrader_in_the_background(request, tmp_path_factory):
 
 
 def _nbgrader_run(name: str, tmp_path_factory) -> GradedBatch:
-    """The result of the nbgrader run NAME: the one started in the background, or run now."""
-    if name in _STARTED:
-        return _STARTED[name].result()
-    return NBGRADER_RUNS[name](tmp_path_factory.mktemp(name))
+    """The result of the nbgrader run NAME: the one this process started in the
+    background, or the one another process made, or one made now."""
+    future = _STARTED.get(name)
+    batch = future.result() if future is not None and not future.cancelled() else None
+    return batch if batch is not None else SharedRun(name, _shared_root(tmp_path_factory)).result()
 
 
 @pytest.fixture(scope="session")
