@@ -128,6 +128,19 @@ def oversized(folder: Path, samples: dict) -> None:
     (folder / NOTEBOOK).write_text(json.dumps(notebook))
 
 
+# Replaces, in its own process, what a test in that process would compare with: numpy's and
+# the builtins' comparisons and a course helper. Harmless to its grade (the hidden tests
+# compare in the grader's process), and flagged for the instructor.
+REPLACES_COMPARISONS = """
+import builtins
+import numpy as np
+from utils import checks as course_checks
+np.allclose = lambda *args, **kwargs: True
+np.testing.assert_allclose = lambda *args, **kwargs: None
+builtins.all = lambda iterable: True
+course_checks.check_zero_pad = lambda zero_pad: print("zero_pad: all checks passed")
+"""
+
 TAMPER = """
 import numpy as np
 import autograder.hidden_tests.step_by_step as hidden
@@ -258,6 +271,10 @@ HOSTILE = [
     Hostile("tampers-with-tests", notebook_file(lambda s: solution_with(
         {"solution": with_conv_window_bug(s)}, "conv_forward", TAMPER)), "graded-with-flags",
         89.5, "No module named 'autograder.hidden_tests'"),
+    Hostile("replaces-comparisons", notebook_file(lambda s: solution_with(
+        s, "zero_pad", REPLACES_COMPARISONS)), "graded-with-flags", 100,
+        "tamper-attempt: replaced builtins.all, numpy.allclose, "
+        "numpy.testing.assert_allclose, utils.checks.check_zero_pad in its own process"),
     Hostile("rewrites-the-course", notebook_file(lambda s: solution_with(
         s, "zero_pad", REWRITE_COURSE)), "graded-with-flags", 100, "No such file or directory"),
     Hostile("numerical-backward-course-helper", notebook_file(

@@ -67,7 +67,9 @@ def test_batch_scores_equal_plain_nbgrader_and_tampering_and_crashes_cost_one_st
     trusted = {test.name: test.score for test in tampered.tests}
     assert trusted["forward_propagation"] == graded_application.scores[
         "relu-on-logits"].scores["forward_propagation"]
-    assert tampered.status == "graded", tampered.flags
+    assert tampered.flags == ["tamper-attempt: replaced numpy.allclose in its own process (no "
+                              "effect on the grade: the hidden tests compare in the grader's "
+                              "process)"]
     with (tmp_path / "out" / "grades.csv").open() as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     assert rows["solution"]["score"] == "100" and rows["blank"]["score"] == "0"

@@ -35,6 +35,9 @@ skipped when the cells re-run. What went wrong is recorded in ``NotebookRun.note
     protocol-error  the worker sent something that is not a reply of the protocol
     worker-error    the worker could not start at all
     grader-error    a hidden-test function itself failed (a bug on our side)
+    tamper-attempt  the student's code replaced, in its own process, numpy's comparison or
+                    testing functions, builtins or the course's helpers (the worker names
+                    them): no effect on the grade, a signal for the instructor
 
 The hidden tests print their reports to ``sys.stdout``, which ``grade_notebook`` redirects
 while it runs: run one grading per process (the batch grader's workers are processes).
@@ -48,6 +51,7 @@ import functools
 import io
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -87,6 +91,11 @@ KILL_WAIT = 10.0
 # e.g. train for fewer epochs, as under nbgrader's autograde).
 WORKER = [sys.executable, "-m", "autograder.engine.worker"]
 WORKER_ENV = {"NBGRADER_EXECUTION": "autograde"}
+# The note of a submission whose code replaced comparison or testing functions, builtins or
+# the course's helpers in its own process; at most MAX_REPLACED names of the worker's are kept.
+TAMPER_ATTEMPT = "tamper-attempt"
+MAX_REPLACED = 20
+_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){1,5}")
 
 
 @dataclass
@@ -132,7 +141,8 @@ def grade_notebook(notebook: nbformat.NotebookNode, hidden_tests: ModuleType,
         session.start()
         tests = [_grade_function(hidden_tests, name, session)
                  for name in hidden_tests.POINTS]
-    return NotebookRun(tests, session.notes, session.outputs, session.started_anew)
+    return NotebookRun(tests, session.notes + session.tamper_note(), session.outputs,
+                       session.started_anew)
 
 
 def start_warm_process(warm_imports: tuple[str, ...], worker_env: dict[str, str] | None,
@@ -373,6 +383,7 @@ class _Session:
         self.reported: set[int] = set()     # cells whose error is noted
         self.broken: dict[str, tuple[type, str]] = {}  # functions not to call again
         self.failure: str | None = None     # why no worker can run: every call fails
+        self.replaced: set[str] = set()     # what the student's code replaced (worker's word)
         self.out_of_time = False
         self.next_id = 0
         # The seconds the last call that returned took in the worker (see StudentFunction.timed).
@@ -388,6 +399,22 @@ class _Session:
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
+
+    def _note_replaced(self, reply: dict) -> None:
+        """Keep what the worker says the student's code replaced ("replaced": names like
+        numpy.allclose); anything else in its place is ignored."""
+        names = reply.get("replaced")
+        if isinstance(names, list):
+            self.replaced.update(name for name in names[:MAX_REPLACED]
+                                 if isinstance(name, str) and _DOTTED_NAME.fullmatch(name))
+
+    def tamper_note(self) -> list[str]:
+        """The note "tamper-attempt: ..." if the student's code replaced anything."""
+        if not self.replaced:
+            return []
+        return [f"{TAMPER_ATTEMPT}: replaced {', '.join(sorted(self.replaced))} in its own "
+                "process (no effect on the grade: the hidden tests compare in the grader's "
+                "process)"]
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -444,6 +471,7 @@ class _Session:
                 reply = process.receive(self.until(self.call_timeout))
                 if reply.get("cells_done") != len(todo):
                     raise _BadReply(f"expected the end of the cells, got {_brief(reply)}")
+                self._note_replaced(reply)
             except (_TimedOut, _Ended, _BadReply) as problem:
                 ending = process.stop(grace=0.0 if isinstance(problem, _TimedOut) else EXIT_GRACE)
                 if isinstance(problem, _TimedOut) and self.remaining() <= 0:
@@ -587,6 +615,7 @@ class _Session:
         """
         if reply.get("id") != self.next_id:
             raise _BadReply(f"expected the reply to call {self.next_id}, got {_brief(reply)}")
+        self._note_replaced(reply)
         if "error" in reply:
             if reply.get("timed_out"):
                 self.note(f"time-limit: {name} did not return within {self.call_timeout:g} s; "

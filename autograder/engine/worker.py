@@ -11,7 +11,7 @@ pipes and points file descriptors 0, 1 and 2 at /dev/null, so nothing the studen
     worker -> {"cell": i, "error": null | ERROR, "timed_out": bool,
                "stopped": null | "conv_forward", "outputs": [OUTPUT, ...]}
                                                           one per cell, in order
-    worker -> {"cells_done": n}
+    worker -> {"cells_done": n, "replaced": [...] (optional)}
     grader -> {"id": k, "call": "conv_forward", "args": [...], "kwargs": {...},
                "timeout": seconds, "probe": "autograder.probes.MODULE:NAME" (optional),
                "withhold": {"names": [...], "message": "..."} (optional),
@@ -20,8 +20,8 @@ pipes and points file descriptors 0, 1 and 2 at /dev/null, so nothing the studen
     worker -> {"callback": "zero_pad", "args": [...], "kwargs": {...}}   (with "substitute")
     grader -> {"result": ...} or {"error": {"type": "ValueError", "message": "..."}}
     worker -> {"id": k, "result": ..., "args_after": [...], "kwargs_after": {...},
-               "seconds": s}
-           or {"id": k, "error": ERROR, "timed_out": bool}
+               "seconds": s, "replaced": [...] (optional)}
+           or {"id": k, "error": ERROR, "timed_out": bool, "replaced": [...] (optional)}
     grader -> {"exit": true}
 
 Each cell's OUTPUTs are what Jupyter would show for it, as nbformat outputs: "stream"
@@ -65,6 +65,11 @@ time spent waiting for the grader's answers ("callback"): the hidden tests time 
 function by it, without the time its arrays take to cross the pipe or the course's versions
 of its helpers take in the grader.
 
+"replaced" names what the student's code has replaced in its own process, once the cells
+have run and after each call (see ``replaced_functions``): numpy's comparison and testing
+functions, builtins, functions of the course's helper modules (``utils``). It changes no
+grade (the hidden tests compare in the grader's process); the grader flags it.
+
 Time limits: a cell or a call that runs longer than a little under its "timeout" is
 interrupted (SIGALRM raises TimeLimitReached in the student's code). The function that was
 stuck (the called one; for a cell, the outermost function of the student's whose one
@@ -102,6 +107,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from types import FunctionType
 from typing import Any
+
+import numpy as np
+import numpy.testing
 
 from autograder.engine.wire import decode, dumps, encode, opaque
 
@@ -331,6 +339,54 @@ def _give_back_builtins(replaced: dict) -> None:
             namespace.pop(name, None)
         else:
             namespace[name] = value
+
+
+# Replaced functions -------------------------------------------------------------------
+
+# The functions of numpy that compare and test, which a submission has no reason to replace.
+_COMPARISONS = {f"numpy.{name}": (np, name)
+                for name in ("allclose", "isclose", "array_equal", "array_equiv")}
+_COMPARISONS.update({f"numpy.testing.{name}": (np.testing, name) for name in (
+    "assert_allclose", "assert_almost_equal", "assert_approx_equal", "assert_array_almost_equal",
+    "assert_array_equal", "assert_array_less", "assert_array_max_ulp", "assert_equal")})
+_PRISTINE_COMPARISONS = {label: getattr(owner, name)
+                         for label, (owner, name) in _COMPARISONS.items()}
+# The course's helper modules the notebooks import.
+COURSE_HELPERS = "utils"
+
+
+def replaced_functions(student_builtins: dict) -> list[str]:
+    """What the student's code replaced in this process, as "module.name": numpy's
+    comparison and testing functions, the builtins in STUDENT_BUILTINS (the student's
+    replacements, see _take_builtins), and each function of a course helper module
+    (``utils``) bound to a function whose code was written elsewhere (in the notebook)."""
+    found = [label for label, (owner, name) in _COMPARISONS.items()
+             if owner.__dict__.get(name, _MISSING) is not _PRISTINE_COMPARISONS[label]]
+    found += [f"builtins.{name}" for name in student_builtins]
+    helpers = sys.modules.get(COURSE_HELPERS)
+    home = _module_dir(helpers)
+    if home is not None:
+        allowed = (home, *_LIBRARY_DIRS)
+        for module_name, module in list(sys.modules.items()):
+            if module_name != COURSE_HELPERS and not module_name.startswith(
+                    COURSE_HELPERS + "."):
+                continue
+            namespace = getattr(module, "__dict__", None)
+            if type(namespace) is not dict:
+                continue
+            found += [f"{module_name}.{name}" for name, value in list(namespace.items())
+                      if type(value) is FunctionType
+                      and not _inside(value.__code__.co_filename, allowed)]
+    return sorted(set(found))
+
+
+def _module_dir(module: Any) -> str | None:
+    """The resolved folder of MODULE's package, or None."""
+    paths = getattr(module, "__path__", None) if module is not None else None
+    try:
+        return str(Path(list(paths)[0]).resolve()) if paths else None
+    except (TypeError, IndexError, OSError, RuntimeError):
+        return None
 
 
 # Withheld functions -------------------------------------------------------------------
@@ -620,7 +676,7 @@ class Worker:
                 self.run_cells(message["cells"], message["timeout"],
                                int(message.get("output_size", 200_000)))
             elif "call" in message:
-                self.send(self.call(message))
+                self.send(self.with_replaced(self.call(message)))
             else:
                 break
 
@@ -640,6 +696,12 @@ class Worker:
             signal.setitimer(signal.ITIMER_REAL, 0)
             sys.stdout, sys.stderr = saved
             self.student_builtins = _take_builtins()
+
+    def with_replaced(self, reply: dict) -> dict:
+        """REPLY with what the student's code has replaced so far ("replaced"), if
+        anything."""
+        replaced = replaced_functions(self.student_builtins)
+        return {**reply, "replaced": replaced} if replaced else reply
 
     def stop_function(self, name: str, timeout: float) -> None:
         """Replace the student's NAME, which ran out of time, by one that raises at once."""
@@ -672,7 +734,7 @@ class Worker:
                 reply["stopped"] = error.stuck_in
                 self.stop_function(error.stuck_in, timeout)
             self.send(reply)
-        self.send({"cells_done": len(cells)})
+        self.send(self.with_replaced({"cells_done": len(cells)}))
 
     def call(self, message: dict) -> dict:
         name = message["call"]
