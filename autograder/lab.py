@@ -50,9 +50,15 @@ def write_learner_config(folder: Path) -> Path:
     return folder
 
 
+# What the file browser does not list: Jupyter's own defaults and the folder a package's
+# editable install leaves at the course's root (conv_step_by_step.egg-info).
+HIDDEN_FILES = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info")
+
+
 def lab_command(notebook_dir: Path, extra_args: list[str] = ()) -> list[str]:
     """The command that starts JupyterLab on NOTEBOOK_DIR with EXTRA_ARGS."""
     command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={notebook_dir}",
+               *(f"--ContentsManager.hide_globs={pattern}" for pattern in HIDDEN_FILES),
                *extra_args]
     if os.geteuid() == 0 and "--allow-root" not in extra_args:
         command.append("--allow-root")

@@ -96,6 +96,17 @@ def test_instructors_lab_has_every_nbgrader_tool(tmp_path):
         assert status(f"{base}/formgrader") == 200
 
 
+def test_the_file_browser_hides_build_leftovers(tmp_path):
+    """The instructor's file browser lists the course, not the folder pip's editable install
+    leaves at its root."""
+    course = tmp_path / "course"
+    for folder in ("source", "conv_step_by_step.egg-info", "__pycache__"):
+        (course / folder).mkdir(parents=True)
+    with running_lab(tmp_path, "--instructor", str(course)) as base:
+        listing = json.load(urllib.request.urlopen(f"{base}/api/contents/", timeout=10))
+    assert [entry["name"] for entry in listing["content"]] == ["source"]
+
+
 def test_lab_allows_root_only_when_run_as_root(monkeypatch, tmp_path):
     monkeypatch.setattr(lab.os, "geteuid", lambda: 0)
     assert lab.lab_command(tmp_path)[-1] == "--allow-root"
