@@ -32,7 +32,7 @@ from autograder.selfstudy import (
 WORKSPACE = Course().root / "notebooks"
 # How long one notebook's check takes, as measured on the 2-core development machine
 # (README.md, "For self-study").
-CHECK_TIME = "2 to 12 seconds"
+CHECK_TIME = "2 to 10 seconds"
 
 
 def main(argv: list[str] | None = None) -> int:
