@@ -93,6 +93,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import importlib
 import io
 import json
@@ -307,13 +308,21 @@ def _where(frame: traceback.FrameSummary) -> str:
 
 
 def _inside(filename: str, folders: tuple[str, ...]) -> bool:
+    resolved = _resolved(filename)
+    return resolved is not None and any(
+        resolved == folder or resolved.startswith(folder + "/") for folder in folders)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolved(filename: str) -> str | None:
+    """FILENAME (a code object's) resolved, or None for code not from a file; once per
+    process: the checks of replaced functions look at every helper after every call."""
     if filename.startswith("<"):
-        return False
+        return None
     try:
-        resolved = str(Path(filename).resolve())
+        return str(Path(filename).resolve())
     except (OSError, RuntimeError):
-        return False
-    return any(resolved == folder or resolved.startswith(folder + "/") for folder in folders)
+        return None
 
 
 # Builtins --------------------------------------------------------------------------------
