@@ -7,8 +7,13 @@ LAB_ARGS ?=
 BENCH_ARGS ?=
 # nbgrader starts helper programs (alembic) found on PATH: put the venv first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
+# nbgrader's exchange (nbgrader_config.py, autograder/exchange.py): EXCHANGE=/path sets it.
+EXCHANGE ?=
+ifneq ($(EXCHANGE),)
+export NBGRADER_EXCHANGE := $(abspath $(EXCHANGE))
+endif
 
-.PHONY: setup grade grade-submissions test lint lab lab-instructor check release benchmark benchmark-batch benchmark-report clean
+.PHONY: setup grade grade-submissions test lint lab lab-instructor exchange check release benchmark benchmark-batch benchmark-report clean
 
 setup: $(VENV)/.installed data/train_faces.h5 data/test_faces.h5
 
@@ -49,13 +54,20 @@ lint: setup
 ## Copy the release notebooks into notebooks/ (keeping files already there); open JupyterLab
 ## with nbgrader's Validate button and none of the instructor's tools.
 ## More options for JupyterLab: make lab LAB_ARGS="--no-browser --port=8889"
+## With ASSIGNMENT_LIST=1 the lab also shows nbgrader's Assignment List of the exchange.
 lab: setup
 	$(PY) -m autograder workspace notebooks
-	$(PY) -m autograder lab notebooks $(LAB_ARGS)
+	$(PY) -m autograder lab notebooks $(if $(ASSIGNMENT_LIST),--assignment-list) $(LAB_ARGS)
 
-## Open JupyterLab on the course with every nbgrader tool (Formgrader, Create Assignment).
+## Open JupyterLab on the course with every nbgrader tool (Formgrader, Create Assignment),
+## the exchange made first if it is missing.
 lab-instructor: setup
 	$(PY) -m autograder lab --instructor . $(LAB_ARGS)
+
+## Make nbgrader's exchange: the course's autograder/exchange, or EXCHANGE=/srv/nbgrader/exchange
+## on a server its users share (made once, as root).
+exchange: setup
+	$(PY) -m autograder exchange
 
 ## Grade the notebooks in notebooks/ changed since their last check with the hidden tests;
 ## feedback in notebooks/feedback/. One notebook: make check NOTEBOOK=<file name>; all: ALL=1.

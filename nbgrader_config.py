@@ -4,9 +4,17 @@ nbgrader commands run from the repository root (the Makefile and the
 ``autograder`` package take care of that), so every path here is relative to it.
 """
 
+import os
+from pathlib import Path
+
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 c.CourseDirectory.course_id = "conv-step-by-step"
+# The exchange that release, fetch, submit, collect and feedback go through: the variable
+# NBGRADER_EXCHANGE (`make ... EXCHANGE=/srv/nbgrader/exchange`), or this course's
+# autograder/exchange (see autograder/exchange.py).
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or str(
+    Path(__file__).resolve().parent / "autograder" / "exchange")
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 # The instructor's working folders live under autograder/ and are ignored by git.

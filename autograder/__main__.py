@@ -5,7 +5,8 @@
     python -m autograder demo
     python -m autograder workspace [FOLDER]
     python -m autograder check [FOLDER] [--notebook NAME | --all]
-    python -m autograder lab [FOLDER | --instructor] [JUPYTERLAB OPTIONS]
+    python -m autograder lab [FOLDER | --instructor] [--assignment-list] [JUPYTERLAB OPTIONS]
+    python -m autograder exchange
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from autograder import demo
 from autograder.course import ASSIGNMENTS, Course, NbgraderError
 from autograder.engine.sandbox import GIB, Limits, SandboxUnavailable
+from autograder.exchange import ExchangeUnavailable, exchange_root, make_exchange
 from autograder.selfstudy import (
     NothingToCheck,
     check,
@@ -105,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
                      help="default: notebooks/ of the repository (the course's root with "
                           "--instructor)")
     lab.add_argument("--instructor", action="store_true")
+    lab.add_argument("--assignment-list", action="store_true",
+                     help="a learner's lab with nbgrader's Assignment List (fetch, submit, "
+                          "fetch feedback) of the course's exchange (NBGRADER_EXCHANGE)")
+    commands.add_parser(
+        "exchange", help="make nbgrader's exchange (NBGRADER_EXCHANGE, default: the course's "
+                         "autograder/exchange) with the permissions nbgrader needs")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "lab":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -126,9 +134,12 @@ def main(argv: list[str] | None = None) -> int:
             from autograder import lab as jupyterlab
 
             default = Course().root if args.instructor else WORKSPACE
-            jupyterlab.run(args.folder or default, args.instructor, extra)
+            jupyterlab.run(args.folder or default, args.instructor, extra,
+                           exchange_root() if args.assignment_list else None)
+        elif args.command == "exchange":
+            print(f"exchange: {make_exchange(exchange_root())}")
     except (NbgraderError, ValueError, LookupError, FileNotFoundError,
-            SandboxUnavailable) as error:
+            SandboxUnavailable, ExchangeUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

@@ -5,10 +5,13 @@ learner needs of nbgrader: the Validate button of each notebook. The instructor'
 (Formgrader with its Generate buttons, Create Assignment, Course List, Assignment List and
 the Nbgrader menu that opens them) are switched off, in the browser and on the server, by a
 configuration folder put first on JUPYTER_CONFIG_PATH for that run only. The learner's own
-Jupyter settings (~/.jupyter) stay in use.
+Jupyter settings (~/.jupyter) stay in use. With ``--assignment-list`` (``make lab
+ASSIGNMENT_LIST=1``, for a course that hands out through nbgrader's exchange) the Assignment
+List stays, and that folder's nbgrader configuration names the exchange.
 
 ``make lab-instructor`` (``python -m autograder lab --instructor``) opens the course's root
-with every nbgrader tool, as nbgrader installs them.
+with every nbgrader tool, as nbgrader installs them, after making the course's exchange if
+it is missing.
 
 Both add ``--allow-root`` when run as root (containers), which JupyterLab refuses otherwise,
 and then become JupyterLab (exec), so a signal to the command reaches JupyterLab itself.
@@ -21,6 +24,9 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+
+from autograder.course import Course
+from autograder.exchange import ExchangeUnavailable, exchange_root, make_exchange
 
 # nbgrader's JupyterLab plugins a learner does not see.
 INSTRUCTOR_PLUGINS = (
@@ -38,15 +44,35 @@ INSTRUCTOR_SERVER_EXTENSIONS = (
 )
 
 
-def write_learner_config(folder: Path) -> Path:
+# What a learner's lab keeps of them for a course that hands out through nbgrader's exchange
+# (a shared server, a JupyterHub): the Assignment List, with its Fetch, Submit and Fetch
+# Feedback buttons.
+ASSIGNMENT_LIST_PLUGIN = "@jupyter/nbgrader:assignment-list"
+ASSIGNMENT_LIST_SERVER_EXTENSION = "nbgrader.server_extensions.assignment_list"
+
+
+def write_learner_config(folder: Path, exchange: Path | None = None,
+                         workspace: Path | None = None) -> Path:
     """Write into FOLDER the Jupyter configuration that hides the instructor's tools;
-    return FOLDER (to put first on JUPYTER_CONFIG_PATH)."""
+    return FOLDER (to put first on JUPYTER_CONFIG_PATH). With EXCHANGE, the Assignment List
+    stays, and nbgrader's configuration there names the exchange and WORKSPACE, the folder
+    fetched assignments go to (nbgrader's default is the server's working folder)."""
+    kept = {ASSIGNMENT_LIST_PLUGIN, ASSIGNMENT_LIST_SERVER_EXTENSION} if exchange else set()
     (folder / "labconfig").mkdir(parents=True, exist_ok=True)
-    page = {"disabledExtensions": {plugin: True for plugin in INSTRUCTOR_PLUGINS}}
+    page = {"disabledExtensions": {plugin: True for plugin in INSTRUCTOR_PLUGINS
+                                   if plugin not in kept}}
     (folder / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=2))
     server = {"ServerApp": {"jpserver_extensions": {
-        extension: False for extension in INSTRUCTOR_SERVER_EXTENSIONS}}}
+        extension: False for extension in INSTRUCTOR_SERVER_EXTENSIONS
+        if extension not in kept}}}
     (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=2))
+    nbgrader = folder / "nbgrader_config.json"
+    if exchange is None:
+        nbgrader.unlink(missing_ok=True)
+    else:
+        nbgrader.write_text(json.dumps({"Exchange": {
+            "root": str(exchange), "assignment_dir": str(Path(workspace or ".").absolute())}},
+            indent=2))
     return folder
 
 
@@ -85,10 +111,21 @@ def learner_config_folder() -> Path:
         return Path(tempfile.mkdtemp(prefix="learner-jupyter-"))
 
 
-def run(notebook_dir: Path, instructor: bool = False, extra_args: list[str] = ()) -> None:
-    """Become JupyterLab on NOTEBOOK_DIR (for a learner, or with INSTRUCTOR for the
-    instructor); returns only if JupyterLab cannot be started (OSError)."""
+def run(notebook_dir: Path, instructor: bool = False, extra_args: list[str] = (),
+        exchange: Path | None = None) -> None:
+    """Become JupyterLab on NOTEBOOK_DIR: for a learner (with EXCHANGE, with the Assignment
+    List of the course's exchange), or with INSTRUCTOR for the instructor, whose exchange
+    is made first if missing (so Formgrader can release and collect; where it cannot be,
+    a warning says why); returns only if JupyterLab cannot be started (OSError)."""
     command = lab_command(notebook_dir, list(extra_args))
-    env = dict(os.environ) if instructor else learner_environment(
-        write_learner_config(learner_config_folder()))
+    if instructor:
+        try:
+            make_exchange(exchange_root(Course(Path(notebook_dir).absolute())))
+        except ExchangeUnavailable as problem:
+            print(f"warning: {problem}; Formgrader's Release and Collect will not work",
+                  file=sys.stderr)
+        env = dict(os.environ)
+    else:
+        env = learner_environment(write_learner_config(learner_config_folder(), exchange,
+                                                       Path(notebook_dir)))
     os.execve(command[0], command, env)

@@ -11,11 +11,13 @@ tests/screenshots/ (git-ignored).
 """
 
 import contextlib
+import http.cookiejar
 import json
 import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -26,8 +28,11 @@ import nbformat
 import pytest
 
 from autograder import lab
-from autograder.course import ASSIGNMENTS, REPO_ROOT, get_assignment
+from autograder.course import ASSIGNMENTS, REPO_ROOT, copy_course, get_assignment
+from autograder.exchange import MODE, VARIABLE, make_exchange
 from autograder.selfstudy import make_workspace
+
+COURSE_ID = "conv-step-by-step"
 
 
 def free_port() -> int:
@@ -38,13 +43,16 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_lab(tmp_path, *options):
+    """JupyterLab started by `python -m autograder lab OPTIONS`, its exchange (the variable
+    NBGRADER_EXCHANGE) tmp_path/exchange."""
     port = free_port()
     command = [sys.executable, "-m", "autograder", "lab", *options, "--no-browser",
                f"--port={port}", "--ip=127.0.0.1", "--IdentityProvider.token=",
                "--ServerApp.password="]
     log = open(tmp_path / "lab.log", "w")
+    env = {**os.environ, VARIABLE: str(tmp_path / "exchange")}
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+                               start_new_session=True, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -90,10 +98,53 @@ def test_learners_lab_has_validate_and_no_instructor_tools(tmp_path):
 
 
 def test_instructors_lab_has_every_nbgrader_tool(tmp_path):
+    """Formgrader and the Assignment List work at once: the exchange is made as the lab
+    starts, and neither warns about it."""
     with running_lab(tmp_path, "--instructor", str(REPO_ROOT)) as base:
         disabled = page_config(base)["disabledExtensions"]
         assert not any(plugin in disabled for plugin in lab.INSTRUCTOR_PLUGINS), disabled
-        assert status(f"{base}/formgrader") == 200
+        page = urllib.request.urlopen(f"{base}/formgrader", timeout=30).read().decode()
+        assert "Manage Assignments" in page and 'id="warning-exchange"' not in page
+        courses = json.load(urllib.request.urlopen(f"{base}/courses", timeout=30))
+        assert courses["success"] is True, courses
+    assert stat.S_IMODE((tmp_path / "exchange").stat().st_mode) == MODE
+
+
+def test_a_learners_lab_with_the_assignment_list_fetches_from_the_exchange(tmp_path):
+    """make lab ASSIGNMENT_LIST=1, as on a shared server: the Assignment List lists what the
+    instructor released to the exchange and fetches it; no instructor tool is there."""
+    course = copy_course(tmp_path / "course")
+    course.generate_release("conv_step_by_step")
+    exchange = make_exchange(tmp_path / "exchange")
+    environ = {**os.environ, VARIABLE: str(exchange)}
+    subprocess.run([sys.executable, "-m", "nbgrader", "release_assignment", "conv_step_by_step"],
+                   cwd=course.root, env=environ, check=True, capture_output=True)
+    folder = tmp_path / "home"
+    folder.mkdir()
+    with running_lab(tmp_path, str(folder), "--assignment-list") as base:
+        disabled = page_config(base)["disabledExtensions"]
+        assert lab.ASSIGNMENT_LIST_PLUGIN not in disabled
+        assert set(lab.INSTRUCTOR_PLUGINS) - {lab.ASSIGNMENT_LIST_PLUGIN} <= set(disabled)
+        assert status(f"{base}/formgrader") == 404
+        listed = json.load(urllib.request.urlopen(
+            f"{base}/assignments?course_id={COURSE_ID}", timeout=30))
+        assert listed["success"] is True, listed
+        assert [(entry["assignment_id"], entry["status"]) for entry in listed["value"]] == [
+            ("conv_step_by_step", "released")]
+        # As the page does: the _xsrf cookie the lab sets, sent back as a header.
+        cookies = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+        browser.open(f"{base}/lab", timeout=30).read()
+        xsrf = next(cookie.value for cookie in cookies if cookie.name == "_xsrf")
+        request = urllib.request.Request(
+            f"{base}/assignments/fetch", method="POST", data=json.dumps(
+                {"course_id": COURSE_ID, "assignment_id": "conv_step_by_step"}).encode(),
+            headers={"Content-Type": "application/json", "X-XSRFToken": xsrf})
+        fetched = json.load(browser.open(request, timeout=60))
+        assert fetched["success"] is True, fetched
+        assert [(entry["assignment_id"], entry["status"]) for entry in fetched["value"]] == [
+            ("conv_step_by_step", "fetched")]
+    assert (folder / "conv_step_by_step" / "Convolution_model_Step_by_Step.ipynb").is_file()
 
 
 def test_the_file_browser_hides_build_leftovers(tmp_path):

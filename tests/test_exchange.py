@@ -1,0 +1,69 @@
+"""nbgrader's exchange out of the box: where it is, how it is made, and nbgrader's own
+release into it with the course's configuration."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.course import REPO_ROOT, Course, copy_course
+from autograder.exchange import MODE, VARIABLE, ExchangeUnavailable, exchange_root, make_exchange
+
+COURSE_ID = "conv-step-by-step"
+
+
+def test_the_exchange_is_the_variables_or_the_courses_own():
+    course = Course(Path("/somewhere/course"))
+    assert exchange_root(course, {}) == Path("/somewhere/course/autograder/exchange")
+    assert exchange_root(course, {VARIABLE: ""}) == Path("/somewhere/course/autograder/exchange")
+    assert exchange_root(course, {VARIABLE: "/srv/nbgrader/exchange"}) == Path(
+        "/srv/nbgrader/exchange")
+
+
+def test_the_exchange_is_made_writable_by_everyone_and_sticky(tmp_path):
+    root = tmp_path / "srv" / "exchange"
+    assert make_exchange(root) == root
+    assert stat.S_IMODE(root.stat().st_mode) == MODE == 0o1777
+    root.chmod(0o755)  # made by hand with the wrong mode: put right
+    make_exchange(root)
+    assert stat.S_IMODE(root.stat().st_mode) == MODE
+
+
+def test_an_exchange_that_cannot_be_made_says_what_to_do(tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    with pytest.raises(ExchangeUnavailable) as raised:
+        make_exchange(blocked / "exchange")
+    message = str(raised.value)
+    assert str(blocked / "exchange") in message and "chmod 1777" in message
+    assert "EXCHANGE=" in message
+
+
+def test_the_exchange_command_makes_the_courses_exchange(tmp_path):
+    root = tmp_path / "exchange"
+    run = subprocess.run([sys.executable, "-m", "autograder", "exchange"], cwd=REPO_ROOT,
+                         env={"PATH": "/usr/bin:/bin", VARIABLE: str(root)},
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == f"exchange: {root}\n"
+    assert stat.S_IMODE(root.stat().st_mode) == MODE
+
+
+def test_nbgrader_releases_into_the_courses_exchange_with_its_permissions(tmp_path,
+                                                                          monkeypatch):
+    """With nothing set, the course's nbgrader_config.py sends a release to the course's own
+    exchange; nbgrader makes the course's folders there: outbound readable by all, inbound
+    writable by all and listable by none but its owner."""
+    monkeypatch.delenv(VARIABLE, raising=False)
+    course = copy_course(tmp_path / "course")
+    course.generate_release("conv_step_by_step")
+    root = make_exchange(exchange_root(course, {}))
+    course.nbgrader("release_assignment", "conv_step_by_step")
+    released = root / COURSE_ID / "outbound" / "conv_step_by_step"
+    assert (released / "Convolution_model_Step_by_Step.ipynb").is_file()
+    assert stat.S_IMODE((root / COURSE_ID / "outbound").stat().st_mode) == 0o755
+    assert stat.S_IMODE((root / COURSE_ID / "inbound").stat().st_mode) & 0o777 == 0o733
