@@ -15,6 +15,8 @@ c.CourseDirectory.course_id = "conv-step-by-step"
 # autograder/exchange (see autograder/exchange.py).
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or str(
     Path(__file__).resolve().parent / "autograder" / "exchange")
+# Collect leaves out a submission made in another student's name (nbgrader's own only warns).
+c.ExchangeFactory.collect = "autograder.collect.OwnerCheckedCollect"
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 # The instructor's working folders live under autograder/ and are ignored by git.

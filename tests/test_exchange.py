@@ -3,6 +3,8 @@ release into it with the course's configuration."""
 
 from __future__ import annotations
 
+import os
+import pwd
 import stat
 import subprocess
 import sys
@@ -67,3 +69,31 @@ def test_nbgrader_releases_into_the_courses_exchange_with_its_permissions(tmp_pa
     assert (released / "Convolution_model_Step_by_Step.ipynb").is_file()
     assert stat.S_IMODE((root / COURSE_ID / "outbound").stat().st_mode) == 0o755
     assert stat.S_IMODE((root / COURSE_ID / "inbound").stat().st_mode) & 0o777 == 0o733
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root, to make folders owned by others")
+def test_collect_leaves_out_a_submission_made_in_another_students_name(tmp_path, monkeypatch):
+    """Two submissions in the exchange, both made by the user nobody: one in nobody's own
+    name, collected; one in daemon's, left out with a warning (nbgrader's own collect
+    would take it as daemon's)."""
+    monkeypatch.delenv(VARIABLE, raising=False)
+    course = copy_course(tmp_path / "course")
+    course.generate_release("conv_step_by_step")
+    root = make_exchange(exchange_root(course, {}))
+    course.nbgrader("release_assignment", "conv_step_by_step")
+    inbound = root / COURSE_ID / "inbound"
+    nobody = pwd.getpwnam("nobody")
+    for student in ("nobody", "daemon"):
+        folder = inbound / f"{student}+conv_step_by_step+2026-01-05 10:00:00.000000 UTC+x1"
+        folder.mkdir()
+        (folder / "Convolution_model_Step_by_Step.ipynb").write_bytes(
+            course.release_notebook("conv_step_by_step").read_bytes())
+        (folder / "timestamp.txt").write_text("2026-01-05 10:00:00.000000 UTC")
+        for path in (folder, *folder.iterdir()):
+            os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    run = course.nbgrader("collect", "conv_step_by_step")
+    submitted = course.root / "autograder" / "submitted"
+    assert sorted(path.name for path in submitted.iterdir()) == ["nobody"]
+    assert (submitted / "nobody" / "conv_step_by_step" / "timestamp.txt").is_file()
+    assert ("Not collected: daemon+conv_step_by_step+2026-01-05 10:00:00.000000 UTC+x1 names "
+            "daemon but was made by nobody") in run.stdout + run.stderr
