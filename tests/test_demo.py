@@ -41,6 +41,9 @@ def test_demo_grades_every_assignments_samples_and_repeats_identically(course, c
             lost = {name for name in graded if float(row[name]) < float(solution[name])}
             assert lost == set(bug.breaks), (assignment, bug.name, row)
         assert all(row["max_score"] == "100" for row in rows.values())
+        # Honest samples: nothing replaced in their own process.
+        assert not any("tamper-attempt" in row["flags"] for row in rows.values()), rows
+        assert rows["sample-solution"]["flags"] == "", rows["sample-solution"]
         if assignment == "conv_keras":  # the probes bring the models back: nbgrader's scores
             for student, scores in graded_keras.scores.items():
                 row = rows[f"sample-{student}"]
