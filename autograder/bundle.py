@@ -60,13 +60,12 @@ def generate_assignment(course: Course, assignment: str) -> None:
     """
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
 
     gradebook = course.root / WORK_DIR / "gradebook.db"
     if not gradebook.exists():
         gradebook.parent.mkdir(parents=True, exist_ok=True)
         new_gradebook(gradebook)
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    config = course.nbgrader_config()
     config.CourseDirectory.root = str(course.root)
     config.CourseDirectory.db_url = course.gradebook_url
     with warnings.catch_warnings():

@@ -221,6 +221,13 @@ class Course:
     def gradebook_url(self) -> str:
         return f"sqlite:///{self.root / WORK_DIR / 'gradebook.db'}"
 
+    def nbgrader_config(self):
+        """The settings of this course's nbgrader_config.py, as nbgrader reads them now (a
+        traitlets Config: ``.CourseDirectory.course_id``, ``.Exchange.root``, ...)."""
+        from traitlets.config.loader import PyFileConfigLoader
+
+        return PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+
     def nbgrader(self, *args: str) -> subprocess.CompletedProcess:
         """Run ``nbgrader ARGS`` in this course folder; raise NbgraderError on failure.
 

@@ -1,9 +1,9 @@
 """nbgrader's exchange: the folder through which a course on one machine hands out
 assignments, takes submissions in and hands feedback back.
 
-Its place is the environment variable NBGRADER_EXCHANGE (``make ... EXCHANGE=/srv/nbgrader/
-exchange`` sets it, for a server that several users share), or else ``autograder/exchange``
-in the course (git ignores it), which ``nbgrader_config.py`` reads the same way. nbgrader
+Its place is what the course's ``nbgrader_config.py`` says: the environment variable
+NBGRADER_EXCHANGE (``make ... EXCHANGE=/srv/nbgrader/exchange`` sets it, for a server that
+several users share), or else ``autograder/exchange`` in the course (git ignores it). nbgrader
 makes each course's folders in it with the permissions it documents (``inbound`` takes
 submissions that students cannot list, ``feedback`` pages only their owners can name);
 the exchange itself must exist and be writable by everyone, as ``make_exchange`` leaves it.
@@ -11,7 +11,6 @@ the exchange itself must exist and be writable by everyone, as ``make_exchange``
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -27,12 +26,10 @@ class ExchangeUnavailable(Exception):
     """The exchange's folder cannot be made or given its permissions here."""
 
 
-def exchange_root(course: Course = Course(), environ: dict | None = None) -> Path:
-    """Where COURSE's exchange is: NBGRADER_EXCHANGE, or COURSE/autograder/exchange."""
-    environ = os.environ if environ is None else environ
-    if environ.get(VARIABLE):
-        return Path(environ[VARIABLE]).absolute()
-    return course.root / "autograder" / "exchange"
+def exchange_root(course: Course = Course()) -> Path:
+    """Where COURSE's exchange is, as its nbgrader_config.py says: NBGRADER_EXCHANGE, or
+    COURSE/autograder/exchange."""
+    return Path(course.nbgrader_config().Exchange.root)
 
 
 def make_exchange(root: Path) -> Path:

@@ -76,15 +76,22 @@ def write_learner_config(folder: Path, exchange: Path | None = None,
     return folder
 
 
-# What the file browser does not list: Jupyter's own defaults and the folder a package's
-# editable install leaves at the course's root (conv_step_by_step.egg-info).
-HIDDEN_FILES = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info")
+# What the file browser does not list besides Jupyter's own hidden files: the folder a
+# package's editable install leaves at the course's root (conv_step_by_step.egg-info).
+ALSO_HIDDEN = ("*.egg-info",)
+
+
+def hidden_files() -> list[str]:
+    """Jupyter's own ContentsManager.hide_globs, then ALSO_HIDDEN."""
+    from jupyter_server.services.contents.manager import ContentsManager
+
+    return [*ContentsManager.class_traits()["hide_globs"].default(), *ALSO_HIDDEN]
 
 
 def lab_command(notebook_dir: Path, extra_args: list[str] = ()) -> list[str]:
     """The command that starts JupyterLab on NOTEBOOK_DIR with EXTRA_ARGS."""
     command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={notebook_dir}",
-               *(f"--ContentsManager.hide_globs={pattern}" for pattern in HIDDEN_FILES),
+               *(f"--ContentsManager.hide_globs={pattern}" for pattern in hidden_files()),
                *extra_args]
     if os.geteuid() == 0 and "--allow-root" not in extra_args:
         command.append("--allow-root")
@@ -119,8 +126,10 @@ def run(notebook_dir: Path, instructor: bool = False, extra_args: list[str] = ()
     a warning says why); returns only if JupyterLab cannot be started (OSError)."""
     command = lab_command(notebook_dir, list(extra_args))
     if instructor:
+        course = Course(Path(notebook_dir).absolute())
         try:
-            make_exchange(exchange_root(Course(Path(notebook_dir).absolute())))
+            if (course.root / "nbgrader_config.py").is_file():  # a course folder
+                make_exchange(exchange_root(course))
         except ExchangeUnavailable as problem:
             print(f"warning: {problem}; Formgrader's Release and Collect will not work",
                   file=sys.stderr)

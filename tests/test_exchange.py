@@ -15,15 +15,22 @@ import pytest
 from autograder.course import REPO_ROOT, Course, copy_course
 from autograder.exchange import MODE, VARIABLE, ExchangeUnavailable, exchange_root, make_exchange
 
-COURSE_ID = "conv-step-by-step"
+COURSE_ID = Course().nbgrader_config().CourseDirectory.course_id
 
 
-def test_the_exchange_is_the_variables_or_the_courses_own():
-    course = Course(Path("/somewhere/course"))
-    assert exchange_root(course, {}) == Path("/somewhere/course/autograder/exchange")
-    assert exchange_root(course, {VARIABLE: ""}) == Path("/somewhere/course/autograder/exchange")
-    assert exchange_root(course, {VARIABLE: "/srv/nbgrader/exchange"}) == Path(
-        "/srv/nbgrader/exchange")
+def test_the_exchange_is_where_the_courses_nbgrader_config_says(tmp_path, monkeypatch):
+    """The variable's, or the course's own autograder/exchange: what nbgrader itself reads
+    from the course's nbgrader_config.py."""
+    course = copy_course(tmp_path / "course")
+    monkeypatch.delenv(VARIABLE, raising=False)
+    assert exchange_root(course) == course.root.resolve() / "autograder" / "exchange"
+    monkeypatch.setenv(VARIABLE, "")
+    assert exchange_root(course) == course.root.resolve() / "autograder" / "exchange"
+    monkeypatch.setenv(VARIABLE, "/srv/nbgrader/exchange")
+    assert exchange_root(course) == Path("/srv/nbgrader/exchange")
+    listed = subprocess.run([sys.executable, "-m", "nbgrader", "list"], cwd=course.root,
+                            capture_output=True, text=True)
+    assert "/srv/nbgrader/exchange" in listed.stdout + listed.stderr
 
 
 def test_the_exchange_is_made_writable_by_everyone_and_sticky(tmp_path):
@@ -63,7 +70,7 @@ def test_nbgrader_releases_into_the_courses_exchange_with_its_permissions(tmp_pa
     monkeypatch.delenv(VARIABLE, raising=False)
     course = copy_course(tmp_path / "course")
     course.generate_release("conv_step_by_step")
-    root = make_exchange(exchange_root(course, {}))
+    root = make_exchange(exchange_root(course))
     course.nbgrader("release_assignment", "conv_step_by_step")
     released = root / COURSE_ID / "outbound" / "conv_step_by_step"
     assert (released / "Convolution_model_Step_by_Step.ipynb").is_file()
@@ -79,7 +86,7 @@ def test_collect_leaves_out_a_submission_made_in_another_students_name(tmp_path,
     monkeypatch.delenv(VARIABLE, raising=False)
     course = copy_course(tmp_path / "course")
     course.generate_release("conv_step_by_step")
-    root = make_exchange(exchange_root(course, {}))
+    root = make_exchange(exchange_root(course))
     course.nbgrader("release_assignment", "conv_step_by_step")
     inbound = root / COURSE_ID / "inbound"
     nobody = pwd.getpwnam("nobody")

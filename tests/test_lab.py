@@ -28,11 +28,11 @@ import nbformat
 import pytest
 
 from autograder import lab
-from autograder.course import ASSIGNMENTS, REPO_ROOT, copy_course, get_assignment
+from autograder.course import ASSIGNMENTS, REPO_ROOT, Course, copy_course, get_assignment
 from autograder.exchange import MODE, VARIABLE, make_exchange
 from autograder.selfstudy import make_workspace
 
-COURSE_ID = "conv-step-by-step"
+COURSE_ID = Course().nbgrader_config().CourseDirectory.course_id
 
 
 def free_port() -> int:
