@@ -245,10 +245,14 @@ def own_seconds(start: tuple, end: tuple, less: tuple[float, float] = (0.0, 0.0)
 
 # Exceptions ------------------------------------------------------------------------------
 
+# The course's helper package, which the notebooks import.
+COURSE_HELPERS = "utils"
+
+
 def _package_dirs() -> tuple[str, ...]:
     """Folders of the course's own packages: frames there are never the student's."""
     folders = [str(Path(__file__).resolve().parent.parent)]
-    spec = find_spec("utils")
+    spec = find_spec(COURSE_HELPERS)
     if spec is not None and spec.submodule_search_locations:
         folders += [str(Path(f).resolve()) for f in spec.submodule_search_locations]
     return tuple(folders)
@@ -360,42 +364,25 @@ _COMPARISONS.update({f"numpy.testing.{name}": (np.testing, name) for name in (
     "assert_array_equal", "assert_array_less", "assert_array_max_ulp", "assert_equal")})
 _PRISTINE_COMPARISONS = {label: getattr(owner, name)
                          for label, (owner, name) in _COMPARISONS.items()}
-# The course's helper modules the notebooks import.
-COURSE_HELPERS = "utils"
-
-
-def replaced_functions(student_builtins: dict) -> list[str]:
+def replaced_functions(student_builtins: dict, own_dirs: tuple[str, ...]) -> list[str]:
     """What the student's code replaced in this process, as "module.name": numpy's
     comparison and testing functions, the builtins in STUDENT_BUILTINS (the student's
     replacements, see _take_builtins), and each function of a course helper module
-    (``utils``) bound to a function whose code was written elsewhere (in the notebook)."""
+    (``utils``) bound to a function whose code is neither in OWN_DIRS (the course's
+    packages, see _package_dirs) nor in a library (it was written in the notebook)."""
     found = [label for label, (owner, name) in _COMPARISONS.items()
              if owner.__dict__.get(name, _MISSING) is not _PRISTINE_COMPARISONS[label]]
     found += [f"builtins.{name}" for name in student_builtins]
-    helpers = sys.modules.get(COURSE_HELPERS)
-    home = _module_dir(helpers)
-    if home is not None:
-        allowed = (home, *_LIBRARY_DIRS)
-        for module_name, module in list(sys.modules.items()):
-            if module_name != COURSE_HELPERS and not module_name.startswith(
-                    COURSE_HELPERS + "."):
-                continue
-            namespace = getattr(module, "__dict__", None)
-            if type(namespace) is not dict:
-                continue
+    allowed = (*own_dirs, *_LIBRARY_DIRS)
+    for module_name, module in list(sys.modules.items()):
+        if module_name != COURSE_HELPERS and not module_name.startswith(COURSE_HELPERS + "."):
+            continue
+        namespace = getattr(module, "__dict__", None)
+        if type(namespace) is dict:
             found += [f"{module_name}.{name}" for name, value in list(namespace.items())
                       if type(value) is FunctionType
                       and not _inside(value.__code__.co_filename, allowed)]
     return sorted(set(found))
-
-
-def _module_dir(module: Any) -> str | None:
-    """The resolved folder of MODULE's package, or None."""
-    paths = getattr(module, "__path__", None) if module is not None else None
-    try:
-        return str(Path(list(paths)[0]).resolve()) if paths else None
-    except (TypeError, IndexError, OSError, RuntimeError):
-        return None
 
 
 # Withheld functions -------------------------------------------------------------------
@@ -709,7 +696,7 @@ class Worker:
     def with_replaced(self, reply: dict) -> dict:
         """REPLY with what the student's code has replaced so far ("replaced"), if
         anything."""
-        replaced = replaced_functions(self.student_builtins)
+        replaced = replaced_functions(self.student_builtins, self.own_dirs)
         return {**reply, "replaced": replaced} if replaced else reply
 
     def stop_function(self, name: str, timeout: float) -> None:
