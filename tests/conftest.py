@@ -115,10 +115,6 @@ def grade_catalogue(folder: Path, assignment: str, bugs) -> GradedBatch:
 APPLICATION_GRADED = (*get_assignment("conv_application").samples, "relu-on-logits")
 
 
-def _graded_batch(folder: Path) -> GradedBatch:
-    return grade_catalogue(folder, ASSIGNMENT, get_assignment(ASSIGNMENT).sample_bugs())
-
-
 def _graded_application(folder: Path) -> GradedBatch:
     return grade_catalogue(folder, "conv_application",
                            [bug for bug in application_bug_catalogue.BUGS
@@ -134,7 +130,7 @@ def _graded_samples(assignment: str) -> Callable[[Path], GradedBatch]:
 NBGRADER_RUNS = {
     "graded_application": _graded_application,
     "graded_dnn": _graded_samples("dnn_step_by_step"),
-    "graded_batch": _graded_batch,
+    "graded_batch": _graded_samples(ASSIGNMENT),
     "graded_numpy_training": _graded_samples("cnn_numpy_training"),
     "graded_keras": _graded_samples("conv_keras"),
 }

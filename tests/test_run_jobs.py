@@ -40,7 +40,7 @@ def test_jobs_are_made_as_workers_take_them_and_come_back_in_order(monkeypatch):
     gate = threading.Semaphore(0)
 
     def slow_grading(job: Job) -> JobOutcome:
-        gate.acquire()
+        assert gate.acquire(timeout=60), "never let through"
         return JobOutcome(SubmissionResult(job.student_id))
 
     def jobs():
