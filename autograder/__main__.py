@@ -1,6 +1,7 @@
 """Instructor and self-study commands.
 
     python -m autograder grade ASSIGNMENT SUBMISSIONS --out DIR [--workers N]
+    python -m autograder grade ASSIGNMENT --collected [SUBMITTED] [--out DIR]
     python -m autograder release [ASSIGNMENT ...]
     python -m autograder demo
     python -m autograder workspace [FOLDER]
@@ -18,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from autograder import demo
-from autograder.course import ASSIGNMENTS, Course, NbgraderError
+from autograder.course import ASSIGNMENTS, WORK_DIR, Course, NbgraderError
 from autograder.engine.sandbox import GIB, Limits, SandboxUnavailable
 from autograder.exchange import ExchangeUnavailable, exchange_root, make_exchange
 from autograder.selfstudy import (
@@ -46,11 +47,22 @@ def main(argv: list[str] | None = None) -> int:
         "grade", help="grade a folder or LMS zip of submissions",
         description="Grade every submission in SUBMISSIONS: a folder holding one notebook or "
                     "one folder per student (named by student id), or an LMS zip. Writes "
-                    "DIR/grades.csv, DIR/gradebook.db and feedback under DIR/feedback/.")
+                    "DIR/grades.csv, DIR/gradebook.db and feedback under DIR/feedback/. "
+                    "With --collected, grade what nbgrader collected and record it in the "
+                    "course's gradebook and feedback folder.")
     grade.add_argument("assignment", choices=list(ASSIGNMENTS))
-    grade.add_argument("submissions", type=Path)
-    grade.add_argument("--out", type=Path, required=True, metavar="DIR",
-                       help="output folder (its earlier grading outputs are replaced)")
+    grade.add_argument("submissions", type=Path, nargs="?",
+                       help="a folder or LMS zip (with --collected: nbgrader's submitted "
+                            "folder, by default the course's)")
+    grade.add_argument("--out", type=Path, metavar="DIR",
+                       help="output folder (its earlier grading outputs are replaced; with "
+                            "--collected, default: autograder/graded/ASSIGNMENT)")
+    grade.add_argument("--collected", action="store_true",
+                       help="grade the submissions nbgrader's collect copied (with their "
+                            "timestamps; late ones flagged against the gradebook's due "
+                            "date), then write the scores to the course's gradebook "
+                            "(Formgrader) and the feedback pages to its feedback folder, "
+                            "for nbgrader release_feedback")
     grade.add_argument("--workers", type=int, default=None,
                        help="submissions graded at once (default: the number of cores; with "
                             "--scheduler, the cluster's worker threads)")
@@ -116,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "lab":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "grade" and not args.collected:
+        missing = [name for name, value in (("SUBMISSIONS", args.submissions),
+                                            ("--out DIR", args.out)) if value is None]
+        if missing:
+            parser.error(f"grade needs {' and '.join(missing)} (or --collected, to grade "
+                         "what nbgrader collected)")
 
     try:
         if args.command == "grade":
@@ -148,8 +166,12 @@ def main(argv: list[str] | None = None) -> int:
 def grade_command(args: argparse.Namespace) -> int:
     from autograder.batch import default_executor, grade_batch
     from autograder.class_report import MISTAKES_CSV, REPORT_HTML
+    from autograder.collected import grade_collected
 
-    if not args.submissions.exists():
+    course = Course()
+    if args.collected:
+        args.out = args.out or course.root / WORK_DIR / "graded" / args.assignment
+    elif not args.submissions.exists():
         raise FileNotFoundError(f"no submissions at {args.submissions}: expected a folder or "
                                 "a .zip file")
     limits = Limits(time_limit=args.time_limit, cell_timeout=args.cell_timeout,
@@ -163,10 +185,14 @@ def grade_command(args: argparse.Namespace) -> int:
             client = stack.enter_context(Client(args.scheduler))
             executor_factory = lambda workers: client.get_executor()  # noqa: E731
             workers = workers or sum(client.nthreads().values()) or 1
-        results = grade_batch(args.assignment, args.submissions, args.out,
-                              workers=workers, executor_factory=executor_factory,
-                              limits=limits, progress=not args.no_progress,
-                              cross_check=args.cross_check, warm=not args.no_warm)
+        options = dict(workers=workers, executor_factory=executor_factory, limits=limits,
+                       progress=not args.no_progress, cross_check=args.cross_check,
+                       warm=not args.no_warm)
+        if args.collected:
+            results = grade_collected(args.assignment, args.out, course=course,
+                                      submitted_root=args.submissions, **options)
+        else:
+            results = grade_batch(args.assignment, args.submissions, args.out, **options)
     counts = Counter(result.status for result in results)
     print(f"{len(results)} submissions: "
           + ", ".join(f"{counts[status]} {status}" for status in sorted(counts)))
@@ -178,6 +204,11 @@ def grade_command(args: argparse.Namespace) -> int:
     print(f"report:   {args.out / REPORT_HTML} (what the class got wrong; "
           f"{args.out / MISTAKES_CSV})")
     print(f"feedback: {args.out / 'feedback'}/STUDENT/{args.assignment}/")
+    if args.collected:
+        print(f"recorded: {display(course.root / WORK_DIR / 'gradebook.db')} (Formgrader), "
+              f"feedback in {display(course.feedback_root)}/STUDENT/{args.assignment}/: "
+              f"hand it back with `nbgrader release_feedback {args.assignment}` (or "
+              "Formgrader's Release Feedback)")
     return 0
 
 

@@ -33,7 +33,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Collection, Iterable, Mapping, Sequence
 
 import nbformat
 
@@ -289,7 +289,8 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
                 workers: int | None = None, executor_factory: ExecutorFactory = default_executor,
                 limits: Limits = Limits(), course: Course = Course(),
                 progress: bool = True, cross_check: bool = False, warm: bool = True,
-                instructor_files: bool = True) -> list[SubmissionResult]:
+                instructor_files: bool = True, students: Collection[str] | None = None,
+                flags: Mapping[str, Sequence[str]] | None = None) -> list[SubmissionResult]:
     """Grade every submission of ASSIGNMENT in SUBMISSIONS; write the outputs to OUT_DIR.
 
     SUBMISSIONS -- a folder (one notebook or one folder per student) or an LMS zip file
@@ -301,6 +302,8 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
     instructor_files -- write the gradebook and the class report (report.html,
                    mistakes.csv) besides the grades and feedback; False for a learner's
                    self-check
+    students    -- grade only these students' submissions (None: every one found)
+    flags       -- flags known before grading, by student id (a late submission's)
     Returns one SubmissionResult per student, sorted by student id.
     """
     from tqdm import tqdm
@@ -318,6 +321,9 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
     release = nbformat.read(course.release_notebook(assignment), as_version=4)
     release_json = nbformat.writes(release)
     entries = discover(submissions, assignment)
+    if students is not None:
+        entries = [entry for entry in entries if entry.student_id in students]
+    known = flags or {}
     visible = tuple(str(path) for path in notebook_files())
     results: dict[str, SubmissionResult] = {}
     # Each submission's repaired notebook, as JSON (the text its job carries anyway), until
@@ -330,19 +336,21 @@ def grade_batch(assignment: str, submissions: Path, out_dir: Path, *,
     def jobs() -> Iterable[Job]:
         """A job for each gradable entry, preflighted as the workers take earlier ones."""
         for entry in entries:
+            before = list(known.get(entry.student_id, ()))
             if entry.problem:
                 results[entry.student_id] = not_gradable(entry.student_id, assignment,
-                                                         entry.problem)
+                                                         entry.problem, before)
                 continue
             checked = preflight(entry, release, notebook_name(assignment))
             if checked.reason:
                 results[entry.student_id] = not_gradable(entry.student_id, assignment,
-                                                         checked.reason, checked.flags)
+                                                         checked.reason,
+                                                         before + checked.flags)
                 continue
             text = nbformat.writes(checked.notebook)
             notebooks[entry.student_id] = text
             yield Job(entry.student_id, assignment, text,
-                      tuple(checked.flags), limits, release_json, visible,
+                      tuple(before + checked.flags), limits, release_json, visible,
                       bundles[0] if cross_check else None, warm)
 
     def write(outcome: JobOutcome) -> None:

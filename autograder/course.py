@@ -206,16 +206,29 @@ class Course:
     def release_notebook(self, assignment: str) -> Path:
         return self.root / "release" / assignment / notebook_name(assignment)
 
+    @property
+    def submitted_root(self) -> Path:
+        """nbgrader's ``submitted/``: what collect copies, ``STUDENT/ASSIGNMENT/`` each."""
+        return self.root / WORK_DIR / "submitted"
+
+    @property
+    def autograded_root(self) -> Path:
+        return self.root / WORK_DIR / "autograded"
+
+    @property
+    def feedback_root(self) -> Path:
+        """nbgrader's ``feedback/``, from which release_feedback hands pages out."""
+        return self.root / WORK_DIR / "feedback"
+
     def submitted_dir(self, student: str, assignment: str) -> Path:
-        return self.root / WORK_DIR / "submitted" / student / assignment
+        return self.submitted_root / student / assignment
 
     def autograded_notebook(self, student: str, assignment: str) -> Path:
-        return (self.root / WORK_DIR / "autograded" / student / assignment
-                / notebook_name(assignment))
+        return self.autograded_root / student / assignment / notebook_name(assignment)
 
     def feedback_html(self, student: str, assignment: str) -> Path:
         name = Path(notebook_name(assignment)).with_suffix(".html")
-        return self.root / WORK_DIR / "feedback" / student / assignment / name
+        return self.feedback_root / student / assignment / name
 
     @property
     def gradebook_url(self) -> str:
