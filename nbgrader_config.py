@@ -15,8 +15,12 @@ c.CourseDirectory.course_id = "conv-step-by-step"
 # autograder/exchange (see autograder/exchange.py).
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or str(
     Path(__file__).resolve().parent / "autograder" / "exchange")
-# Collect leaves out a submission made in another student's name (nbgrader's own only warns).
-c.ExchangeFactory.collect = "autograder.collect.OwnerCheckedCollect"
+# Students kept apart in the exchange (autograder/exchange_guards.py): release makes inbound
+# sticky, submit leaves a submission writable by its owner only (nbgrader's: by everyone),
+# collect leaves out a submission made in another student's name (nbgrader's only warns).
+c.ExchangeFactory.release_assignment = "autograder.exchange_guards.StickyRelease"
+c.ExchangeFactory.submit = "autograder.exchange_guards.SealedSubmit"
+c.ExchangeFactory.collect = "autograder.exchange_guards.OwnerCheckedCollect"
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 # The instructor's working folders live under autograder/ and are ignored by git.

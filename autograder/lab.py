@@ -70,11 +70,15 @@ def write_learner_config(folder: Path, exchange: Path | None = None,
     if exchange is None:
         nbgrader.unlink(missing_ok=True)
     else:
-        nbgrader.write_text(json.dumps({"Exchange": {
-            "root": str(exchange), "assignment_dir": str(Path(workspace or ".").absolute())}},
-            indent=2))
+        nbgrader.write_text(json.dumps({
+            "Exchange": {"root": str(exchange),
+                         "assignment_dir": str(Path(workspace or ".").absolute())},
+            "ExchangeFactory": {"submit": SEALED_SUBMIT}}, indent=2))
     return folder
 
+
+# The learner's submit: nbgrader's, leaving the submission writable by its owner only.
+SEALED_SUBMIT = "autograder.exchange_guards.SealedSubmit"
 
 # What the file browser does not list besides Jupyter's own hidden files: the folder a
 # package's editable install leaves at the course's root (conv_step_by_step.egg-info).

@@ -14,6 +14,7 @@ import pytest
 
 from autograder.course import REPO_ROOT, Course, copy_course
 from autograder.exchange import MODE, VARIABLE, ExchangeUnavailable, exchange_root, make_exchange
+from autograder.lab import SEALED_SUBMIT
 
 COURSE_ID = Course().nbgrader_config().CourseDirectory.course_id
 
@@ -75,7 +76,37 @@ def test_nbgrader_releases_into_the_courses_exchange_with_its_permissions(tmp_pa
     released = root / COURSE_ID / "outbound" / "conv_step_by_step"
     assert (released / "Convolution_model_Step_by_Step.ipynb").is_file()
     assert stat.S_IMODE((root / COURSE_ID / "outbound").stat().st_mode) == 0o755
-    assert stat.S_IMODE((root / COURSE_ID / "inbound").stat().st_mode) & 0o777 == 0o733
+    # inbound: anyone may add a submission, list none, and rename or remove only their own.
+    assert stat.S_IMODE((root / COURSE_ID / "inbound").stat().st_mode) & 0o1777 == 0o1733
+
+
+def test_a_submission_is_writable_by_its_owner_only(tmp_path, monkeypatch):
+    """nbgrader's submit, as the course configures it: the submission's folder is not left
+    writable by everyone (nbgrader's own leaves it mode 777)."""
+    monkeypatch.delenv(VARIABLE, raising=False)
+    course = copy_course(tmp_path / "course")
+    course.generate_release("conv_step_by_step")
+    root = make_exchange(exchange_root(course))
+    course.nbgrader("release_assignment", "conv_step_by_step")
+    home = tmp_path / "student"
+    work = home / "conv_step_by_step"
+    work.mkdir(parents=True)
+    (work / "Convolution_model_Step_by_Step.ipynb").write_bytes(
+        course.release_notebook("conv_step_by_step").read_bytes())
+    inbound = root / COURSE_ID / "inbound"
+    modes = {}
+    for factory in ("nbgrader.exchange.default.submit.ExchangeSubmit", SEALED_SUBMIT):
+        before = set(inbound.iterdir())
+        run = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "submit", "conv_step_by_step",
+             f"--CourseDirectory.course_id={COURSE_ID}", f"--Exchange.root={root}",
+             f"--ExchangeFactory.submit={factory}"],
+            cwd=home, env={**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home)},
+            capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        [made] = set(inbound.iterdir()) - before
+        modes[factory.rsplit(".", 1)[1]] = stat.S_IMODE(made.stat().st_mode)
+    assert modes == {"ExchangeSubmit": 0o777, "SealedSubmit": 0o755}
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root, to make folders owned by others")
