@@ -16,9 +16,10 @@ c.CourseDirectory.course_id = "conv-step-by-step"
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or str(
     Path(__file__).resolve().parent / "autograder" / "exchange")
 # Students kept apart in the exchange (autograder/exchange_guards.py): release makes inbound
-# sticky, submit leaves a submission writable by its owner only (nbgrader's: by everyone),
-# collect leaves out a submission made in another student's name (nbgrader's only warns).
-c.ExchangeFactory.release_assignment = "autograder.exchange_guards.StickyRelease"
+# sticky and set-group-id, submit leaves a submission to its owner and the instructor
+# (nbgrader's: readable and writable by everyone who learns its name), collect leaves out a
+# submission made in another student's name (nbgrader's only warns).
+c.ExchangeFactory.release_assignment = "autograder.exchange_guards.GuardedRelease"
 c.ExchangeFactory.submit = "autograder.exchange_guards.SealedSubmit"
 c.ExchangeFactory.collect = "autograder.exchange_guards.OwnerCheckedCollect"
 c.CourseDirectory.source_directory = "source"

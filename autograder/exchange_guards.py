@@ -3,24 +3,29 @@
 The exchange's ``inbound`` folder takes every submission: a folder named
 ``<student>+<assignment>+<timestamp>+<random>``, made by whoever submitted it. nbgrader makes
 ``inbound`` writable and searchable by everyone, though not listable, and leaves each
-submission's folder writable by everyone (mode 777), so that anyone who learns its name may
-change what is in it. Three replacements, which the course's ``nbgrader_config.py`` sets:
+submission readable by everyone and its folder writable by everyone (mode 777): anyone who
+learns a folder's name may read and change what is in it. Three replacements, which the
+course's ``nbgrader_config.py`` (and the learner's lab, for submit) sets:
 
-- ``StickyRelease`` releases as nbgrader does, then sets ``inbound``'s sticky bit: a user
-  may rename or remove only their own submission's folder.
-- ``SealedSubmit`` submits as nbgrader does, then leaves the submission's folder writable by
-  its owner only (mode 755): no one else can add, replace or remove a file in it. The
-  instructor's collect still reads it.
+- ``GuardedRelease`` releases as nbgrader does, then sets two bits on ``inbound``: sticky
+  (a user may rename or remove only their own submission's folder) and set-group-id (each
+  submission's folder belongs to ``inbound``'s group, the instructor's).
+- ``SealedSubmit`` submits as nbgrader does, then leaves the submission writable by its
+  owner only and readable by its owner and ``inbound``'s group only (folders 750, files
+  640), where that group is not one of the student's own (else as readable as nbgrader
+  leaves it, with a warning: folders 755, files 644). The instructor's collect reads it
+  through that group.
 - ``OwnerCheckedCollect`` leaves out every folder whose owner is not the student it names,
   and says so. nbgrader's own collect (``CollectApp.check_owner``) only warns, then collects
   such a folder as the named student's latest submission. Each student's own submissions are
   collected as before (the latest, or the latest before the due date with
   ``--before-duedate``).
 
-A submission stays readable by everyone who knows its folder's name, as in nbgrader: the
-instructor's collect runs as another user and must read it, and only its owner and the
-instructor can learn the name (``inbound`` cannot be listed, and the name ends in a random
-string).
+Where ``inbound``'s group holds students too (a course whose users share one primary group),
+a submission is as readable as nbgrader leaves it, to those who learn its folder's name: only
+its owner and the instructor can (``inbound`` cannot be listed, and the name ends in a random
+string). On a shared server, give ``inbound`` a group of the instructors only (README.md,
+"nbgrader's exchange").
 """
 
 from __future__ import annotations
@@ -33,8 +38,10 @@ from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
 from nbgrader.exchange.default.submit import ExchangeSubmit
 
-# A submission's folder once submitted: rwx for its owner, r-x for everyone else.
-SEALED = 0o755
+# A submission once submitted: private to its owner and inbound's group (the instructor's).
+SEALED_DIR, SEALED_FILE = 0o750, 0o640
+# The same where that group is one of the student's own: as readable as nbgrader leaves it.
+OPEN_DIR, OPEN_FILE = 0o755, 0o644
 
 # The username given to a refused record, so that it never joins the named student's.
 _REFUSED = "\0refused:"
@@ -49,22 +56,33 @@ def owner(path: str) -> str:
         return str(uid)
 
 
-class StickyRelease(ExchangeReleaseAssignment):
-    """nbgrader's release, with the sticky bit on the course's ``inbound``."""
+class GuardedRelease(ExchangeReleaseAssignment):
+    """nbgrader's release, with the sticky and set-group-id bits on the course's
+    ``inbound``."""
 
     def init_dest(self):
         super().init_dest()
-        mode = os.stat(self.inbound_path).st_mode
-        if not mode & stat.S_ISVTX:
-            os.chmod(self.inbound_path, stat.S_IMODE(mode) | stat.S_ISVTX)
+        mode = stat.S_IMODE(os.stat(self.inbound_path).st_mode)
+        wanted = mode | stat.S_ISVTX | stat.S_ISGID
+        if mode != wanted:
+            os.chmod(self.inbound_path, wanted)
 
 
 class SealedSubmit(ExchangeSubmit):
-    """nbgrader's submit, leaving the submission's folder writable by its owner only."""
+    """nbgrader's submit, leaving the submission writable by its owner only and readable
+    by its owner and ``inbound``'s group only."""
 
     def copy_files(self):
         super().copy_files()
-        os.chmod(os.path.join(self.inbound_path, self.assignment_filename), SEALED)
+        folder = os.path.join(self.inbound_path, self.assignment_filename)
+        group = os.stat(folder).st_gid
+        if group in os.getgroups() or group == os.getgid():
+            self.log.warning("The exchange's inbound belongs to a group of yours (%s): your "
+                             "submission stays readable by those who learn its name",
+                             group)
+            self.set_perms(folder, fileperms=OPEN_FILE, dirperms=OPEN_DIR)
+        else:
+            self.set_perms(folder, fileperms=SEALED_FILE, dirperms=SEALED_DIR)
 
 
 class OwnerCheckedCollect(ExchangeCollect):

@@ -77,7 +77,7 @@ def write_learner_config(folder: Path, exchange: Path | None = None,
     return folder
 
 
-# The learner's submit: nbgrader's, leaving the submission writable by its owner only.
+# The learner's submit: nbgrader's, leaving the submission to its owner and the instructor.
 SEALED_SUBMIT = "autograder.exchange_guards.SealedSubmit"
 
 # What the file browser does not list besides Jupyter's own hidden files: the folder a

@@ -76,13 +76,16 @@ def test_nbgrader_releases_into_the_courses_exchange_with_its_permissions(tmp_pa
     released = root / COURSE_ID / "outbound" / "conv_step_by_step"
     assert (released / "Convolution_model_Step_by_Step.ipynb").is_file()
     assert stat.S_IMODE((root / COURSE_ID / "outbound").stat().st_mode) == 0o755
-    # inbound: anyone may add a submission, list none, and rename or remove only their own.
-    assert stat.S_IMODE((root / COURSE_ID / "inbound").stat().st_mode) & 0o1777 == 0o1733
+    # inbound: anyone may add a submission, list none, and rename or remove only their own;
+    # what is made in it belongs to its group (the instructor's).
+    assert stat.S_IMODE((root / COURSE_ID / "inbound").stat().st_mode) == 0o3733
 
 
 def test_a_submission_is_writable_by_its_owner_only(tmp_path, monkeypatch):
     """nbgrader's submit, as the course configures it: the submission's folder is not left
-    writable by everyone (nbgrader's own leaves it mode 777)."""
+    writable by everyone (nbgrader's own leaves it mode 777). Here the student and the
+    instructor are one user, so inbound's group is the student's own and the submission
+    stays readable; tests/test_classroom.py has students and an instructor apart."""
     monkeypatch.delenv(VARIABLE, raising=False)
     course = copy_course(tmp_path / "course")
     course.generate_release("conv_step_by_step")
