@@ -43,6 +43,9 @@ SEALED_DIR, SEALED_FILE = 0o750, 0o640
 # The same where that group is one of the student's own: as readable as nbgrader leaves it.
 OPEN_DIR, OPEN_FILE = 0o755, 0o644
 
+# What nbgrader's submit writes into the submission after copying it.
+WRITTEN_AFTER_THE_COPY = ("timestamp.txt", "submission_secret.txt")
+
 # The username given to a refused record, so that it never joins the named student's.
 _REFUSED = "\0refused:"
 
@@ -71,6 +74,28 @@ class GuardedRelease(ExchangeReleaseAssignment):
 class SealedSubmit(ExchangeSubmit):
     """nbgrader's submit, leaving the submission writable by its owner only and readable
     by its owner and ``inbound``'s group only."""
+
+    def do_copy(self, src, dest, log=None):
+        """nbgrader's copy; into ``inbound``, every file of the submission belongs to
+        ``inbound``'s group, the two that submit writes afterwards included.
+
+        nbgrader's copy ends by giving the submission's folder the mode of the student's
+        (which drops its set-group-id bit), and a file made in it afterwards would belong
+        to the student's group. So the copy goes to a hidden folder first; the submission's
+        folder is made anew (taking the group and the bit from ``inbound``) and receives
+        the copy's entries, and the two files submit writes next are made there first.
+        """
+        if os.path.dirname(os.path.abspath(dest)) != os.path.abspath(self.inbound_path):
+            return super().do_copy(src, dest, log)
+        staging = os.path.join(self.inbound_path, f".{os.path.basename(dest)}.partial")
+        super().do_copy(src, staging, log)
+        os.mkdir(dest)
+        for name in os.listdir(staging):
+            os.rename(os.path.join(staging, name), os.path.join(dest, name))
+        os.rmdir(staging)
+        for name in WRITTEN_AFTER_THE_COPY:
+            with open(os.path.join(dest, name), "a"):
+                pass
 
     def copy_files(self):
         super().copy_files()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from unprivileged import as_user, unprivileged_grading_problem
 
 import autograder
 from autograder.course import REPO_ROOT, Course, notebook_files
@@ -140,53 +140,13 @@ def test_only_the_named_variables_reach_the_sandbox(tmp_path, monkeypatch):
 NOBODY = 65534
 
 
-def closed_folder(path: str) -> Path | None:
-    """The outermost folder above PATH that other users cannot enter, or None."""
-    for folder in reversed(Path(path).resolve().parents):
-        if not os.stat(folder).st_mode & 0o001:
-            return folder
-    return None
-
-
-def unprivileged_grading_problem() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root to become an unprivileged user (setpriv)"
-    for program in ("setpriv", "unshare"):
-        if shutil.which(program) is None:
-            return f"needs {program} (util-linux)"
-    return None
-
-
-def open_python(staging: Path) -> str:
-    """A shell script that, run as root in a private mount namespace, makes each closed
-    folder above the Python installation and the virtual environment enterable (an empty
-    one over it, with the installation bound back), then runs its arguments."""
-    prefixes = list(dict.fromkeys([sys.base_prefix, sys.prefix]))
-    closed = {prefix: closed_folder(prefix) for prefix in prefixes}
-    moved = {prefix: staging / f"python-{index}" for index, prefix in enumerate(prefixes)
-             if closed[prefix] is not None}
-    lines = ["set -e"]
-    lines += [f"mkdir -p {shlex.quote(str(place))}; "
-              f"mount --bind {shlex.quote(prefix)} {shlex.quote(str(place))}"
-              for prefix, place in moved.items()]
-    lines += [f"mount -t tmpfs -o mode=755 opened {shlex.quote(str(folder))}"
-              for folder in dict.fromkeys(closed[prefix] for prefix in moved)]
-    lines += [f"mkdir -p {shlex.quote(prefix)}; "
-              f"mount --bind {shlex.quote(str(place))} {shlex.quote(prefix)}"
-              for prefix, place in moved.items()]
-    return "\n".join([*lines, 'exec "$@"'])
-
-
 def as_nobody(command: list[str], home: Path, cwd: Path, pythonpath: str,
               timeout: float) -> subprocess.CompletedProcess:
     """COMMAND run by an unprivileged user with the project's own Python."""
     env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": pythonpath,
            "LANG": "C.UTF-8", **{k: v for k, v in os.environ.items()
                                  if k.startswith("OPENBLAS_")}}
-    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                           open_python(cwd.parent), "sh", "setpriv", f"--reuid={NOBODY}",
-                           f"--regid={NOBODY}", "--clear-groups", *command],
-                          env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return as_user(command, NOBODY, NOBODY, env, cwd, cwd.parent, timeout)
 
 
 @pytest.fixture
