@@ -13,7 +13,7 @@ ifneq ($(EXCHANGE),)
 export NBGRADER_EXCHANGE := $(abspath $(EXCHANGE))
 endif
 
-.PHONY: setup grade grade-submissions test lint lab lab-instructor exchange check release benchmark benchmark-batch benchmark-report clean
+.PHONY: setup grade grade-submissions grade-collected test lint lab lab-instructor exchange check release benchmark benchmark-batch benchmark-report clean
 
 setup: $(VENV)/.installed data/train_faces.h5 data/test_faces.h5
 
@@ -58,6 +58,13 @@ lint: setup
 lab: setup
 	$(PY) -m autograder workspace notebooks
 	$(PY) -m autograder lab notebooks $(if $(ASSIGNMENT_LIST),--assignment-list) $(LAB_ARGS)
+
+## Collect ASSIGNMENT's submissions from nbgrader's exchange and grade them; the grades go to
+## autograder/graded/ASSIGNMENT/ and to the course's gradebook and feedback folder, from where
+## `nbgrader release_feedback ASSIGNMENT` hands the pages back (README.md, "nbgrader's exchange").
+grade-collected: setup
+	$(VENV)/bin/nbgrader collect $(ASSIGNMENT)
+	$(PY) -m autograder grade $(ASSIGNMENT) --collected $(if $(WORKERS),--workers $(WORKERS))
 
 ## Open JupyterLab on the course with every nbgrader tool (Formgrader, Create Assignment),
 ## the exchange made first if it is missing.
