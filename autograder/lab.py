@@ -48,6 +48,8 @@ INSTRUCTOR_SERVER_EXTENSIONS = (
 # (a shared server, a JupyterHub): the Assignment List, with its Fetch, Submit and Fetch
 # Feedback buttons.
 ASSIGNMENT_LIST_PLUGIN = "@jupyter/nbgrader:assignment-list"
+# The Nbgrader menu, where the Assignment List opens.
+MENU_PLUGIN = "@jupyter/nbgrader:menu"
 ASSIGNMENT_LIST_SERVER_EXTENSION = "nbgrader.server_extensions.assignment_list"
 
 
@@ -57,7 +59,8 @@ def write_learner_config(folder: Path, exchange: Path | None = None,
     return FOLDER (to put first on JUPYTER_CONFIG_PATH). With EXCHANGE, the Assignment List
     stays, and nbgrader's configuration there names the exchange and WORKSPACE, the folder
     fetched assignments go to (nbgrader's default is the server's working folder)."""
-    kept = {ASSIGNMENT_LIST_PLUGIN, ASSIGNMENT_LIST_SERVER_EXTENSION} if exchange else set()
+    kept = ({ASSIGNMENT_LIST_PLUGIN, MENU_PLUGIN, ASSIGNMENT_LIST_SERVER_EXTENSION}
+            if exchange else set())
     (folder / "labconfig").mkdir(parents=True, exist_ok=True)
     page = {"disabledExtensions": {plugin: True for plugin in INSTRUCTOR_PLUGINS
                                    if plugin not in kept}}
