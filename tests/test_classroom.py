@@ -12,13 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import pwd
-import secrets
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from datetime import datetime, timezone
@@ -26,115 +20,26 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from unprivileged import as_user, unprivileged_grading_problem
+from classroom import (
+    ASSIGNMENT,
+    COURSE_ID,
+    NOTEBOOK,
+    Classroom,
+    classroom_problem,
+)
+from classroom import classroom as make_classroom
 
 from autograder.catalogue.step_by_step import BUGS
-from autograder.course import REPO_ROOT, Course
-from autograder.exchange import VARIABLE, make_exchange
-from autograder.lab import write_learner_config
 from autograder.samples import build_submission, solution_sources, with_bugs
 
-ASSIGNMENT = "conv_step_by_step"
-NOTEBOOK = "Convolution_model_Step_by_Step.ipynb"
-COURSE_ID = Course().nbgrader_config().CourseDirectory.course_id
-
-pytestmark = [
-    pytest.mark.skipif(unprivileged_grading_problem() is not None,
-                       reason=str(unprivileged_grading_problem())),
-    pytest.mark.skipif(shutil.which("useradd") is None or shutil.which("userdel") is None,
-                       reason="needs useradd and userdel to make the test's Unix users"),
-    pytest.mark.skipif(shutil.which("git") is None or not (REPO_ROOT / ".git").exists(),
-                       reason="the instructor's course is a copy of the repository's files, "
-                              "listed by git"),
-]
-
-
-class Classroom:
-    """The users, the instructor's course (a copy of the repository) and the exchange."""
-
-    def __init__(self, base: Path):
-        tag = secrets.token_hex(3)
-        self.base = base
-        self.instructor, self.ada, self.bob = (f"cnn{role}{tag}" for role in ("teach", "ada",
-                                                                               "bob"))
-        self.course = base / "course"
-        self.exchange = base / "exchange"
-
-    def home(self, user: str) -> Path:
-        return Path(pwd.getpwnam(user).pw_dir)
-
-    def run(self, user: str, *command: str, cwd: Path | None = None,
-            check: bool = True) -> subprocess.CompletedProcess:
-        """COMMAND run as USER, in their home (or CWD), with the course's Python first on
-        PATH and the exchange named."""
-        account = pwd.getpwnam(user)
-        env = {"HOME": account.pw_dir, "USER": user, "LOGNAME": user, "LANG": "C.UTF-8",
-               "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-               VARIABLE: str(self.exchange)}
-        done = as_user(list(command), account.pw_uid, account.pw_gid, env,
-                       cwd or Path(account.pw_dir), self.base / "staging", timeout=900)
-        if check:
-            assert done.returncode == 0, f"{command}:\n{done.stdout}\n{done.stderr}"
-        return done
-
-    def nbgrader(self, user: str, *args: str, **options) -> subprocess.CompletedProcess:
-        if user == self.instructor:
-            return self.run(user, sys.executable, "-m", "nbgrader", *args, cwd=self.course,
-                            **options)
-        return self.run(user, sys.executable, "-m", "nbgrader", *args, "--course", COURSE_ID,
-                        **options)
-
-    def write_work(self, user: str, notebook: nbformat.NotebookNode) -> None:
-        """USER's fetched notebook, as they leave it after working on it."""
-        path = self.home(user) / ASSIGNMENT / NOTEBOOK
-        assert path.is_file()
-        nbformat.write(notebook, path)
-        os.chown(path, *self._ids(user))
-
-    def _ids(self, user: str) -> tuple[int, int]:
-        account = pwd.getpwnam(user)
-        return account.pw_uid, account.pw_gid
-
-
-def copy_repository(destination: Path) -> None:
-    """The repository's files as git lists them (tracked and new, nothing ignored)."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"], cwd=REPO_ROOT, capture_output=True,
-                            check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = REPO_ROOT / name
-        if source.is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
+pytestmark = pytest.mark.skipif(classroom_problem() is not None,
+                                reason=str(classroom_problem()))
 
 
 @pytest.fixture(scope="module")
 def classroom():
-    base = Path(tempfile.mkdtemp(prefix="classroom-", dir="/tmp"))
-    base.chmod(0o755)
-    room = Classroom(base)
-    made = []
-    try:
-        (base / "home").mkdir(mode=0o755)
-        for user in (room.instructor, room.ada, room.bob):
-            subprocess.run(["useradd", "--create-home", "--home-dir", str(base / "home" / user),
-                            "--shell", "/bin/sh", "--user-group", "-K", "HOME_MODE=0700",
-                            user], check=True, capture_output=True)
-            made.append(user)
-        copy_repository(room.course)
-        subprocess.run(["chown", "-R", f"{room.instructor}:{room.instructor}",
-                        str(room.course)], check=True)
-        make_exchange(room.exchange)  # made once by root, as on a shared server
-        for student in (room.ada, room.bob):
-            # What the learner's lab with the Assignment List configures.
-            config = room.home(student) / ".jupyter"
-            write_learner_config(config, room.exchange, room.home(student))
-            subprocess.run(["chown", "-R", f"{student}:{student}", str(config)], check=True)
+    with make_classroom("classroom-") as room:
         yield room
-    finally:
-        for user in made:
-            subprocess.run(["userdel", "--force", user], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
