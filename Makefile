@@ -13,7 +13,7 @@ ifneq ($(EXCHANGE),)
 export NBGRADER_EXCHANGE := $(abspath $(EXCHANGE))
 endif
 
-.PHONY: setup grade grade-submissions grade-collected test lint lab lab-instructor exchange check release benchmark benchmark-batch benchmark-report clean
+.PHONY: setup grade grade-submissions grade-collected test lint hub-proxy lab lab-instructor exchange check release benchmark benchmark-batch benchmark-report clean
 
 setup: $(VENV)/.installed data/train_faces.h5 data/test_faces.h5
 
@@ -44,12 +44,23 @@ grade-submissions: setup
 
 ## Lint, then run the test suite, a test file at a time in each of TEST_WORKERS processes.
 TEST_WORKERS ?= 2
-test: setup lint
+test: setup lint hub-proxy
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## Check the code with ruff (settings in pyproject.toml).
 lint: setup
-	$(VENV)/bin/ruff check autograder utils tests benchmarks data
+	$(VENV)/bin/ruff check autograder utils tests benchmarks data hub
+
+## JupyterHub's proxy, configurable-http-proxy, from npm into hub/node_modules (hub/README.md);
+## without npm, the hub's test is skipped and says so.
+HUB_PROXY := hub/node_modules/.bin/configurable-http-proxy
+hub-proxy:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(HUB_PROXY); \
+	else echo "npm not found: configurable-http-proxy not installed (tests/test_hub.py is skipped)"; fi
+
+$(HUB_PROXY): hub/package.json hub/package-lock.json
+	npm ci --prefix hub --no-audit --no-fund --loglevel=error
+	touch $@
 
 ## Copy the release notebooks into notebooks/ (keeping files already there); open JupyterLab
 ## with nbgrader's Validate button and none of the instructor's tools.

@@ -58,7 +58,7 @@ def write_learner_config(folder: Path, exchange: Path | None = None,
     """Write into FOLDER the Jupyter configuration that hides the instructor's tools;
     return FOLDER (to put first on JUPYTER_CONFIG_PATH). With EXCHANGE, the Assignment List
     stays, and nbgrader's configuration there names the exchange and WORKSPACE, the folder
-    fetched assignments go to (nbgrader's default is the server's working folder)."""
+    fetched assignments go to (None: nbgrader's default, the server's working folder)."""
     kept = ({ASSIGNMENT_LIST_PLUGIN, MENU_PLUGIN, ASSIGNMENT_LIST_SERVER_EXTENSION}
             if exchange else set())
     (folder / "labconfig").mkdir(parents=True, exist_ok=True)
@@ -73,10 +73,12 @@ def write_learner_config(folder: Path, exchange: Path | None = None,
     if exchange is None:
         nbgrader.unlink(missing_ok=True)
     else:
-        nbgrader.write_text(json.dumps({
-            "Exchange": {"root": str(exchange),
-                         "assignment_dir": str(Path(workspace or ".").absolute())},
-            "ExchangeFactory": {"submit": SEALED_SUBMIT}}, indent=2))
+        settings = {"root": str(exchange)}
+        if workspace is not None:
+            settings["assignment_dir"] = str(Path(workspace).absolute())
+        nbgrader.write_text(json.dumps({"Exchange": settings,
+                                        "ExchangeFactory": {"submit": SEALED_SUBMIT}},
+                                       indent=2))
     return folder
 
 

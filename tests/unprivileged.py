@@ -48,11 +48,17 @@ def open_python(staging: Path) -> str:
     return "\n".join([*lines, 'exec "$@"'])
 
 
+def with_open_python(command: list[str], staging: Path) -> list[str]:
+    """COMMAND, to run as root in a private mount namespace where every user can enter the
+    project's Python (``open_python``, binding through STAGING), and so every process it
+    starts as another user."""
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            open_python(staging), "sh", *command]
+
+
 def as_user(command: list[str], uid: int, gid: int, env: dict[str, str], cwd: Path,
             staging: Path, timeout: float) -> subprocess.CompletedProcess:
-    """COMMAND run as user UID (group GID, no other group) in a private mount namespace
-    where the project's Python can be entered (``open_python``, binding through STAGING)."""
-    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                           open_python(staging), "sh", "setpriv", f"--reuid={uid}",
-                           f"--regid={gid}", "--clear-groups", *command],
+    """COMMAND run as user UID (group GID, no other group) with the project's Python."""
+    return subprocess.run(with_open_python(["setpriv", f"--reuid={uid}", f"--regid={gid}",
+                                            "--clear-groups", *command], staging),
                           env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
