@@ -21,6 +21,7 @@ submissions as any batch, into its own output folder, and then:
 from __future__ import annotations
 
 import shutil
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from autograder.course import Course, get_assignment, grade_cells, notebook_name, read_notebook
 from autograder.results import SubmissionResult
+from autograder.submissions import safe_student_id
 
 TIMESTAMP = "timestamp.txt"
 SECRET = "submission_secret.txt"
@@ -150,6 +152,10 @@ def grade_collected(assignment: str, out_dir: Path, *, course: Course = Course()
     get_assignment(assignment)
     root = submitted_root or course.submitted_root
     found = collected(root, assignment)
+    for student in [student for student in found if safe_student_id(student) != student]:
+        print(f"not graded: {root / student}: a student id is letters, digits and "
+              f"'_.@+-' only", file=sys.stderr)
+        del found[student]
     if not found:
         raise LookupError(f"nothing collected for {assignment} in {root}: expected "
                           f"STUDENT/{assignment}/ folders (run `nbgrader collect "

@@ -39,14 +39,18 @@ STUDENTS = os.environ.get("COURSE_STUDENTS_GROUP") or "cnn-students"
 INSTRUCTORS = os.environ.get("COURSE_INSTRUCTORS_GROUP") or "cnn-instructors"
 SINGLE_USER = str(Path(sys.executable).parent / "jupyterhub-singleuser")
 
-# The hub's own files, readable by root only; the learner's configuration, by everyone.
-STATE.mkdir(parents=True, exist_ok=True, mode=0o755)
-c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
-c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
-c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
+# The hub's own files (its database holds the users' tokens), for root only; the learner's
+# Jupyter configuration, for everyone.
+PRIVATE, LEARNER_CONFIG = STATE / "hub", STATE / "learner-jupyter"
+for folder, mode in ((STATE, 0o755), (PRIVATE, 0o700), (LEARNER_CONFIG, 0o755)):
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(mode)
+c.JupyterHub.db_url = f"sqlite:///{PRIVATE / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(PRIVATE / "jupyterhub_cookie_secret")
+c.ConfigurableHTTPProxy.pid_file = str(PRIVATE / "jupyterhub-proxy.pid")
 c.ConfigurableHTTPProxy.command = [str(HERE / "node_modules" / ".bin" /
                                        "configurable-http-proxy")]
-LEARNER_CONFIG = write_learner_config(STATE / "learner-jupyter", EXCHANGE)
+write_learner_config(LEARNER_CONFIG, EXCHANGE)
 make_exchange(EXCHANGE)
 
 # Unix accounts, through PAM; only the course's two groups may log in.

@@ -257,3 +257,12 @@ def test_nothing_collected_says_where_it_looked(tmp_path):
 ])
 def test_late_flag_says_how_late(after, expected):
     assert late_flag(DUE + after, DUE) == expected
+
+
+def test_a_folder_that_is_no_student_id_is_named_and_left_out(tmp_path, capsys):
+    course = copy_course(tmp_path / "course")
+    collect(course, "ada lovelace", sample_submissions(course, ASSIGNMENT, [])["blank"], DUE)
+    with pytest.raises(LookupError, match="nothing collected"):
+        grade_collected(ASSIGNMENT, tmp_path / "out", course=course, progress=False)
+    assert ("not graded: " + str(course.submitted_root / "ada lovelace")) in (
+        capsys.readouterr().err)

@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -162,6 +163,8 @@ def hub_round_trip(chromium):
     SCREENSHOTS.mkdir(exist_ok=True)
     with classroom("hub-", learner_config=False) as room, running_hub(room) as base:
         teach = room.instructor
+        # What an editable install leaves at the root of the instructor's course.
+        (room.course / "conv_step_by_step.egg-info").mkdir()
         room.run(teach, sys.executable, "-m", "autograder", "release", ASSIGNMENT,
                  cwd=room.course)
         room.nbgrader(teach, "release_assignment", ASSIGNMENT)
@@ -229,8 +232,9 @@ def test_a_student_fetches_submits_and_opens_their_feedback(hub_round_trip):
 
 def test_the_instructor_works_in_the_course_and_formgrader_shows_the_grade(hub_round_trip):
     room = hub_round_trip["room"]
-    assert {"autograder", "source", "release", "nbgrader_config.py"} <= set(
-        hub_round_trip["instructor_files"])
+    files = set(hub_round_trip["instructor_files"])
+    assert {"autograder", "source", "release", "nbgrader_config.py"} <= files
+    assert "conv_step_by_step.egg-info" not in files
     rows = [line for line in hub_round_trip["gradebook"].splitlines() if room.ada in line]
     assert len(rows) == 1 and "100 / 100" in rows[0], hub_round_trip["gradebook"]
     assert "graded" in rows[0]
@@ -241,7 +245,8 @@ def test_the_hub_gives_students_the_learners_lab(hub_round_trip):
     configuration the hub wrote names the exchange and the sealed submit."""
     assert ASSIGNMENT in hub_round_trip["listed"] and COURSE_ID in hub_round_trip["listed"]
     assert "404" in hub_round_trip["student_formgrader"]
-    state = hub_round_trip["room"].base / "hub-state" / "learner-jupyter"
-    nbgrader = json.loads((state / "nbgrader_config.json").read_text())
+    state = hub_round_trip["room"].base / "hub-state"
+    assert stat.S_IMODE((state / "hub").stat().st_mode) == 0o700  # the hub's database
+    nbgrader = json.loads((state / "learner-jupyter" / "nbgrader_config.json").read_text())
     assert nbgrader["Exchange"] == {"root": str(hub_round_trip["room"].exchange)}
     assert nbgrader["ExchangeFactory"]["submit"] == "autograder.exchange_guards.SealedSubmit"
