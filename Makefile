@@ -71,10 +71,10 @@ lab: setup
 	$(PY) -m autograder lab notebooks $(if $(ASSIGNMENT_LIST),--assignment-list) $(LAB_ARGS)
 
 ## Collect ASSIGNMENT's submissions from nbgrader's exchange and grade them; the grades go to
-## autograder/graded/ASSIGNMENT/ and to the course's gradebook and feedback folder, from where
+## autograder/collected/ASSIGNMENT/ and to the course's gradebook and feedback folder, from where
 ## `nbgrader release_feedback ASSIGNMENT` hands the pages back (README.md, "nbgrader's exchange").
 grade-collected: setup
-	$(VENV)/bin/nbgrader collect $(ASSIGNMENT)
+	$(VENV)/bin/nbgrader collect --update $(ASSIGNMENT)
 	$(PY) -m autograder grade $(ASSIGNMENT) --collected $(if $(WORKERS),--workers $(WORKERS))
 
 ## Open JupyterLab on the course with every nbgrader tool (Formgrader, Create Assignment),
@@ -123,7 +123,9 @@ benchmark-batch: setup
 benchmark-report: setup
 	$(PY) benchmarks/class_report.py $(BENCH_ARGS)
 
-## Remove nbgrader's working folders and the grading outputs (not the venv).
+## Remove nbgrader's working folders and the grading outputs (not the venv, not the exchange):
+## a class's collected submissions, gradebook and feedback go too.
 clean:
 	rm -rf autograder/submitted autograder/autograded autograder/feedback \
-	       autograder/gradebook.db autograder/grades.csv autograder/samples autograder/graded
+	       autograder/gradebook.db autograder/grades.csv autograder/samples autograder/graded \
+	       autograder/collected

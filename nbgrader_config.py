@@ -15,13 +15,14 @@ c.CourseDirectory.course_id = "conv-step-by-step"
 # autograder/exchange (see autograder/exchange.py).
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or str(
     Path(__file__).resolve().parent / "autograder" / "exchange")
-# Students kept apart in the exchange (autograder/exchange_guards.py): release makes inbound
-# sticky and set-group-id, submit leaves a submission to its owner and the instructor
-# (nbgrader's: readable and writable by everyone who learns its name), collect leaves out a
-# submission made in another student's name (nbgrader's only warns).
+# Students kept apart in the exchange (autograder/exchange_guards.py): release makes sure
+# inbound is sticky and set-group-id, submit leaves a submission to its owner and the
+# instructor (nbgrader's: readable and writable by everyone who learns its name), collect
+# takes only plain submissions of the students they name (nbgrader's only warns about one
+# made by another user, and copies what a link points to).
 c.ExchangeFactory.release_assignment = "autograder.exchange_guards.GuardedRelease"
 c.ExchangeFactory.submit = "autograder.exchange_guards.SealedSubmit"
-c.ExchangeFactory.collect = "autograder.exchange_guards.OwnerCheckedCollect"
+c.ExchangeFactory.collect = "autograder.exchange_guards.GuardedCollect"
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 # The instructor's working folders live under autograder/ and are ignored by git.

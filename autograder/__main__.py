@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
                             "folder, by default the course's)")
     grade.add_argument("--out", type=Path, metavar="DIR",
                        help="output folder (its earlier grading outputs are replaced; with "
-                            "--collected, default: autograder/graded/ASSIGNMENT)")
+                            "--collected, default: autograder/collected/ASSIGNMENT)")
     grade.add_argument("--collected", action="store_true",
                        help="grade the submissions nbgrader's collect copied (with their "
                             "timestamps; late ones flagged against the gradebook's due "
@@ -170,7 +170,7 @@ def grade_command(args: argparse.Namespace) -> int:
 
     course = Course()
     if args.collected:
-        args.out = args.out or course.root / WORK_DIR / "graded" / args.assignment
+        args.out = args.out or course.root / WORK_DIR / "collected" / args.assignment
     elif not args.submissions.exists():
         raise FileNotFoundError(f"no submissions at {args.submissions}: expected a folder or "
                                 "a .zip file")

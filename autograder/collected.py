@@ -181,6 +181,7 @@ def publish(course: Course, assignment: str, out_dir: Path, results: list[Submis
     gradebook, its ``autograded/`` and its ``feedback/`` folders, each student's
     ASSIGNMENT only (every other assignment and student is left as it was)."""
     page = Path(notebook_name(assignment)).with_suffix(".html").name
+    _record(course, assignment, results, found)  # first: a locked gradebook changes nothing
     for result in results:
         submission = found[result.student_id]
         graded = out_dir / "autograded" / result.student_id / assignment
@@ -190,7 +191,6 @@ def publish(course: Course, assignment: str, out_dir: Path, results: list[Submis
         _replace_folder(course.feedback_root / result.student_id / assignment,
                         [feedback / page, submission.folder / TIMESTAMP, submission.secret]
                         if submission.secret.is_file() else [])
-    _record(course, assignment, results, found)
 
 
 def _replace_folder(folder: Path, files: list[Path]) -> None:
@@ -223,8 +223,11 @@ def _record(course: Course, assignment: str, results: list[SubmissionResult],
             for result in results:
                 student = result.student_id
                 gradebook.update_or_create_student(student)
-                submission = gradebook.update_or_create_submission(
-                    assignment, student, timestamp=found[student].submitted_at)
+                # Without a timestamp, the gradebook keeps the one it has (as autograde does).
+                known = ({"timestamp": found[student].submitted_at}
+                         if found[student].submitted_at is not None else {})
+                submission = gradebook.update_or_create_submission(assignment, student,
+                                                                   **known)
                 notebook = gradebook.find_submission_notebook(stem, assignment, student)
                 scores = {test.name: test for test in result.tests}
                 for grade in notebook.grades:
@@ -248,12 +251,14 @@ def _record(course: Course, assignment: str, results: list[SubmissionResult],
                          first.auto_comment or ""]).rstrip()
                 notebook.late_submission_penalty = None
                 gradebook.db.flush()
+                gradebook.db.expire(notebook)  # its score, with any manual grade, anew
                 late = submission.total_seconds_late
                 if late > 0:
+                    score = notebook.score
                     penalty = penalties.plugin_inst.late_submission_penalty(
-                        student, result.score, late)
+                        student, score, late)
                     if penalty is not None:
-                        notebook.late_submission_penalty = min(max(penalty, 0.0), result.score)
+                        notebook.late_submission_penalty = min(max(penalty, 0.0), score)
             gradebook.db.commit()
     finally:
         gradebook.close()

@@ -51,6 +51,10 @@ c.ConfigurableHTTPProxy.pid_file = str(PRIVATE / "jupyterhub-proxy.pid")
 c.ConfigurableHTTPProxy.command = [str(HERE / "node_modules" / ".bin" /
                                        "configurable-http-proxy")]
 write_learner_config(LEARNER_CONFIG, EXCHANGE)
+for folder, _, files in os.walk(LEARNER_CONFIG):  # readable whatever root's umask
+    os.chmod(folder, 0o755)
+    for name in files:
+        os.chmod(os.path.join(folder, name), 0o644)
 make_exchange(EXCHANGE)
 
 # Unix accounts, through PAM; only the course's two groups may log in.

@@ -11,7 +11,9 @@ Formgrader shows, holds the scores of ``grades.csv``.
 from __future__ import annotations
 
 import csv
+import grp
 import json
+import stat
 import sys
 import time
 import warnings
@@ -69,15 +71,19 @@ def round_trip(classroom):
     inbound = room.exchange / COURSE_ID / "inbound"
     [ada_submission] = [path for path in inbound.iterdir()
                         if path.name.startswith(room.ada + "+")]
+    sealed = {path.relative_to(ada_submission).as_posix() or ".": (
+        oct(stat.S_IMODE(path.stat().st_mode)), grp.getgrgid(path.stat().st_gid).gr_name)
+        for path in (ada_submission, *ada_submission.iterdir())}
     attempts = bob_tries_to_reach(room, ada_submission)
 
-    collect = room.nbgrader(teach, "collect", ASSIGNMENT)
+    collect = room.nbgrader(teach, "collect", "--update", ASSIGNMENT)
     graded = room.run(teach, sys.executable, "-m", "autograder", "grade", ASSIGNMENT,
                       "--collected", "--workers", "2", "--no-progress", cwd=room.course)
     room.nbgrader(teach, "release_feedback", ASSIGNMENT)
     for student in (room.ada, room.bob):
         room.nbgrader(student, "fetch_feedback", ASSIGNMENT)
-    return {"attempts": attempts, "collect": collect, "graded": graded, "bug": bug,
+    return {"attempts": attempts, "sealed": sealed, "collect": collect, "graded": graded,
+            "bug": bug,
             "due": due}
 
 
@@ -127,6 +133,16 @@ def test_a_student_cannot_reach_another_students_work(round_trip):
     }
 
 
+def test_a_submission_belongs_to_its_owner_and_the_instructors_group(classroom,
+                                                                      round_trip):
+    """Sealed by submit: the folder 750, its files 640, all in inbound's group (the
+    instructor's own), which the student is not in."""
+    group = classroom.instructor
+    assert round_trip["sealed"] == {
+        ".": ("0o750", group), NOTEBOOK: ("0o640", group),
+        "timestamp.txt": ("0o640", group), "submission_secret.txt": ("0o640", group)}
+
+
 def test_the_instructor_collects_both_submissions(classroom, round_trip):
     submitted = classroom.course / "autograder" / "submitted"
     assert sorted(path.name for path in submitted.iterdir()) == sorted(
@@ -135,7 +151,7 @@ def test_the_instructor_collects_both_submissions(classroom, round_trip):
 
 
 def grades(classroom: Classroom) -> dict[str, dict[str, str]]:
-    path = classroom.course / "autograder" / "graded" / ASSIGNMENT / "grades.csv"
+    path = classroom.course / "autograder" / "collected" / ASSIGNMENT / "grades.csv"
     with path.open() as handle:
         return {row["student_id"]: row for row in csv.DictReader(handle)}
 
@@ -172,7 +188,10 @@ def test_each_student_fetches_their_own_feedback(classroom, round_trip):
         fetched = list((classroom.home(student) / ASSIGNMENT / "feedback").glob("*/*.html"))
         assert len(fetched) == 1, fetched
         pages[student] = fetched[0].read_text()
+        graded = (classroom.course / "autograder" / "feedback" / student / ASSIGNMENT
+                  / Path(NOTEBOOK).with_suffix(".html").name)
+        assert pages[student] == graded.read_text()
         assert f"Feedback for {student}" in pages[student]
     assert "Score: 100 / 100" in pages[classroom.ada]
     assert "late: submitted" in pages[classroom.bob]
-    assert "late" not in pages[classroom.ada].split("Flags")[0].split("Score")[1][:200]
+    assert "late: submitted" not in pages[classroom.ada]

@@ -8,6 +8,7 @@ import pwd
 import stat
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -113,28 +114,54 @@ def test_a_submission_is_writable_by_its_owner_only(tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root, to make folders owned by others")
-def test_collect_leaves_out_a_submission_made_in_another_students_name(tmp_path, monkeypatch):
-    """Two submissions in the exchange, both made by the user nobody: one in nobody's own
-    name, collected; one in daemon's, left out with a warning (nbgrader's own collect
-    would take it as daemon's)."""
+def test_collect_takes_only_plain_submissions_of_the_students_they_name(tmp_path,
+                                                                         monkeypatch):
+    """Submissions made as the users nobody, daemon, bin and sys (as root): nobody's own,
+    collected; every other one left out, named with its reason, and the collect goes on
+    (nbgrader's own would collect the first three for daemon, bin and sys, copying the file
+    the link points to, and stop at the badly named folder)."""
     monkeypatch.delenv(VARIABLE, raising=False)
     course = copy_course(tmp_path / "course")
     course.generate_release("conv_step_by_step")
     root = make_exchange(exchange_root(course))
     course.nbgrader("release_assignment", "conv_step_by_step")
     inbound = root / COURSE_ID / "inbound"
-    nobody = pwd.getpwnam("nobody")
-    for student in ("nobody", "daemon"):
-        folder = inbound / f"{student}+conv_step_by_step+2026-01-05 10:00:00.000000 UTC+x1"
+    secret = tmp_path / "instructors-only.txt"
+    secret.write_text("the instructor's")
+    secret.chmod(0o600)
+    now = datetime.now(timezone.utc)
+    stamp = f"{now:%Y-%m-%d %H:%M:%S.%f} UTC"
+    early = f"{now - timedelta(hours=1):%Y-%m-%d %H:%M:%S.%f} UTC"
+
+    def submission(made_by, named, timestamp=stamp, written=None, extra=None, name=None):
+        folder = inbound / (name or f"{named}+conv_step_by_step+{timestamp}+{made_by}")
         folder.mkdir()
         (folder / "Convolution_model_Step_by_Step.ipynb").write_bytes(
             course.release_notebook("conv_step_by_step").read_bytes())
-        (folder / "timestamp.txt").write_text("2026-01-05 10:00:00.000000 UTC")
+        (folder / "timestamp.txt").write_text(written or timestamp)
+        if extra:
+            extra(folder)
+        account = pwd.getpwnam(made_by)
         for path in (folder, *folder.iterdir()):
-            os.chown(path, nobody.pw_uid, nobody.pw_gid)
+            os.lchown(path, account.pw_uid, account.pw_gid)
+        return folder.name
+
+    submission("nobody", "nobody")
+    refused = {
+        submission("nobody", "daemon"): "names daemon but was made by nobody",
+        submission("daemon", "daemon", extra=lambda folder: (folder / "answers.txt")
+                   .symlink_to(secret)): "holds a link (answers.txt)",
+        submission("bin", "bin", written=early): "its timestamp.txt (",
+        submission("sys", "sys", timestamp=early): "changed after it was submitted",
+        submission("sys", "sys", name="sys+conv_step_by_step+not a time+x2"):
+            "its name is not <student>+<assignment>+<timestamp>+<random>",
+    }
     run = course.nbgrader("collect", "conv_step_by_step")
     submitted = course.root / "autograder" / "submitted"
     assert sorted(path.name for path in submitted.iterdir()) == ["nobody"]
     assert (submitted / "nobody" / "conv_step_by_step" / "timestamp.txt").is_file()
-    assert ("Not collected: daemon+conv_step_by_step+2026-01-05 10:00:00.000000 UTC+x1 names "
-            "daemon but was made by nobody") in run.stdout + run.stderr
+    said = run.stdout + run.stderr
+    for folder, why in refused.items():
+        assert f"Not collected: {folder}: " in said and why in said.split(folder)[-1], why
+    assert "the instructor's" not in "".join(
+        path.read_text() for path in submitted.rglob("*") if path.is_file())

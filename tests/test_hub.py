@@ -11,6 +11,7 @@ Formgrader shows the grades. Screenshots go to tests/screenshots/.
 from __future__ import annotations
 
 import contextlib
+import grp
 import json
 import os
 import signal
@@ -185,9 +186,12 @@ def hub_round_trip(chromium):
         click_in(chromium, "fetched_assignments_list", "Submit")
         wait_for(lambda: ASSIGNMENT in section_text(chromium, "submitted_assignments_list"),
                  120, "the submission")
+        [submission] = (room.exchange / COURSE_ID / "inbound").iterdir()
+        sealed = (oct(stat.S_IMODE(submission.stat().st_mode)),
+                  grp.getgrgid(submission.stat().st_gid).gr_name)
         chromium.save_screenshot(str(SCREENSHOTS / "hub-student-submitted.png"))
 
-        room.nbgrader(teach, "collect", ASSIGNMENT)
+        room.nbgrader(teach, "collect", "--update", ASSIGNMENT)
         room.run(teach, sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--collected",
                  "--workers", "1", "--no-progress", cwd=room.course)
         room.nbgrader(teach, "release_feedback", ASSIGNMENT)
@@ -208,9 +212,9 @@ def hub_round_trip(chromium):
         student_formgrader = chromium.find_element("tag name", "body").text
 
         log_in(chromium, base, teach, room.password)
-        instructor_files = chromium.execute_script(
+        instructor_files = wait_for(lambda: chromium.execute_script(
             "return Array.from(document.querySelectorAll('.jp-DirListing-itemName'))"
-            ".map(e => e.innerText)")
+            ".map(e => e.innerText)"), 60, "the instructor's file browser")
         chromium.get(f"{base}/user/{teach}/formgrader/manage_submissions/{ASSIGNMENT}")
         gradebook = wait_for(lambda: room.ada in chromium.find_element(
             "tag name", "body").text and chromium.find_element("tag name", "body").text,
@@ -218,7 +222,7 @@ def hub_round_trip(chromium):
             lambda: (chromium.current_url, chromium.find_element("tag name", "body").text))
         chromium.save_screenshot(str(SCREENSHOTS / "hub-instructor-formgrader.png"))
         yield {"room": room, "feedback": feedback, "gradebook": gradebook,
-               "instructor_files": instructor_files, "listed": listed,
+               "instructor_files": instructor_files, "listed": listed, "sealed": sealed,
                "student_formgrader": student_formgrader}
 
 
@@ -250,3 +254,5 @@ def test_the_hub_gives_students_the_learners_lab(hub_round_trip):
     nbgrader = json.loads((state / "learner-jupyter" / "nbgrader_config.json").read_text())
     assert nbgrader["Exchange"] == {"root": str(hub_round_trip["room"].exchange)}
     assert nbgrader["ExchangeFactory"]["submit"] == "autograder.exchange_guards.SealedSubmit"
+    # ... which the Assignment List's Submit used: the submission is the instructor's to read.
+    assert hub_round_trip["sealed"] == ("0o750", hub_round_trip["room"].instructor)

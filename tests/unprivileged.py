@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from autograder.course import REPO_ROOT
+
 
 def closed_folder(path: str) -> Path | None:
     """The outermost folder above PATH that other users cannot enter, or None."""
@@ -30,9 +32,10 @@ def unprivileged_grading_problem() -> str | None:
 
 def open_python(staging: Path) -> str:
     """A shell script that, run as root in a private mount namespace, makes each closed
-    folder above the Python installation and the virtual environment enterable (an empty
-    one over it, with the installation bound back), then runs its arguments."""
-    prefixes = list(dict.fromkeys([sys.base_prefix, sys.prefix]))
+    folder above the project (whose packages the editable install imports from it), the
+    Python installation and the virtual environment enterable (an empty one over it, with
+    each of them bound back), then runs its arguments."""
+    prefixes = list(dict.fromkeys([str(REPO_ROOT), sys.base_prefix, sys.prefix]))
     closed = {prefix: closed_folder(prefix) for prefix in prefixes}
     moved = {prefix: staging / f"python-{index}" for index, prefix in enumerate(prefixes)
              if closed[prefix] is not None}
