@@ -232,7 +232,9 @@ def _record(course: Course, assignment: str, results: list[SubmissionResult],
                 scores = {test.name: test for test in result.tests}
                 for grade in notebook.grades:
                     test = scores.get(grade.name.removesuffix(TESTS_SUFFIX))
-                    grade.auto_score = test.score if test else 0.0
+                    if test is None:  # not a graded function's cell: left to Formgrader
+                        continue
+                    grade.auto_score = test.score
                     grade.needs_manual_grade = False
                 comments = {comment.name: comment for comment in notebook.comments}
                 for name, comment in comments.items():
