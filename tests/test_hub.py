@@ -26,6 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from classroom import ASSIGNMENT, COURSE_ID, NOTEBOOK, classroom, classroom_problem
+from hostile_submissions import REPLACES_COMPARISONS, solution_with
 from unprivileged import with_open_python
 
 from autograder.course import REPO_ROOT
@@ -190,10 +191,16 @@ def hub_round_trip(chromium):
         sealed = (oct(stat.S_IMODE(submission.stat().st_mode)),
                   grp.getgrgid(submission.stat().st_gid).gr_name)
         chromium.save_screenshot(str(SCREENSHOTS / "hub-student-submitted.png"))
+        # A classmate, from a terminal, submits the solution with numpy's comparisons replaced.
+        exchange = f"--Exchange.root={room.exchange}"
+        room.nbgrader(room.bob, "fetch_assignment", ASSIGNMENT, exchange)
+        room.write_work(room.bob, solution_with({"solution": build_submission(
+            release, solutions)}, "zero_pad", REPLACES_COMPARISONS))
+        room.nbgrader(room.bob, "submit", ASSIGNMENT, exchange)
 
         room.nbgrader(teach, "collect", "--update", ASSIGNMENT)
         room.run(teach, sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--collected",
-                 "--workers", "1", "--no-progress", cwd=room.course)
+                 "--workers", "2", "--no-progress", cwd=room.course)
         room.nbgrader(teach, "release_feedback", ASSIGNMENT)
 
         refresh_list(chromium)
@@ -221,8 +228,34 @@ def hub_round_trip(chromium):
             60, "Formgrader's submissions",
             lambda: (chromium.current_url, chromium.find_element("tag name", "body").text))
         chromium.save_screenshot(str(SCREENSHOTS / "hub-instructor-formgrader.png"))
+        chromium.get(f"{base}/user/{teach}/formgrader/gradebook/{ASSIGNMENT}/"
+                     f"{Path(NOTEBOOK).stem}")
+        flags = wait_for(lambda: len(chromium.find_elements(
+            "css selector", "td.flagged")) == 2 and [cell.find_elements(
+                "css selector", ".glyphicon-flag") != [] for cell in chromium.find_elements(
+                "css selector", "td.flagged")], 60, "Formgrader's gradebook of the notebook",
+            lambda: chromium.find_element("tag name", "body").text)
+        chromium.save_screenshot(str(SCREENSHOTS / "hub-instructor-flagged.png"))
+        # The flagged notebook in Formgrader's grading view: the flag's text is the comment
+        # under its first graded cell (Formgrader shows an automatic comment in the comment
+        # box, greyed, until the instructor writes their own).
+        chromium.get(chromium.execute_script(
+            "return Array.from(document.querySelectorAll('tr')).find(row => "
+            "row.querySelector('.glyphicon-flag')).querySelector('a[href*=submissions]')"
+            ".href"))
+        comment = wait_for(lambda: next(
+            (value for value in chromium.execute_script(
+                "return Array.from(document.querySelectorAll('textarea'))"
+                ".map(box => box.placeholder)") if "tamper-attempt" in value), None), 60,
+            "the flag's comment in Formgrader's grading view",
+            lambda: chromium.find_element("tag name", "body").text[:2000])
+        chromium.execute_script(
+            "Array.from(document.querySelectorAll('textarea')).find(box => "
+            "box.placeholder.includes('tamper-attempt')).scrollIntoView({block: 'center'})")
+        chromium.save_screenshot(str(SCREENSHOTS / "hub-instructor-flag-comment.png"))
         yield {"room": room, "feedback": feedback, "gradebook": gradebook,
                "instructor_files": instructor_files, "listed": listed, "sealed": sealed,
+               "flags": flags, "comment": comment,
                "student_formgrader": student_formgrader}
 
 
@@ -239,9 +272,16 @@ def test_the_instructor_works_in_the_course_and_formgrader_shows_the_grade(hub_r
     files = set(hub_round_trip["instructor_files"])
     assert {"autograder", "source", "release", "nbgrader_config.py"} <= files
     assert "conv_step_by_step.egg-info" not in files
-    rows = [line for line in hub_round_trip["gradebook"].splitlines() if room.ada in line]
-    assert len(rows) == 1 and "100 / 100" in rows[0], hub_round_trip["gradebook"]
-    assert "graded" in rows[0]
+    for student in (room.ada, room.bob):
+        rows = [line for line in hub_round_trip["gradebook"].splitlines() if student in line]
+        assert len(rows) == 1 and "100 / 100" in rows[0], hub_round_trip["gradebook"]
+        assert "graded" in rows[0]
+    # Of the two notebooks, the tamper attempt's alone carries Formgrader's flag, and its
+    # grading view says what was replaced.
+    assert sorted(hub_round_trip["flags"]) == [False, True]
+    assert hub_round_trip["comment"].startswith(
+        "Flags:\n- tamper-attempt: replaced builtins.all, numpy.allclose, "
+        "numpy.testing.assert_allclose, utils.checks.check_zero_pad in its own process")
 
 
 def test_the_hub_gives_students_the_learners_lab(hub_round_trip):
