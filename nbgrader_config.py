@@ -23,6 +23,8 @@ c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or str(
 c.ExchangeFactory.release_assignment = "autograder.exchange_guards.GuardedRelease"
 c.ExchangeFactory.submit = "autograder.exchange_guards.SealedSubmit"
 c.ExchangeFactory.collect = "autograder.exchange_guards.GuardedCollect"
+# Submission times in UTC, which collect compares with the times the system records.
+c.Exchange.timezone = "UTC"
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 # The instructor's working folders live under autograder/ and are ignored by git.

@@ -20,9 +20,13 @@ submissions as any batch, into its own output folder, and then:
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import stat
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,8 +56,14 @@ class Collected:
     submitted_at: datetime | None
 
     @property
-    def secret(self) -> Path:
-        return self.folder / SECRET
+    def secret(self) -> str | None:
+        """The key nbgrader's submit wrote (128 hexadecimal digits), None if there is none
+        such."""
+        try:
+            content = _read_file(self.folder / SECRET).decode("ascii").strip()
+        except (OSError, ValueError):
+            return None
+        return content if re.fullmatch(r"[0-9a-f]{128}", content) else None
 
 
 def collected(submitted_root: Path, assignment: str) -> dict[str, Collected]:
@@ -68,11 +78,24 @@ def collected(submitted_root: Path, assignment: str) -> dict[str, Collected]:
         if student_dir.name.startswith(".") or not folder.is_dir() or folder.is_symlink():
             continue
         try:
-            submitted_at = parse_utc((folder / TIMESTAMP).read_text().strip())
+            submitted_at = parse_utc(_read_file(folder / TIMESTAMP).decode().strip())
         except (OSError, ValueError, OverflowError):
             submitted_at = None
         found[student_dir.name] = Collected(student_dir.name, folder, submitted_at)
     return found
+
+
+def _read_file(path: Path, limit: int = 200) -> bytes:
+    """The content of the regular file PATH (never through a link, never waiting on a
+    special file); ValueError if it holds more than LIMIT bytes."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise ValueError(f"{path} is not a file")
+        content = handle.read(limit + 1)
+    if len(content) > limit:
+        raise ValueError(f"{path} holds more than {limit} bytes")
+    return content
 
 
 def _gradebook(course: Course):
@@ -182,25 +205,50 @@ def publish(course: Course, assignment: str, out_dir: Path, results: list[Submis
     ASSIGNMENT only (every other assignment and student is left as it was)."""
     page = Path(notebook_name(assignment)).with_suffix(".html").name
     _record(course, assignment, results, found)  # first: a locked gradebook changes nothing
+    secrets = Counter(submission.secret for submission in found.values())
     for result in results:
         submission = found[result.student_id]
         graded = out_dir / "autograded" / result.student_id / assignment
-        _replace_folder(course.autograded_root / result.student_id / assignment, [
-            *(graded.iterdir() if graded.is_dir() else []), submission.folder / TIMESTAMP])
+        _replace_folder(course.autograded_root / result.student_id / assignment,
+                        [*(graded.iterdir() if graded.is_dir() else [])],
+                        _timestamp_text(submission))
+        # release_feedback names each page by its submission's secret alone: a page is
+        # handed out only under a secret of nbgrader's that no other submission has, and
+        # with the timestamp release_feedback reads beside it.
+        secret = submission.secret
+        handed_out = (secret is not None and secrets[secret] == 1
+                      and submission.submitted_at is not None)
+        if not handed_out:
+            print(f"feedback for {result.student_id} not handed out by release_feedback: "
+                  f"its submission has no timestamp or no secret of its own (the page is in "
+                  f"{out_dir / 'feedback' / result.student_id / assignment})",
+                  file=sys.stderr)
         feedback = out_dir / "feedback" / result.student_id / assignment
         _replace_folder(course.feedback_root / result.student_id / assignment,
-                        [feedback / page, submission.folder / TIMESTAMP, submission.secret]
-                        if submission.secret.is_file() else [])
+                        [feedback / page] if handed_out else [],
+                        _timestamp_text(submission),
+                        {SECRET: secret} if handed_out else {})
 
 
-def _replace_folder(folder: Path, files: list[Path]) -> None:
-    """FOLDER made anew, holding copies of FILES (those that exist)."""
+def _timestamp_text(submission: Collected) -> dict[str, str]:
+    """timestamp.txt as nbgrader writes it, for SUBMISSION's time (none if unknown)."""
+    if submission.submitted_at is None:
+        return {}
+    return {TIMESTAMP: f"{submission.submitted_at:%Y-%m-%d %H:%M:%S.%f} UTC"}
+
+
+def _replace_folder(folder: Path, files: list[Path], *texts: dict[str, str]) -> None:
+    """FOLDER made anew, holding copies of FILES (the grading's own) and the files TEXTS
+    name (name -> content)."""
     if folder.is_dir():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     for path in files:
         if path.is_file() and not path.is_symlink():
             shutil.copyfile(path, folder / path.name)
+    for text in texts:
+        for name, content in text.items():
+            (folder / name).write_text(content)
 
 
 def _record(course: Course, assignment: str, results: list[SubmissionResult],

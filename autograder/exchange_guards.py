@@ -17,15 +17,20 @@ instructor, takes whatever a folder holds. Three replacements, which the course'
   leaves it, with a warning: folders 755, files 644). The instructor's collect reads it
   through that group.
 - ``GuardedCollect`` collects as nbgrader does (each student's latest submission, or the
-  latest before the due date with ``--before-duedate``), but leaves out, and names, every
-  folder that is not a plain submission of the student it names: one made by another user
+  latest before the due date with ``--before-duedate``), but only plain submissions of the
+  students they name, and names every folder it leaves out and why: one made by another user
   (nbgrader's own collect only warns, then takes it as the named student's), one whose name
   is not a submission's (nbgrader's stops the whole collect), one holding a link, a special
-  file or a file of another user (nbgrader's would copy what a link points to, with the
-  instructor's rights), one whose ``timestamp.txt`` differs from its name's timestamp, and
-  one changed after it was submitted (a student owns their submission and could edit it,
-  its timestamp included, after the due date; what they cannot set is the time the system
-  records of each change, ``st_ctime``). It copies without ever following a link.
+  file, a file linked from elsewhere or another user's file (nbgrader's would copy what a
+  link points to, with the instructor's rights), one whose ``timestamp.txt`` differs from
+  its name's or whose ``submission_secret.txt`` is not one nbgrader's submit writes, one too
+  large or too deep, and one changed after it was submitted (a student owns their
+  submission and could edit it, its timestamp included, after the due date; what they
+  cannot set is the time the system records of each change, ``st_ctime``). Each submission
+  is checked as it is copied, once, through open file descriptors and never through a
+  link, into a folder of the instructor's, from where it is collected: nothing a student
+  changes meanwhile can send the copy elsewhere. Its ``timestamp.txt`` is written by
+  collect, from the folder's name.
 
 Where ``inbound``'s group holds students too (a course whose users share one primary group),
 a submission is as readable as nbgrader leaves it, to those who learn its folder's name: only
@@ -35,17 +40,20 @@ string).
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import pwd
+import re
 import shutil
 import stat
+import tempfile
 from datetime import datetime, timedelta, timezone
 
 from nbgrader.exchange.abc.exchange import ExchangeError
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
 from nbgrader.exchange.default.submit import ExchangeSubmit
-from nbgrader.utils import ignore_patterns, parse_utc
+from nbgrader.utils import parse_utc
 
 # A submission once submitted: private to its owner and inbound's group (the instructor's).
 SEALED_DIR, SEALED_FILE = 0o750, 0o640
@@ -56,9 +64,11 @@ WRITTEN_AFTER_THE_COPY = ("timestamp.txt", "submission_secret.txt")
 
 # How long after its timestamp a submission may still change while submit writes it and sets
 # its permissions; a later change was made after it was submitted.
-SETTLING = timedelta(minutes=2)
-# The entries of a submission collect looks at before it refuses it as too many.
-MAX_ENTRIES = 10_000
+SETTLING = timedelta(minutes=5)
+# The entries of a submission, and how deep its folders nest, before collect refuses it.
+MAX_ENTRIES, MAX_DEPTH = 10_000, 32
+# What nbgrader's submit writes into submission_secret.txt.
+SECRET = re.compile(rb"[0-9a-f]{128}")
 
 # The username given to a refused record, so that it never joins the named student's.
 _REFUSED = "\0refused:"
@@ -124,72 +134,206 @@ class SealedSubmit(ExchangeSubmit):
         self._seal(os.path.join(self.inbound_path, self.assignment_filename))
 
     def _seal(self, folder: str) -> None:
+        """FOLDER's folders and files given their sealed modes, each changed only if it
+        differs (a change of mode is a change the system records: collect refuses a
+        submission changed after it settled)."""
         group = os.stat(folder).st_gid
+        dir_mode, file_mode = SEALED_DIR, SEALED_FILE
         if group in os.getgroups() or group == os.getgid():
-            self.log.warning("The exchange's inbound belongs to a group of yours (%s): your "
-                             "submission stays readable by those who learn its name",
-                             group)
-            self.set_perms(folder, fileperms=OPEN_FILE, dirperms=OPEN_DIR)
-        else:
-            self.set_perms(folder, fileperms=SEALED_FILE, dirperms=SEALED_DIR)
+            if self._submission is not None:
+                self.log.warning("The exchange's inbound belongs to a group of yours (%s): "
+                                 "your submission stays readable by those who learn its "
+                                 "name", group)
+            dir_mode, file_mode = OPEN_DIR, OPEN_FILE
+        self._submission = None
+        for top, _, files in os.walk(folder, topdown=False):
+            for path, mode in [*((os.path.join(top, name), file_mode) for name in files),
+                               (top, dir_mode)]:
+                if stat.S_IMODE(os.lstat(path).st_mode) != mode:
+                    os.chmod(path, mode)
 
 
-def submission_problem(path: str, student: str, submitted_at: datetime) -> str | None:
-    """Why the folder PATH is not a plain submission of STUDENT made at SUBMITTED_AT (UTC,
-    naive), or None: see the module's docstring."""
-    folder = os.lstat(path)
-    if not stat.S_ISDIR(folder.st_mode):
-        return "it is not a folder"
-    if owner(folder.st_uid) != student:
-        return f"it names {student} but was made by {owner(folder.st_uid)}"
-    latest = submitted_at.replace(tzinfo=timezone.utc) + SETTLING
-    entries = 0
-    for top, folders, files in os.walk(path):
-        for name in [*folders, *files]:
-            entries += 1
-            if entries > MAX_ENTRIES:
-                return f"it holds more than {MAX_ENTRIES} files"
-            entry = os.lstat(os.path.join(top, name))
-            relative = os.path.relpath(os.path.join(top, name), path)
-            if stat.S_ISLNK(entry.st_mode):
-                return f"it holds a link ({relative})"
-            if not (stat.S_ISREG(entry.st_mode) or stat.S_ISDIR(entry.st_mode)):
-                return f"it holds a special file ({relative})"
-            if entry.st_uid != folder.st_uid:
-                return f"it holds a file of {owner(entry.st_uid)} ({relative})"
-            changed = datetime.fromtimestamp(entry.st_ctime, timezone.utc)
-            if changed > latest:
-                return (f"it changed after it was submitted ({relative} at "
-                        f"{changed:%Y-%m-%d %H:%M:%S} UTC)")
+class Refused(Exception):
+    """A folder in ``inbound`` that is not a plain submission; the message says why."""
+
+
+def _read_small(descriptor: int, limit: int) -> bytes:
+    """At most LIMIT bytes of the open file DESCRIPTOR; Refused if it holds more."""
+    content = os.read(descriptor, limit + 1)
+    if len(content) > limit:
+        raise Refused("its timestamp.txt or submission_secret.txt is too long")
+    return content
+
+
+class _Stager:
+    """One pass over a submission's folder in ``inbound``, through open file descriptors
+    and never through a link, that checks every entry and copies the submission into a
+    folder of the instructor's (see ``stage``)."""
+
+    def __init__(self, student_uid: int, submitted_at: datetime, coursedir, log):
+        self.uid = student_uid
+        self.latest = submitted_at.replace(tzinfo=timezone.utc) + SETTLING
+        self.coursedir = coursedir
+        self.log = log
+        self.entries = 0
+        self.size = 0
+
+    def check(self, info: os.stat_result, relative: str) -> None:
+        """Refused unless INFO (of RELATIVE) is the student's and unchanged since the
+        submission settled."""
+        if info.st_uid != self.uid:
+            raise Refused(f"it holds a file of {owner(info.st_uid)} ({relative})")
+        changed = datetime.fromtimestamp(info.st_ctime, timezone.utc)
+        if changed > self.latest:
+            raise Refused(f"it changed after it was submitted ({relative or 'its folder'} at "
+                          f"{changed:%Y-%m-%d %H:%M:%S} UTC)")
+
+    def ignored(self, name: str, size: int | None) -> bool:
+        """Whether nbgrader's copy leaves NAME out (CourseDirectory.ignore, .include and
+        .max_file_size, the latter in kB, for files of SIZE bytes)."""
+        if any(fnmatch.fnmatch(name, pattern) for pattern in self.coursedir.ignore):
+            return True
+        if not any(fnmatch.fnmatch(name, pattern) for pattern in self.coursedir.include):
+            return True
+        if size is not None and size > 1000 * self.coursedir.max_file_size:
+            self.log.warning("Ignoring file too large: %s (%d bytes)", name, size)
+            return True
+        return False
+
+    def copy_folder(self, descriptor: int, dest: str, relative: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise Refused(f"its folders are nested more than {MAX_DEPTH} deep")
+        os.mkdir(dest, 0o700)
+        with os.scandir(descriptor) as listing:
+            names = []
+            for entry in listing:
+                self.entries += 1
+                if self.entries > MAX_ENTRIES:
+                    raise Refused(f"it holds more than {MAX_ENTRIES} files")
+                names.append(entry.name)
+        for name in sorted(names):
+            path = os.path.join(relative, name) if relative else name
+            info = os.stat(name, dir_fd=descriptor, follow_symlinks=False)
+            if stat.S_ISLNK(info.st_mode):
+                raise Refused(f"it holds a link ({path})")
+            if stat.S_ISDIR(info.st_mode):
+                if self.ignored(name, None):
+                    continue
+                inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
+                                dir_fd=descriptor)
+                try:
+                    self.check(os.fstat(inner), path)
+                    self.copy_folder(inner, os.path.join(dest, name), path, depth + 1)
+                    self.check(os.fstat(inner), path)
+                finally:
+                    os.close(inner)
+            elif stat.S_ISREG(info.st_mode):
+                if self.ignored(name, info.st_size):
+                    continue
+                self.copy_file(descriptor, name, os.path.join(dest, name), path)
+            else:
+                raise Refused(f"it holds a special file ({path})")
+
+    def copy_file(self, folder: int, name: str, dest: str, relative: str) -> None:
+        source = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+        try:
+            info = os.fstat(source)
+            if not stat.S_ISREG(info.st_mode):
+                raise Refused(f"it holds a special file ({relative})")
+            if info.st_nlink != 1:
+                raise Refused(f"it holds a file linked from elsewhere ({relative})")
+            self.check(info, relative)
+            self.size += info.st_size
+            if self.size > 1000 * self.coursedir.max_dir_size:
+                raise Refused(f"it is larger than {self.coursedir.max_dir_size} kB")
+            with open(dest, "wb") as target:
+                left = info.st_size
+                while left > 0:
+                    chunk = os.read(source, min(left, 1 << 20))
+                    if not chunk:
+                        break
+                    target.write(chunk)
+                    left -= len(chunk)
+            self.check(os.fstat(source), relative)
+            os.utime(dest, ns=(info.st_atime_ns, info.st_mtime_ns))
+        finally:
+            os.close(source)
+
+
+def stage(path: str, student: str, submitted_at: datetime, stamp: str, dest: str, coursedir,
+          log) -> None:
+    """Copy the submission PATH (in ``inbound``) to DEST, a new folder of the instructor's;
+    raise Refused, saying why, unless it is a plain submission of STUDENT made at
+    SUBMITTED_AT (UTC, naive; STAMP as its folder's name spells it).
+
+    A plain submission is a real folder of STUDENT's holding, at any depth, only folders
+    and regular files of theirs, none linked from elsewhere, none changed more than SETTLING
+    after SUBMITTED_AT (the time the system records of each change, which no user can
+    set), within nbgrader's size limit, with a ``timestamp.txt`` that says SUBMITTED_AT and,
+    if any, a ``submission_secret.txt`` as nbgrader's submit writes it. Every entry is
+    opened relative to its folder's open descriptor, without following links, so that
+    nothing the student changes meanwhile can send the copy elsewhere. DEST's
+    ``timestamp.txt`` is STAMP, written here.
+    """
     try:
-        with open(os.path.join(path, "timestamp.txt"), "rb") as handle:
-            written = parse_utc(handle.read(100).decode("utf-8", "replace").strip())
-    except (OSError, ValueError, OverflowError):
-        return "it has no readable timestamp.txt"
-    if written != submitted_at:
-        return f"its timestamp.txt ({written}) differs from its name's ({submitted_at})"
-    return None
-
-
-def _copy_regular_file(src: str, dst: str) -> str:
-    """SRC copied to DST, with its times, if SRC is a regular file (never through a link,
-    never blocking on a special file); otherwise nothing is copied."""
-    try:
-        descriptor = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
-        return dst
-    with os.fdopen(descriptor, "rb") as source:
-        if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
-            return dst
-        with open(dst, "wb") as target:
-            shutil.copyfileobj(source, target)
-    shutil.copystat(src, dst, follow_symlinks=False)
-    return dst
+        raise Refused("it is not a folder") from None
+    try:
+        info = os.fstat(top)
+        if owner(info.st_uid) != student:
+            raise Refused(f"it names {student} but was made by {owner(info.st_uid)}")
+        stager = _Stager(info.st_uid, submitted_at, coursedir, log)
+        stager.check(info, "")
+        for name, check in (("timestamp.txt", _timestamp_check(submitted_at)),
+                            ("submission_secret.txt", _secret_check)):
+            try:
+                small = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK,
+                                dir_fd=top)
+            except FileNotFoundError:
+                if name == "timestamp.txt":
+                    raise Refused("it has no timestamp.txt") from None
+                continue
+            try:
+                if not stat.S_ISREG(os.fstat(small).st_mode):
+                    raise Refused(f"its {name} is not a file")
+                check(_read_small(small, 200))
+            finally:
+                os.close(small)
+        stager.copy_folder(top, dest, "", 0)
+        stager.check(os.fstat(top), "")
+    except OSError as error:
+        raise Refused(f"it could not be read as a whole ({error.strerror})") from None
+    finally:
+        os.close(top)
+    with open(os.path.join(dest, "timestamp.txt"), "w") as handle:
+        handle.write(stamp)
+
+
+def _timestamp_check(submitted_at: datetime):
+    def check(content: bytes) -> None:
+        try:
+            written = parse_utc(content.decode("utf-8").strip())
+        except (UnicodeDecodeError, ValueError, OverflowError):
+            raise Refused("its timestamp.txt is not a time") from None
+        if written != submitted_at:
+            raise Refused(f"its timestamp.txt ({written}) differs from its name's "
+                          f"({submitted_at})")
+    return check
+
+
+def _secret_check(content: bytes) -> None:
+    if not SECRET.fullmatch(content):
+        raise Refused("its submission_secret.txt is not one nbgrader's submit writes")
 
 
 class GuardedCollect(ExchangeCollect):
-    """nbgrader's collect, refusing every folder that is not a plain submission of the
-    student it names, and copying without following links."""
+    """nbgrader's collect of plain submissions only (see ``stage``), each copied once,
+    checked as it is copied, into a folder of the instructor's, from where nbgrader's own
+    collect takes it."""
+
+    _staging: tempfile.TemporaryDirectory | None = None
+    _staged: dict[str, str]
 
     def _path_to_record(self, path):
         filename = os.path.basename(path)
@@ -198,9 +342,18 @@ class GuardedCollect(ExchangeCollect):
         except (ExchangeError, ValueError, OverflowError):
             return self._refused(filename, "its name is not <student>+<assignment>+"
                                            "<timestamp>+<random>")
-        problem = submission_problem(path, record["username"], record["timestamp"])
-        if problem:
-            return self._refused(filename, problem, record["timestamp"])
+        if self._staging is None:
+            self._staging = tempfile.TemporaryDirectory(prefix="nbgrader-collect-")
+            self._staged = {}
+        dest = os.path.join(self._staging.name, str(len(self._staged)))
+        stamp = filename.rsplit("+", 3)[2]
+        try:
+            stage(path, record["username"], record["timestamp"], stamp, dest,
+                  self.coursedir, self.log)
+        except Refused as refusal:
+            shutil.rmtree(dest, ignore_errors=True)
+            return self._refused(filename, str(refusal), record["timestamp"])
+        self._staged[os.path.abspath(path)] = dest
         return record
 
     @staticmethod
@@ -209,18 +362,8 @@ class GuardedCollect(ExchangeCollect):
                 "timestamp": timestamp, "why": why}
 
     def do_copy(self, src, dest, log=None):
-        """SRC copied to DEST as nbgrader's copy does (its size limit, its ignored and
-        included files), except that a link is copied as a link, never followed, and a
-        special file is left out."""
-        size = self.get_size(src)
-        if size > 1000 * self.coursedir.max_dir_size:
-            raise RuntimeError(f"Directory size is too big. Size is {size}, maximum size is "
-                               f"{1000 * self.coursedir.max_dir_size}")
-        shutil.copytree(src, dest, symlinks=True, copy_function=_copy_regular_file,
-                        ignore=ignore_patterns(exclude=self.coursedir.ignore,
-                                               include=self.coursedir.include,
-                                               max_file_size=self.coursedir.max_file_size,
-                                               log=self.log))
+        """The checked copy of SRC (made by ``_path_to_record``) copied to DEST."""
+        shutil.copytree(self._staged[os.path.abspath(src)], dest)
 
     def copy_files(self):
         refused = [record for record in self.src_records
@@ -228,4 +371,8 @@ class GuardedCollect(ExchangeCollect):
         for record in refused:
             self.log.warning("Not collected: %s: %s", record["filename"], record["why"])
         self.src_records = [record for record in self.src_records if record not in refused]
-        super().copy_files()
+        try:
+            super().copy_files()
+        finally:
+            if self._staging is not None:
+                self._staging.cleanup()

@@ -73,7 +73,7 @@ def write_learner_config(folder: Path, exchange: Path | None = None,
     if exchange is None:
         nbgrader.unlink(missing_ok=True)
     else:
-        settings = {"root": str(exchange)}
+        settings = {"root": str(exchange), "timezone": "UTC"}
         if workspace is not None:
             settings["assignment_dir"] = str(Path(workspace).absolute())
         nbgrader.write_text(json.dumps({"Exchange": settings,

@@ -180,8 +180,8 @@ def test_formgrader_counts_every_submission_as_autograded(graded):
     assert (course.feedback_root / "ada" / "conv_keras" / "page.html").read_text() == "kept"
     graded_notebook = course.autograded_notebook("bob", ASSIGNMENT)
     assert graded_notebook.is_file()
-    assert (graded_notebook.parent / TIMESTAMP).read_text() == (
-        course.submitted_dir("bob", ASSIGNMENT) / TIMESTAMP).read_text()
+    assert (graded_notebook.parent / TIMESTAMP).read_text().strip() == (
+        course.submitted_dir("bob", ASSIGNMENT) / TIMESTAMP).read_text().strip()
 
 
 def test_release_feedback_hands_each_page_out_under_its_submissions_secret(graded):
@@ -266,3 +266,35 @@ def test_a_folder_that_is_no_student_id_is_named_and_left_out(tmp_path, capsys):
         grade_collected(ASSIGNMENT, tmp_path / "out", course=course, progress=False)
     assert ("not graded: " + str(course.submitted_root / "ada lovelace")) in (
         capsys.readouterr().err)
+
+
+def test_a_secret_two_submissions_share_hands_out_neither_page(tmp_path, capsys):
+    """release_feedback names a page by its submission's secret alone: a secret two
+    submissions hold (one copied from a classmate's), or one nbgrader's submit would not
+    write, hands out no page; the pages stay in the grading's own folder."""
+    course = copy_course(tmp_path / "course")
+    course.generate_release(ASSIGNMENT)
+    blank = sample_submissions(course, ASSIGNMENT, [])["blank"]
+    for student in ("ada", "bob", "cy", "dee"):
+        collect(course, student, blank, DUE)
+    (course.submitted_dir("bob", ASSIGNMENT) / SECRET).write_text(secret_of("ada"))
+    (course.submitted_dir("cy", ASSIGNMENT) / SECRET).write_text("../../not-a-secret")
+    out = tmp_path / "out"
+    results = [outcomes.SubmissionResult(student, [outcomes.TestResult("zero_pad", 0.0, 5.0,
+                                                                        "report")])
+               for student in ("ada", "bob", "cy", "dee")]
+    for result in results:
+        page = (out / "feedback" / result.student_id / ASSIGNMENT
+                / Path(NOTEBOOK).with_suffix(".html").name)
+        page.parent.mkdir(parents=True)
+        page.write_text(f"page of {result.student_id}")
+    publish(course, ASSIGNMENT, out, results, collected(course.submitted_root, ASSIGNMENT))
+    handed = {student: sorted(path.name for path in (course.feedback_root / student
+                                                       / ASSIGNMENT).iterdir())
+              for student in ("ada", "bob", "cy", "dee")}
+    assert handed == {"ada": ["timestamp.txt"], "bob": ["timestamp.txt"],
+                      "cy": ["timestamp.txt"],
+                      "dee": ["Convolution_model_Step_by_Step.html", SECRET, "timestamp.txt"]}
+    said = capsys.readouterr().err
+    assert all(f"feedback for {student} not handed out" in said for student in ("ada", "bob",
+                                                                                 "cy"))

@@ -142,7 +142,7 @@ def test_collect_takes_only_plain_submissions_of_the_students_they_name(tmp_path
         if extra:
             extra(folder)
         account = pwd.getpwnam(made_by)
-        for path in (folder, *folder.iterdir()):
+        for path in (folder, *folder.rglob("*")):
             os.lchown(path, account.pw_uid, account.pw_gid)
         return folder.name
 
@@ -155,6 +155,17 @@ def test_collect_takes_only_plain_submissions_of_the_students_they_name(tmp_path
         submission("sys", "sys", timestamp=early): "changed after it was submitted",
         submission("sys", "sys", name="sys+conv_step_by_step+not a time+x2"):
             "its name is not <student>+<assignment>+<timestamp>+<random>",
+        submission("lp", "lp", extra=lambda folder: os.mkfifo(folder / "pipe")):
+            "holds a special file (pipe)",
+        submission("mail", "mail", extra=lambda folder: (
+            folder / "submission_secret.txt").write_text("../" * 50)):
+            "its submission_secret.txt is not one nbgrader's submit writes",
+        submission("news", "news", extra=lambda folder: os.link(
+            folder / "timestamp.txt", folder / "copy.txt")):
+            "holds a file linked from elsewhere",
+        submission("uucp", "uucp", extra=lambda folder: (folder / "data").mkdir() or (
+            folder / "data" / "answers.txt").symlink_to(secret)):
+            "holds a link (data/answers.txt)",
     }
     run = course.nbgrader("collect", "conv_step_by_step")
     submitted = course.root / "autograder" / "submitted"

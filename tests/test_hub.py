@@ -292,7 +292,8 @@ def test_the_hub_gives_students_the_learners_lab(hub_round_trip):
     state = hub_round_trip["room"].base / "hub-state"
     assert stat.S_IMODE((state / "hub").stat().st_mode) == 0o700  # the hub's database
     nbgrader = json.loads((state / "learner-jupyter" / "nbgrader_config.json").read_text())
-    assert nbgrader["Exchange"] == {"root": str(hub_round_trip["room"].exchange)}
+    assert nbgrader["Exchange"] == {"root": str(hub_round_trip["room"].exchange),
+                                    "timezone": "UTC"}
     assert nbgrader["ExchangeFactory"]["submit"] == "autograder.exchange_guards.SealedSubmit"
     # ... which the Assignment List's Submit used: the submission is the instructor's to read.
     assert hub_round_trip["sealed"] == ("0o750", hub_round_trip["room"].instructor)
