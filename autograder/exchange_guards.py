@@ -24,13 +24,13 @@ instructor, takes whatever a folder holds. Three replacements, which the course'
   file, a file linked from elsewhere or another user's file (nbgrader's would copy what a
   link points to, with the instructor's rights), one whose ``timestamp.txt`` differs from
   its name's or whose ``submission_secret.txt`` is not one nbgrader's submit writes, one too
-  large or too deep, and one changed after it was submitted (a student owns their
-  submission and could edit it, its timestamp included, after the due date; what they
-  cannot set is the time the system records of each change, ``st_ctime``). Each submission
-  is checked as it is copied, once, through open file descriptors and never through a
-  link, into a folder of the instructor's, from where it is collected: nothing a student
-  changes meanwhile can send the copy elsewhere. Its ``timestamp.txt`` is written by
-  collect, from the folder's name.
+  large or too deep, one dated in the future, and one changed after it was submitted (a
+  student owns their submission and could edit it, its timestamp included, after the due
+  date; what they cannot set is the time the system records of each change,
+  ``st_ctime``). Each submission is checked as it is copied, once, through open file
+  descriptors and never through a link, into a folder of the instructor's, from where it
+  is collected: nothing a student changes meanwhile can send the copy elsewhere. Its
+  ``timestamp.txt`` is written by collect, from the folder's name.
 
 Where ``inbound``'s group holds students too (a course whose users share one primary group),
 a submission is as readable as nbgrader leaves it, to those who learn its folder's name: only
@@ -65,6 +65,8 @@ WRITTEN_AFTER_THE_COPY = ("timestamp.txt", "submission_secret.txt")
 # How long after its timestamp a submission may still change while submit writes it and sets
 # its permissions; a later change was made after it was submitted.
 SETTLING = timedelta(minutes=5)
+# How far ahead of this machine's clock a submission's timestamp may be.
+SKEW = timedelta(minutes=1)
 # The entries of a submission, and how deep its folders nest, before collect refuses it.
 MAX_ENTRIES, MAX_DEPTH = 10_000, 32
 # What nbgrader's submit writes into submission_secret.txt.
@@ -283,6 +285,8 @@ def stage(path: str, student: str, submitted_at: datetime, stamp: str, dest: str
         info = os.fstat(top)
         if owner(info.st_uid) != student:
             raise Refused(f"it names {student} but was made by {owner(info.st_uid)}")
+        if submitted_at.replace(tzinfo=timezone.utc) > datetime.now(timezone.utc) + SKEW:
+            raise Refused(f"its timestamp ({submitted_at}) is in the future")
         stager = _Stager(info.st_uid, submitted_at, coursedir, log)
         stager.check(info, "")
         for name, check in (("timestamp.txt", _timestamp_check(submitted_at)),

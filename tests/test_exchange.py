@@ -132,6 +132,7 @@ def test_collect_takes_only_plain_submissions_of_the_students_they_name(tmp_path
     now = datetime.now(timezone.utc)
     stamp = f"{now:%Y-%m-%d %H:%M:%S.%f} UTC"
     early = f"{now - timedelta(hours=1):%Y-%m-%d %H:%M:%S.%f} UTC"
+    late = f"{now + timedelta(days=1):%Y-%m-%d %H:%M:%S.%f} UTC"
 
     def submission(made_by, named, timestamp=stamp, written=None, extra=None, name=None):
         folder = inbound / (name or f"{named}+conv_step_by_step+{timestamp}+{made_by}")
@@ -163,6 +164,7 @@ def test_collect_takes_only_plain_submissions_of_the_students_they_name(tmp_path
         submission("news", "news", extra=lambda folder: os.link(
             folder / "timestamp.txt", folder / "copy.txt")):
             "holds a file linked from elsewhere",
+        submission("proxy", "proxy", timestamp=late): "is in the future",
         submission("uucp", "uucp", extra=lambda folder: (folder / "data").mkdir() or (
             folder / "data" / "answers.txt").symlink_to(secret)):
             "holds a link (data/answers.txt)",
