@@ -205,7 +205,7 @@ def grade_command(args: argparse.Namespace) -> int:
           f"{args.out / MISTAKES_CSV})")
     print(f"feedback: {args.out / 'feedback'}/STUDENT/{args.assignment}/")
     if args.collected:
-        print(f"recorded: {display(course.root / WORK_DIR / 'gradebook.db')} (Formgrader), "
+        print(f"recorded: {display(course.gradebook_path)} (Formgrader), "
               f"feedback in {display(course.feedback_root)}/STUDENT/{args.assignment}/: "
               f"hand it back with `nbgrader release_feedback {args.assignment}` (or "
               "Formgrader's Release Feedback)")

@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.course import WORK_DIR, Course, NbgraderError, copy_course, notebook_name
+from autograder.course import Course, NbgraderError, copy_course, notebook_name
 
 # Files of a course folder that a bundle keeps, besides the submission.
 BUNDLE_FOLDERS = ("source",)
@@ -61,7 +61,7 @@ def generate_assignment(course: Course, assignment: str) -> None:
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    gradebook = course.root / WORK_DIR / "gradebook.db"
+    gradebook = course.gradebook_path
     if not gradebook.exists():
         gradebook.parent.mkdir(parents=True, exist_ok=True)
         new_gradebook(gradebook)

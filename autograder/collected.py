@@ -20,6 +20,7 @@ submissions as any batch, into its own output folder, and then:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -33,13 +34,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from autograder.course import Course, get_assignment, grade_cells, notebook_name, read_notebook
+from autograder.outputs import TESTS_SUFFIX, GradebookWriter
 from autograder.results import SubmissionResult
 from autograder.submissions import safe_student_id
 
 TIMESTAMP = "timestamp.txt"
 SECRET = "submission_secret.txt"
 LATE = "late"
-TESTS_SUFFIX = "_tests"
 
 
 class NotInGradebook(LookupError):
@@ -48,22 +49,15 @@ class NotInGradebook(LookupError):
 
 @dataclass(frozen=True)
 class Collected:
-    """One student's collected submission: its folder, and when it was submitted (UTC,
-    naive, as nbgrader stores it; None where its timestamp.txt is missing or unreadable)."""
+    """One student's collected submission: its folder, when it was submitted (UTC, naive,
+    as nbgrader stores it; None where its timestamp.txt is missing or unreadable), and the
+    key its feedback is released under (128 hexadecimal digits, as nbgrader's submit writes
+    it; None where there is none such)."""
 
     student: str
     folder: Path
     submitted_at: datetime | None
-
-    @property
-    def secret(self) -> str | None:
-        """The key nbgrader's submit wrote (128 hexadecimal digits), None if there is none
-        such."""
-        try:
-            content = _read_file(self.folder / SECRET).decode("ascii").strip()
-        except (OSError, ValueError):
-            return None
-        return content if re.fullmatch(r"[0-9a-f]{128}", content) else None
+    secret: str | None
 
 
 def collected(submitted_root: Path, assignment: str) -> dict[str, Collected]:
@@ -81,7 +75,13 @@ def collected(submitted_root: Path, assignment: str) -> dict[str, Collected]:
             submitted_at = parse_utc(_read_file(folder / TIMESTAMP).decode().strip())
         except (OSError, ValueError, OverflowError):
             submitted_at = None
-        found[student_dir.name] = Collected(student_dir.name, folder, submitted_at)
+        try:
+            secret = _read_file(folder / SECRET).decode("ascii").strip()
+        except (OSError, ValueError):
+            secret = None
+        if secret is not None and not re.fullmatch(r"[0-9a-f]{128}", secret):
+            secret = None
+        found[student_dir.name] = Collected(student_dir.name, folder, submitted_at, secret)
     return found
 
 
@@ -114,8 +114,7 @@ def due_dates(course: Course, assignment: str, students: list[str]) -> dict[str,
     """
     from nbgrader.api import MissingEntry
 
-    path = Path(course.gradebook_url.removeprefix("sqlite:///"))
-    if not path.is_file():
+    if not course.gradebook_path.is_file():
         raise NotInGradebook(_not_in_gradebook(course, assignment))
     gradebook = _gradebook(course)
     try:
@@ -138,7 +137,7 @@ def due_dates(course: Course, assignment: str, students: list[str]) -> dict[str,
 
 
 def _not_in_gradebook(course: Course, assignment: str) -> str:
-    return (f"the course's gradebook ({course.gradebook_url.removeprefix('sqlite:///')}) does "
+    return (f"the course's gradebook ({course.gradebook_path}) does "
             f"not know {assignment}: generate it first (`make release`, or `nbgrader "
             f"generate_assignment {assignment}` in {course.root})")
 
@@ -259,56 +258,38 @@ def _record(course: Course, assignment: str, results: list[SubmissionResult],
     config = course.nbgrader_config()
     penalties = AssignLatePenalties(config=config)
     penalties.init_plugin()
-    stem = Path(notebook_name(assignment)).stem
     order = [grade_id for grade_id, _ in grade_cells(
         read_notebook(course.release_notebook(assignment)))]
     order = [grade_id.removesuffix(TESTS_SUFFIX) for grade_id in order]
-    gradebook = _gradebook(course)
-    try:
-        with warnings.catch_warnings():
-            # nbgrader's own session handling warns (SAWarning) on every new submission.
-            warnings.simplefilter("ignore")
-            for result in results:
-                student = result.student_id
-                gradebook.update_or_create_student(student)
-                # Without a timestamp, the gradebook keeps the one it has (as autograde does).
-                known = ({"timestamp": found[student].submitted_at}
-                         if found[student].submitted_at is not None else {})
-                submission = gradebook.update_or_create_submission(assignment, student,
-                                                                   **known)
-                notebook = gradebook.find_submission_notebook(stem, assignment, student)
-                scores = {test.name: test for test in result.tests}
-                for grade in notebook.grades:
-                    test = scores.get(grade.name.removesuffix(TESTS_SUFFIX))
-                    if test is None:  # not a graded function's cell: left to Formgrader
-                        continue
-                    grade.auto_score = test.score
-                    grade.needs_manual_grade = False
-                comments = {comment.name: comment for comment in notebook.comments}
-                for name, comment in comments.items():
-                    comment.auto_comment = (scores[name].output.rstrip() if name in scores
-                                            else None)
-                # Formgrader's flag, and the flags' text under the first graded cell, for a
-                # submission that needs a look (a late one shows its timestamp already).
-                notes = [flag for flag in result.flags if not flag.startswith(LATE + ":")]
-                if result.reason:
-                    notes.insert(0, f"not gradable: {result.reason}")
-                notebook.flagged = bool(notes)
-                first = next((comments[name] for name in order if name in comments), None)
-                if notes and first is not None:
-                    first.auto_comment = "\n".join(
-                        ["Flags:", *(f"- {note}" for note in notes), "",
-                         first.auto_comment or ""]).rstrip()
-                notebook.late_submission_penalty = None
-                gradebook.db.flush()
-                gradebook.db.expire(notebook)  # its score, with any manual grade, anew
-                late = submission.total_seconds_late
-                if late > 0:
-                    score = notebook.score
-                    penalty = penalties.plugin_inst.late_submission_penalty(
-                        student, score, late)
-                    if penalty is not None:
-                        notebook.late_submission_penalty = min(max(penalty, 0.0), score)
-            gradebook.db.commit()
-    finally:
-        gradebook.close()
+    writer = GradebookWriter(course.gradebook_path, None, assignment)
+    with contextlib.closing(writer):
+        for result in results:
+            student = result.student_id
+            # Without a timestamp, the gradebook keeps the one it has (as autograde does).
+            known = ({"timestamp": found[student].submitted_at}
+                     if found[student].submitted_at is not None else {})
+            submission, notebook = writer.add(result, **known)
+            reports = {test.name: test.output.rstrip() for test in result.tests}
+            comments = {comment.name: comment for comment in notebook.comments}
+            for name, comment in comments.items():
+                comment.auto_comment = reports.get(name)
+            # Formgrader's flag, and the flags' text under the first graded cell, for a
+            # submission that needs a look (a late one shows its timestamp already).
+            notes = [flag for flag in result.flags if not flag.startswith(LATE + ":")]
+            if result.reason:
+                notes.insert(0, f"not gradable: {result.reason}")
+            notebook.flagged = bool(notes)
+            first = next((comments[name] for name in order if name in comments), None)
+            if notes and first is not None:
+                first.auto_comment = "\n".join(
+                    ["Flags:", *(f"- {note}" for note in notes), "",
+                     first.auto_comment or ""]).rstrip()
+            notebook.late_submission_penalty = None
+            writer.gradebook.db.flush()
+            writer.gradebook.db.expire(notebook)  # its score, with any manual grade, anew
+            late = submission.total_seconds_late
+            if late > 0:
+                score = notebook.score
+                penalty = penalties.plugin_inst.late_submission_penalty(student, score, late)
+                if penalty is not None:
+                    notebook.late_submission_penalty = min(max(penalty, 0.0), score)

@@ -231,8 +231,13 @@ class Course:
         return self.feedback_root / student / assignment / name
 
     @property
+    def gradebook_path(self) -> Path:
+        """The course's gradebook, which Formgrader shows."""
+        return self.root / WORK_DIR / "gradebook.db"
+
+    @property
     def gradebook_url(self) -> str:
-        return f"sqlite:///{self.root / WORK_DIR / 'gradebook.db'}"
+        return f"sqlite:///{self.gradebook_path}"
 
     def nbgrader_config(self):
         """The settings of this course's nbgrader_config.py, as nbgrader reads them now (a

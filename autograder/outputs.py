@@ -72,30 +72,41 @@ def write_csv(path: Path, results: list[SubmissionResult]) -> Path:
 
 
 class GradebookWriter:
-    """An nbgrader gradebook at PATH, made from TEMPLATE (one that knows ASSIGNMENT), to
-    which each student's scores are added as they come; ``close`` commits them."""
+    """An nbgrader gradebook at PATH that knows ASSIGNMENT (made from TEMPLATE, if given;
+    else PATH's, as it is), to which each student's scores are added as they come; ``close``
+    commits them."""
 
-    def __init__(self, path: Path, template: bytes, assignment: str):
+    def __init__(self, path: Path, template: bytes | None, assignment: str):
         from nbgrader.api import Gradebook
 
-        path.write_bytes(template)
+        if template is not None:
+            path.write_bytes(template)
         self.assignment = assignment
         self.stem = Path(notebook_name(assignment)).stem
-        self.gradebook = Gradebook(f"sqlite:///{path.resolve()}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.gradebook = Gradebook(f"sqlite:///{path.resolve()}")
 
-    def add(self, result: SubmissionResult) -> None:
+    def add(self, result: SubmissionResult, **submission: object):
+        """RESULT's scores on its submission (given SUBMISSION's fields, e.g. its
+        timestamp); a cell that is no graded function's is left as it was. Returns the
+        submission's (SubmittedAssignment, SubmittedNotebook)."""
         scores = {test.name: test.score for test in result.tests}
         gradebook, student = self.gradebook, result.student_id
         with warnings.catch_warnings():
             # nbgrader's own session handling warns (SAWarning) on every new submission.
             warnings.simplefilter("ignore")
             gradebook.update_or_create_student(student)
-            gradebook.update_or_create_submission(self.assignment, student)
-            submission = gradebook.find_submission_notebook(self.stem, self.assignment,
-                                                            student)
-            for grade in submission.grades:
-                grade.auto_score = scores.get(grade.name.removesuffix(TESTS_SUFFIX), 0.0)
-                grade.needs_manual_grade = False
+            assignment = gradebook.update_or_create_submission(self.assignment, student,
+                                                               **submission)
+            notebook = gradebook.find_submission_notebook(self.stem, self.assignment,
+                                                          student)
+            for grade in notebook.grades:
+                name = grade.name.removesuffix(TESTS_SUFFIX)
+                if name in scores:
+                    grade.auto_score = scores[name]
+                    grade.needs_manual_grade = False
+        return assignment, notebook
 
     def close(self) -> None:
         self.gradebook.db.commit()

@@ -15,7 +15,6 @@ import grp
 import json
 import os
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import pytest
 from classroom import ASSIGNMENT, COURSE_ID, NOTEBOOK, classroom, classroom_problem
 from hostile_submissions import REPLACES_COMPARISONS, solution_with
 from unprivileged import with_open_python
+from waiting import free_port, wait_for
 
 from autograder.course import REPO_ROOT
 from autograder.exchange import VARIABLE
@@ -44,11 +44,6 @@ pytestmark = [
                               "with npm"),
 ]
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -92,16 +87,6 @@ def running_hub(room):
         for user in (room.instructor, room.ada, room.bob):
             subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True)
 
-
-def wait_for(condition, seconds, what, seen=None):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with contextlib.suppress(Exception):
-            value = condition()
-            if value:
-                return value
-        time.sleep(0.5)
-    pytest.fail(f"waited {seconds} s for {what}" + (f"; seen: {seen()}" if seen else ""))
 
 
 def log_in(chromium, base: str, user: str, password: str) -> None:

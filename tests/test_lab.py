@@ -16,7 +16,6 @@ import json
 import os
 import re
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import urllib.request
 
 import nbformat
 import pytest
+from waiting import free_port, wait_for
 
 from autograder import lab
 from autograder.course import ASSIGNMENTS, REPO_ROOT, Course, copy_course, get_assignment
@@ -34,11 +34,6 @@ from autograder.selfstudy import make_workspace
 
 COURSE_ID = Course().nbgrader_config().CourseDirectory.course_id
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -202,17 +197,6 @@ return Array.from({length: model.cells.length}, (_, i) => model.cells.get(i)).ma
     }));
 """
 
-
-def wait_for(condition, seconds, what, seen=None):
-    """CONDITION()'s first true value, asked every half second for SECONDS; else fail, saying
-    WHAT was awaited and what SEEN() then gives."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    pytest.fail(f"waited {seconds} s for {what}" + (f"; seen: {seen()}" if seen else ""))
 
 
 # In each notebook of the browser test, the learner has written one function, wrongly (a

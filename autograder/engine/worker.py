@@ -364,6 +364,8 @@ _COMPARISONS.update({f"numpy.testing.{name}": (np.testing, name) for name in (
     "assert_array_equal", "assert_array_less", "assert_array_max_ulp", "assert_equal")})
 _PRISTINE_COMPARISONS = {label: getattr(owner, name)
                          for label, (owner, name) in _COMPARISONS.items()}
+
+
 def replaced_functions(student_builtins: dict, own_dirs: tuple[str, ...]) -> list[str]:
     """What the student's code replaced in this process, as "module.name": numpy's
     comparison and testing functions, the builtins in STUDENT_BUILTINS (the student's
