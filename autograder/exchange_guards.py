@@ -115,7 +115,7 @@ class SealedSubmit(ExchangeSubmit):
         """
         if os.path.dirname(os.path.abspath(dest)) != os.path.abspath(self.inbound_path):
             if self._submission is not None:
-                self._seal(self._submission)
+                _seal(self._submission)
             return super().do_copy(src, dest, log)
         staging = os.path.join(self.inbound_path, f".{os.path.basename(dest)}.partial")
         try:
@@ -133,26 +133,26 @@ class SealedSubmit(ExchangeSubmit):
 
     def copy_files(self):
         super().copy_files()
-        self._seal(os.path.join(self.inbound_path, self.assignment_filename))
+        if not _seal(os.path.join(self.inbound_path, self.assignment_filename)):
+            self.log.warning("The exchange's inbound belongs to a group of yours: your "
+                             "submission stays readable by those who learn its name")
 
-    def _seal(self, folder: str) -> None:
-        """FOLDER's folders and files given their sealed modes, each changed only if it
-        differs (a change of mode is a change the system records: collect refuses a
-        submission changed after it settled)."""
-        group = os.stat(folder).st_gid
-        dir_mode, file_mode = SEALED_DIR, SEALED_FILE
-        if group in os.getgroups() or group == os.getgid():
-            if self._submission is not None:
-                self.log.warning("The exchange's inbound belongs to a group of yours (%s): "
-                                 "your submission stays readable by those who learn its "
-                                 "name", group)
-            dir_mode, file_mode = OPEN_DIR, OPEN_FILE
-        self._submission = None
-        for top, _, files in os.walk(folder, topdown=False):
-            for path, mode in [*((os.path.join(top, name), file_mode) for name in files),
-                               (top, dir_mode)]:
-                if stat.S_IMODE(os.lstat(path).st_mode) != mode:
-                    os.chmod(path, mode)
+
+def _seal(folder: str) -> bool:
+    """FOLDER's folders and files given their sealed modes, each changed only if it differs
+    (a change of mode is a change the system records: collect refuses a submission changed
+    after it settled). Returns whether they are private to the owner and inbound's group
+    (False: that group is one of the owner's own, and they stay as readable as nbgrader
+    leaves them)."""
+    group = os.stat(folder).st_gid
+    private = group not in os.getgroups() and group != os.getgid()
+    dir_mode, file_mode = (SEALED_DIR, SEALED_FILE) if private else (OPEN_DIR, OPEN_FILE)
+    for top, _, files in os.walk(folder, topdown=False):
+        for path, mode in [*((os.path.join(top, name), file_mode) for name in files),
+                           (top, dir_mode)]:
+            if stat.S_IMODE(os.lstat(path).st_mode) != mode:
+                os.chmod(path, mode)
+    return private
 
 
 class Refused(Exception):

@@ -7,7 +7,8 @@ the Nbgrader menu that opens them) are switched off, in the browser and on the s
 configuration folder put first on JUPYTER_CONFIG_PATH for that run only. The learner's own
 Jupyter settings (~/.jupyter) stay in use. With ``--assignment-list`` (``make lab
 ASSIGNMENT_LIST=1``, for a course that hands out through nbgrader's exchange) the Assignment
-List stays, and that folder's nbgrader configuration names the exchange.
+List and the Nbgrader menu that opens it stay, and that folder's nbgrader configuration
+names the exchange.
 
 ``make lab-instructor`` (``python -m autograder lab --instructor``) opens the course's root
 with every nbgrader tool, as nbgrader installs them, after making the course's exchange if
@@ -52,6 +53,9 @@ ASSIGNMENT_LIST_PLUGIN = "@jupyter/nbgrader:assignment-list"
 MENU_PLUGIN = "@jupyter/nbgrader:menu"
 ASSIGNMENT_LIST_SERVER_EXTENSION = "nbgrader.server_extensions.assignment_list"
 
+# The learner's submit: nbgrader's, leaving the submission to its owner and the instructor.
+SEALED_SUBMIT = "autograder.exchange_guards.SealedSubmit"
+
 
 def write_learner_config(folder: Path, exchange: Path | None = None,
                          workspace: Path | None = None) -> Path:
@@ -61,14 +65,16 @@ def write_learner_config(folder: Path, exchange: Path | None = None,
     fetched assignments go to (None: nbgrader's default, the server's working folder)."""
     kept = ({ASSIGNMENT_LIST_PLUGIN, MENU_PLUGIN, ASSIGNMENT_LIST_SERVER_EXTENSION}
             if exchange else set())
-    (folder / "labconfig").mkdir(parents=True, exist_ok=True)
+    for place in (folder, folder / "labconfig"):  # readable by every user of a server
+        place.mkdir(parents=True, exist_ok=True)
+        place.chmod(0o755)
     page = {"disabledExtensions": {plugin: True for plugin in INSTRUCTOR_PLUGINS
                                    if plugin not in kept}}
-    (folder / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=2))
+    _write_json(folder / "labconfig" / "page_config.json", page)
     server = {"ServerApp": {"jpserver_extensions": {
         extension: False for extension in INSTRUCTOR_SERVER_EXTENSIONS
         if extension not in kept}}}
-    (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=2))
+    _write_json(folder / "jupyter_server_config.json", server)
     nbgrader = folder / "nbgrader_config.json"
     if exchange is None:
         nbgrader.unlink(missing_ok=True)
@@ -76,14 +82,15 @@ def write_learner_config(folder: Path, exchange: Path | None = None,
         settings = {"root": str(exchange), "timezone": "UTC"}
         if workspace is not None:
             settings["assignment_dir"] = str(Path(workspace).absolute())
-        nbgrader.write_text(json.dumps({"Exchange": settings,
-                                        "ExchangeFactory": {"submit": SEALED_SUBMIT}},
-                                       indent=2))
+        _write_json(nbgrader, {"Exchange": settings,
+                               "ExchangeFactory": {"submit": SEALED_SUBMIT}})
     return folder
 
 
-# The learner's submit: nbgrader's, leaving the submission to its owner and the instructor.
-SEALED_SUBMIT = "autograder.exchange_guards.SealedSubmit"
+def _write_json(path: Path, content: dict) -> None:
+    path.write_text(json.dumps(content, indent=2))
+    path.chmod(0o644)
+
 
 # What the file browser does not list besides Jupyter's own hidden files: the folder a
 # package's editable install leaves at the course's root (conv_step_by_step.egg-info).

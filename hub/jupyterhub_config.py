@@ -42,7 +42,7 @@ SINGLE_USER = str(Path(sys.executable).parent / "jupyterhub-singleuser")
 # The hub's own files (its database holds the users' tokens), for root only; the learner's
 # Jupyter configuration, for everyone.
 PRIVATE, LEARNER_CONFIG = STATE / "hub", STATE / "learner-jupyter"
-for folder, mode in ((STATE, 0o755), (PRIVATE, 0o700), (LEARNER_CONFIG, 0o755)):
+for folder, mode in ((STATE, 0o755), (PRIVATE, 0o700)):
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(mode)
 c.JupyterHub.db_url = f"sqlite:///{PRIVATE / 'jupyterhub.sqlite'}"
@@ -51,10 +51,6 @@ c.ConfigurableHTTPProxy.pid_file = str(PRIVATE / "jupyterhub-proxy.pid")
 c.ConfigurableHTTPProxy.command = [str(HERE / "node_modules" / ".bin" /
                                        "configurable-http-proxy")]
 write_learner_config(LEARNER_CONFIG, EXCHANGE)
-for folder, _, files in os.walk(LEARNER_CONFIG):  # readable whatever root's umask
-    os.chmod(folder, 0o755)
-    for name in files:
-        os.chmod(os.path.join(folder, name), 0o644)
 make_exchange(EXCHANGE)
 
 # Unix accounts, through PAM; only the course's two groups may log in.
